@@ -1,0 +1,88 @@
+// Package session holds the conversation as data: the configuration, each
+// server's toolset choice, the turns and their blocks. It does no terminal
+// and no network I/O.
+package session
+
+import (
+	"fmt"
+
+	"patchbay/connector"
+)
+
+// Settings are the model settings sent with every request.
+type Settings struct {
+	Model     string
+	MaxTokens int64
+	System    string
+	Beta      connector.Beta
+}
+
+// ServerState is one configured server and the user's current choices for
+// it. Token is the resolved secret, held only in memory.
+type ServerState struct {
+	Name    string
+	URL     string
+	Enabled bool
+	Filter  connector.ToolFilter
+	Token   string
+	// Known is the server's tool list from discovery; nil while unknown.
+	Known []connector.Tool
+}
+
+// Spec is the server as it goes into a request.
+func (s *ServerState) Spec() connector.Server {
+	spec := connector.Server{Name: s.Name, URL: s.URL, Token: s.Token, Filter: s.Filter}
+	if s.Known != nil {
+		spec.Known = make([]string, len(s.Known))
+		for i, t := range s.Known {
+			spec.Known[i] = t.Name
+		}
+	}
+	return spec
+}
+
+// Session is one conversation with its settings and servers.
+type Session struct {
+	Settings Settings
+	Servers  []*ServerState
+	Conv     Conversation
+}
+
+// New builds a session from a loaded configuration, resolving each server's
+// token from the environment or its file.
+func New(cfg *Config, getenv func(string) string) (*Session, error) {
+	s := &Session{Settings: Settings{
+		Model:     cfg.API.Model,
+		MaxTokens: cfg.API.MaxTokens,
+		System:    cfg.API.System,
+		Beta:      cfg.API.MCPBeta,
+	}}
+	for _, sc := range cfg.Servers {
+		tok, err := sc.ResolveToken(getenv)
+		if err != nil {
+			return nil, fmt.Errorf("server %q: %w", sc.Name, err)
+		}
+		s.Servers = append(s.Servers, &ServerState{
+			Name: sc.Name, URL: sc.URL, Enabled: sc.Enabled, Filter: sc.Filter(), Token: tok,
+		})
+	}
+	return s, nil
+}
+
+// Request is the request for the conversation as it stands: the whole
+// history and the servers switched on, with their toolsets.
+func (s *Session) Request() connector.Request {
+	req := connector.Request{
+		Model:     s.Settings.Model,
+		MaxTokens: s.Settings.MaxTokens,
+		System:    s.Settings.System,
+		Beta:      s.Settings.Beta,
+		Messages:  append([]connector.Message(nil), s.Conv.History...),
+	}
+	for _, srv := range s.Servers {
+		if srv.Enabled {
+			req.Servers = append(req.Servers, srv.Spec())
+		}
+	}
+	return req
+}
