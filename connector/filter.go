@@ -1,0 +1,113 @@
+package connector
+
+import (
+	"path"
+	"slices"
+	"strings"
+)
+
+// Enabled reports whether the filter lets the model use the tool. It is the
+// single rule every view derives from: the checklist, the counts and the
+// request. An empty Mode means ModeAll; an unknown Mode enables nothing, so
+// a corrupt setting fails closed.
+func (f ToolFilter) Enabled(tool string) bool {
+	switch f.Mode {
+	case ModeAll, "":
+		return true
+	case ModeAllow:
+		return matchAny(f.Tools, tool)
+	case ModeDeny:
+		return !matchAny(f.Tools, tool)
+	default:
+		return false
+	}
+}
+
+// Deferred reports whether the tool's description is held back from the
+// model until it searches for it (defer_loading). It says nothing about
+// whether the tool is enabled.
+func (f ToolFilter) Deferred(tool string) bool {
+	return matchAny(f.Defer, tool)
+}
+
+// EnabledTools returns the names of the server's known tools that its filter
+// enables, sorted. It is nil while the tool list is unknown.
+func EnabledTools(s Server) []string {
+	known := universe(s)
+	if known == nil {
+		return nil
+	}
+	names := []string{}
+	for _, name := range known {
+		if s.Filter.Enabled(name) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// ToolCounts summarises a server's tool selection for display.
+type ToolCounts struct {
+	Total    int // distinct known tools
+	Enabled  int // of those, enabled by the filter
+	Deferred int // of the enabled ones, loaded on demand
+}
+
+// Counts derives the server's tool counts from the same rule as the request.
+// All counts are zero while the tool list is unknown.
+func Counts(s Server) ToolCounts {
+	known := slices.Clone(universe(s))
+	slices.Sort(known)
+	known = slices.Compact(known)
+	var c ToolCounts
+	c.Total = len(known)
+	for _, name := range EnabledTools(s) {
+		c.Enabled++
+		if s.Filter.Deferred(name) {
+			c.Deferred++
+		}
+	}
+	return c
+}
+
+// universe is the list globs expand against: discovery's list, or, before
+// discovery answered, the pinned list (which came from a real listing and,
+// under pinning, is exactly the toolset's tools). Nil means unknown.
+func universe(s Server) []string {
+	if s.Known != nil {
+		return s.Known
+	}
+	if len(s.Pinned) == 0 {
+		return nil
+	}
+	names := make([]string, len(s.Pinned))
+	for i, t := range s.Pinned {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// isPattern reports whether p uses glob syntax rather than naming one tool.
+func isPattern(p string) bool {
+	return strings.ContainsAny(p, `*?[\`)
+}
+
+// match reports whether pattern selects name. A malformed pattern matches
+// only its literal text, so a typo never widens a selection.
+func match(pattern, name string) bool {
+	if pattern == name {
+		return true
+	}
+	ok, err := path.Match(pattern, name)
+	return err == nil && ok
+}
+
+func matchAny(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if match(p, name) {
+			return true
+		}
+	}
+	return false
+}

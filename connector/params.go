@@ -1,0 +1,144 @@
+package connector
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/anthropics/anthropic-sdk-go/packages/param"
+)
+
+// Redacted replaces every secret in RedactedJSON.
+const Redacted = "•••"
+
+// BuildParams turns a request into the SDK's parameters. Each history block
+// is handed to the SDK as its raw JSON, so it goes out as received: the SDK
+// only drops insignificant whitespace and escapes <, > and & (the JSON means
+// the same), and keeps key order, which its typed blocks would not. The
+// warnings say where the tool selection could not be sent as chosen.
+func BuildParams(req Request) (anthropic.BetaMessageNewParams, []Warning, error) {
+	var p anthropic.BetaMessageNewParams
+	if req.Model == "" {
+		return p, nil, errors.New("no model chosen")
+	}
+	if req.MaxTokens <= 0 {
+		return p, nil, fmt.Errorf("max_tokens must be positive, got %d", req.MaxTokens)
+	}
+	msgs, mcpHistory, err := messageParams(req.Messages)
+	if err != nil {
+		return p, nil, err
+	}
+	p.Model = anthropic.Model(req.Model)
+	p.MaxTokens = req.MaxTokens
+	p.Messages = msgs
+	if req.System != "" {
+		p.System = []anthropic.BetaTextBlockParam{{Text: req.System}}
+	}
+
+	var warns []Warning
+	names := make(map[string]bool, len(req.Servers))
+	for _, s := range req.Servers {
+		if names[s.Name] {
+			return p, nil, fmt.Errorf("two MCP servers are named %s; names must be unique", s.Name)
+		}
+		names[s.Name] = true
+		sp, w, err := BuildServer(s, req.Beta)
+		if err != nil {
+			return p, nil, err
+		}
+		warns = append(warns, w...)
+		p.MCPServers = append(p.MCPServers, sp.Server)
+		if sp.Toolset != nil {
+			p.Tools = append(p.Tools, anthropic.BetaToolUnionParam{OfMCPToolset: sp.Toolset})
+		}
+	}
+	// History with MCP blocks still needs the beta that defines them, even
+	// when every server has been switched off since.
+	if len(req.Servers) > 0 || mcpHistory {
+		if !slices.Contains(Betas, req.Beta) {
+			return p, nil, fmt.Errorf("unknown MCP connector beta %q", req.Beta)
+		}
+		p.Betas = []anthropic.AnthropicBeta{anthropic.AnthropicBeta(req.Beta)}
+	}
+	return p, warns, nil
+}
+
+// messageParams wraps each raw block for the SDK and reports whether any is
+// an MCP block (mcp_tool_use, mcp_tool_result, mcp_tool_listing, ...).
+func messageParams(msgs []Message) ([]anthropic.BetaMessageParam, bool, error) {
+	out := make([]anthropic.BetaMessageParam, 0, len(msgs))
+	mcp := false
+	for i, m := range msgs {
+		blocks := make([]anthropic.BetaContentBlockParamUnion, 0, len(m.Content))
+		for j, raw := range m.Content {
+			var head struct {
+				Type string `json:"type"`
+			}
+			if err := json.Unmarshal(raw, &head); err != nil {
+				return nil, false, fmt.Errorf("message %d, block %d: %w", i, j, err)
+			}
+			if head.Type == "" {
+				return nil, false, fmt.Errorf("message %d, block %d has no type", i, j)
+			}
+			mcp = mcp || strings.HasPrefix(head.Type, "mcp_")
+			blocks = append(blocks, param.Override[anthropic.BetaContentBlockParamUnion](json.RawMessage(raw)))
+		}
+		out = append(out, anthropic.BetaMessageParam{Role: anthropic.BetaMessageParamRole(m.Role), Content: blocks})
+	}
+	return out, mcp, nil
+}
+
+// NewUserText returns a user message holding one text block.
+func NewUserText(text string) Message {
+	return Message{Role: "user", Content: []json.RawMessage{mustJSON(textBlock{Type: "text", Text: text})}}
+}
+
+type textBlock struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+}
+
+// mustJSON marshals values that cannot fail to marshal (strings and bools
+// in fixed structs).
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("connector: marshal %T: %v", v, err))
+	}
+	return b
+}
+
+// RedactedJSON returns the body the streaming call would send for req, with
+// every MCP server token replaced by Redacted, also where one was pasted
+// into the conversation. It is meant for showing or saving a request.
+func RedactedJSON(req Request) ([]byte, error) {
+	red := req
+	red.Servers = slices.Clone(req.Servers)
+	var secrets []string
+	for i := range red.Servers {
+		if tok := red.Servers[i].Token; tok != "" {
+			secrets = append(secrets, tok)
+			red.Servers[i].Token = Redacted
+		}
+	}
+	p, _, err := BuildParams(red)
+	if err != nil {
+		return nil, err
+	}
+	p.SetExtraFields(map[string]any{"stream": true})
+	body, err := json.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("marshal request: %w", err)
+	}
+	for _, tok := range secrets {
+		// The token may sit in a JSON string in escaped form.
+		esc := mustJSON(tok)
+		body = bytes.ReplaceAll(body, esc[1:len(esc)-1], []byte(Redacted))
+		body = bytes.ReplaceAll(body, []byte(tok), []byte(Redacted))
+	}
+	return body, nil
+}

@@ -1,0 +1,112 @@
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/anthropics/anthropic-sdk-go/option"
+)
+
+// ErrIncomplete means the reply stream ended, or broke off, before the API
+// said the message was complete.
+var ErrIncomplete = errors.New("the reply stream ended before the message was complete")
+
+// block tracks one content block of the message being streamed.
+type block struct {
+	start   json.RawMessage // as the start event carried it
+	changed bool            // a delta arrived, so the final form is rebuilt
+}
+
+// streamMessage makes one streaming call and translates its events. It
+// returns the complete assistant message and its stop reason, or an error
+// if the message did not complete.
+func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, emit func(Event)) (Message, string, error) {
+	var res *http.Response
+	stream := c.api.Beta.Messages.NewStreaming(ctx, params,
+		option.WithResponseInto(&res),
+		option.WithMiddleware(c.watchRetries(ctx, emit)))
+	defer stream.Close()
+
+	var (
+		acc     anthropic.BetaMessage
+		blocks  []block
+		started bool
+	)
+	for stream.Next() {
+		ev := stream.Current()
+		if err := acc.Accumulate(ev); err != nil {
+			return Message{}, "", fmt.Errorf("%w: malformed event: %w", ErrIncomplete, err)
+		}
+		i := int(ev.Index)
+		switch ev.Type {
+		case "message_start":
+			started = true
+			emit(MessageStart{ID: acc.ID, Model: string(acc.Model), RequestID: requestID(res), Usage: usage(acc.Usage)})
+		case "content_block_start":
+			raw := json.RawMessage(ev.ContentBlock.RawJSON())
+			blocks = append(blocks, block{start: raw})
+			emit(BlockStart{Index: i, Type: ev.ContentBlock.Type, Block: raw})
+		case "content_block_delta":
+			blocks[i].changed = true
+			switch ev.Delta.Type {
+			case "text_delta":
+				emit(TextDelta{Index: i, Text: ev.Delta.Text})
+			case "input_json_delta":
+				emit(InputDelta{Index: i, PartialJSON: ev.Delta.PartialJSON})
+			}
+		case "content_block_stop":
+			emit(BlockStop{Index: i, Block: finalBlock(&acc, blocks, i)})
+		case "message_delta":
+			emit(MessageDelta{StopReason: string(acc.StopReason), Usage: usage(acc.Usage)})
+		case "message_stop":
+			msg := Message{Role: "assistant", Content: make([]json.RawMessage, len(blocks))}
+			for j := range blocks {
+				msg.Content[j] = finalBlock(&acc, blocks, j)
+			}
+			emit(MessageStop{Message: msg})
+			return msg, string(acc.StopReason), nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Message{}, "", fmt.Errorf("turn stopped: %w", err)
+	}
+	err := stream.Err()
+	switch {
+	case err == nil:
+		return Message{}, "", ErrIncomplete
+	case !started:
+		return Message{}, "", fmt.Errorf("messages API: %w", err)
+	default:
+		return Message{}, "", fmt.Errorf("%w: %w", ErrIncomplete, err)
+	}
+}
+
+// finalBlock returns block i as it will be echoed. A block that got no
+// delta is exactly the bytes the API sent; one built from deltas is the
+// SDK's accumulation (start JSON with text or input filled in).
+func finalBlock(acc *anthropic.BetaMessage, blocks []block, i int) json.RawMessage {
+	if !blocks[i].changed {
+		return blocks[i].start
+	}
+	return json.RawMessage(acc.Content[i].RawJSON())
+}
+
+func requestID(res *http.Response) string {
+	if res == nil {
+		return ""
+	}
+	return res.Header.Get("request-id")
+}
+
+func usage(u anthropic.BetaUsage) Usage {
+	return Usage{
+		InputTokens:         u.InputTokens,
+		OutputTokens:        u.OutputTokens,
+		CacheReadTokens:     u.CacheReadInputTokens,
+		CacheCreationTokens: u.CacheCreationInputTokens,
+	}
+}

@@ -1,0 +1,103 @@
+package connector
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// MaxContinuations caps the follow-up requests a turn sends on its own, per
+// reason, so a model stuck in a loop cannot spend without end.
+const MaxContinuations = 5
+
+// Run sends req and streams the reply, continuing on its own after
+// pause_turn and after a stray plain tool_use (see Continuing). It blocks
+// until the turn ends, calls emit in order from the calling goroutine, and
+// always ends with exactly one TurnDone. Warnings from BuildParams are not
+// reported here; callers show them from BuildParams or BuildServer.
+func (c *Client) Run(ctx context.Context, req Request, emit func(Event)) {
+	emit(c.run(ctx, req, emit))
+}
+
+func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDone {
+	history := slices.Clip(req.Messages)
+	var appended []Message
+	pauses, strays := 0, 0
+	for {
+		next := req
+		next.Messages = history
+		params, _, err := BuildParams(next)
+		if err != nil {
+			return TurnDone{Appended: appended, Err: fmt.Errorf("build request: %w", err)}
+		}
+		msg, stop, err := c.streamMessage(ctx, params, emit)
+		if err != nil {
+			return TurnDone{Appended: appended, Err: err}
+		}
+		history = append(history, msg)
+		appended = append(appended, msg)
+
+		switch stop {
+		case "pause_turn":
+			// The API paused its own tool loop; sending the paused content
+			// back as the last message, with no user text, resumes it.
+			if pauses == MaxContinuations {
+				return TurnDone{StopReason: stop, Appended: appended}
+			}
+			pauses++
+			emit(Continuing{Reason: stop, Attempt: pauses})
+		case "tool_use":
+			reply, ok := answerStrayToolUse(msg)
+			if !ok {
+				return TurnDone{StopReason: stop, Appended: appended}
+			}
+			// The answer joins the history even when the cap ends the turn:
+			// a tool_use without its tool_result would make the API reject
+			// the conversation's next request.
+			history = append(history, reply)
+			appended = append(appended, reply)
+			if strays == MaxContinuations {
+				return TurnDone{StopReason: stop, Appended: appended}
+			}
+			strays++
+			emit(Continuing{Reason: stop, Attempt: strays})
+		default:
+			return TurnDone{StopReason: stop, Appended: appended}
+		}
+	}
+}
+
+// toolResult is a tool_result block answering a plain tool_use.
+type toolResult struct {
+	Type      string `json:"type"`
+	ToolUseID string `json:"tool_use_id"`
+	IsError   bool   `json:"is_error"`
+	Content   string `json:"content"`
+}
+
+// answerStrayToolUse builds the user message that answers each plain
+// tool_use in msg with an error. patchbay declares no client tools, so such
+// a call is the model addressing an MCP tool the wrong way (API-NOTES 5.3);
+// without an answer the conversation would stall.
+func answerStrayToolUse(msg Message) (Message, bool) {
+	reply := Message{Role: "user"}
+	for _, raw := range msg.Content {
+		var b struct {
+			Type string `json:"type"`
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &b) != nil || b.Type != "tool_use" {
+			continue
+		}
+		reply.Content = append(reply.Content, mustJSON(toolResult{
+			Type:      "tool_result",
+			ToolUseID: b.ID,
+			IsError:   true,
+			Content: fmt.Sprintf("%s is an MCP tool: it runs on the API side through the MCP connector "+
+				"and must not be called as a client tool. Call it as an MCP tool instead.", b.Name),
+		}))
+	}
+	return reply, len(reply.Content) > 0
+}

@@ -1,0 +1,223 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"patchbay/connector"
+)
+
+// Defaults used when the config file leaves a setting out.
+const (
+	DefaultModel            = "claude-sonnet-5-5"
+	DefaultMaxTokens        = 4096
+	DefaultMCPBeta          = connector.Beta20251120
+	DefaultAPIKeyEnv        = "ANTHROPIC_API_KEY"
+	DefaultDiscoveryTimeout = 10 * time.Second
+)
+
+// maxConfigBytes bounds how much Load reads, so that pointing -config at
+// /dev/zero or a huge file fails with a message instead of eating memory.
+const maxConfigBytes = 4 << 20
+
+// Config is patchbay's settings file, decoded and validated.
+type Config struct {
+	// Path is the file the config came from; empty for Default.
+	Path    string
+	API     APIConfig
+	Servers []ServerConfig
+	// Warnings are problems that do not stop patchbay, as plain sentences
+	// for the user to read.
+	Warnings []string
+}
+
+// APIConfig holds the Messages API settings.
+type APIConfig struct {
+	Model     string
+	MaxTokens int64
+	System    string
+	MCPBeta   connector.Beta
+	// APIKeyEnv names the environment variable holding the API key; the key
+	// itself is read at the last moment, never stored here.
+	APIKeyEnv string
+	// BaseURL is the API's base URL; empty means the SDK default.
+	BaseURL string
+	// DiscoveryTimeout bounds listing one MCP server's tools.
+	DiscoveryTimeout time.Duration
+}
+
+// ServerConfig is one [[servers]] entry. At most one of TokenEnv, TokenFile
+// and Token is set; ResolveToken turns it into the secret.
+type ServerConfig struct {
+	Name string
+	URL  string
+	// TokenEnv names the environment variable holding the bearer token.
+	TokenEnv string
+	// TokenFile is the absolute path of a file holding the token.
+	TokenFile string
+	// Token is a token written inline in the config file (discouraged).
+	Token string
+	// Enabled servers go into requests; disabled ones are only listed.
+	Enabled bool
+	Mode    connector.Mode
+	// Tools is the list Mode refers to; entries may be path.Match globs.
+	Tools []string
+	// Defer lists tools (or globs) sent with defer_loading = true.
+	Defer []string
+}
+
+// ConfigError is a problem with the config file, worded for the person who
+// has to fix it: what is wrong and how to fix it.
+type ConfigError struct {
+	File string
+	// Line and Col are 1-based; zero when the position is unknown.
+	Line, Col int
+	Msg       string
+	// err is the underlying cause, for errors.Is (e.g. fs.ErrNotExist).
+	err error
+}
+
+// Error returns "<file>:<line>:<col>: <msg>", leaving out what is unknown.
+func (e *ConfigError) Error() string {
+	file := e.File
+	if file == "" {
+		file = "config"
+	}
+	switch {
+	case e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Col, e.Msg)
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", file, e.Line, e.Msg)
+	default:
+		return fmt.Sprintf("%s: %s", file, e.Msg)
+	}
+}
+
+// Unwrap returns the underlying cause, if any.
+func (e *ConfigError) Unwrap() error { return e.err }
+
+// Default returns the settings used when there is no config file.
+func Default() *Config {
+	return &Config{
+		API: APIConfig{
+			Model:            DefaultModel,
+			MaxTokens:        DefaultMaxTokens,
+			MCPBeta:          DefaultMCPBeta,
+			APIKeyEnv:        DefaultAPIKeyEnv,
+			DiscoveryTimeout: DefaultDiscoveryTimeout,
+		},
+	}
+}
+
+// Locate picks the config path: flagPath if set, then $PATCHBAY_CONFIG, then
+// $XDG_CONFIG_HOME/patchbay/config.toml (default ~/.config/patchbay/config.toml).
+// explicit reports whether the path came from the flag or the variable; such
+// a path must exist. When the default file does not exist, Locate returns an
+// empty path and no error: there is no config, and Default applies.
+func Locate(flagPath string, getenv func(string) string) (path string, explicit bool, err error) {
+	if flagPath != "" {
+		return locateExplicit(flagPath, "on the command line")
+	}
+	if p := getenv("PATCHBAY_CONFIG"); p != "" {
+		return locateExplicit(p, "by $PATCHBAY_CONFIG")
+	}
+	dir := getenv("XDG_CONFIG_HOME")
+	// The XDG spec says to ignore a relative XDG_CONFIG_HOME.
+	if dir == "" || !filepath.IsAbs(dir) {
+		home := getenv("HOME")
+		if home == "" {
+			return "", false, nil
+		}
+		dir = filepath.Join(home, ".config")
+	}
+	p := filepath.Join(dir, "patchbay", "config.toml")
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", false, nil
+		}
+		return "", false, fileError(p, err)
+	}
+	return p, false, nil
+}
+
+func locateExplicit(p, how string) (string, bool, error) {
+	if _, err := os.Stat(p); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", true, &ConfigError{File: p, err: err, Msg: "config file does not exist (named " + how +
+				"); check the path, or create it from config.example.toml"}
+		}
+		return "", true, fileError(p, err)
+	}
+	return p, true, nil
+}
+
+// Load reads, decodes and validates the config file at path.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	if info.IsDir() {
+		return nil, &ConfigError{File: path,
+			Msg: "is a directory, not a config file; name the config.toml file itself"}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigBytes+1))
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	if len(data) > maxConfigBytes {
+		return nil, &ConfigError{File: path,
+			Msg: "is larger than 4 MiB, which is far too big for a config file; check that this is the right file"}
+	}
+	return Parse(path, data, getenv)
+}
+
+// fileError words an error opening or reading the config file itself.
+func fileError(path string, err error) error {
+	var msg string
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		msg = "config file does not exist; check the path, or create it from config.example.toml"
+	case errors.Is(err, fs.ErrPermission):
+		msg = "cannot read the config file: permission denied; check its permissions"
+	default:
+		msg = "cannot read the config file: " + causeText(err) + "; check that the path names a readable file"
+	}
+	return &ConfigError{File: path, Msg: msg, err: err}
+}
+
+// causeText drops the path a *fs.PathError repeats, since the message
+// already starts with it.
+func causeText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// Parse decodes and validates config data; name is the file it came from,
+// used in messages and to resolve a relative token_file. Empty data is a
+// valid config: the defaults, no servers.
+func Parse(name string, data []byte, getenv func(string) string) (*Config, error) {
+	fc, err := decode(name, data)
+	if err != nil {
+		return nil, err
+	}
+	v := validator{file: name, getenv: getenv, cfg: Default()}
+	v.cfg.Path = name
+	if err := v.run(fc); err != nil {
+		return nil, err
+	}
+	return v.cfg, nil
+}

@@ -1,0 +1,62 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// maxTokenBytes bounds a token file; real tokens are far smaller, and a
+// mistaken path to a big file should fail fast.
+const maxTokenBytes = 64 << 10
+
+// readTokenFile returns the trimmed contents of a token file and its
+// permission bits.
+func readTokenFile(name string) (string, fs.FileMode, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return "", 0, err
+	}
+	if info.IsDir() {
+		return "", 0, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxTokenBytes+1))
+	if err != nil {
+		return "", 0, err
+	}
+	if len(data) > maxTokenBytes {
+		return "", 0, &fs.PathError{Op: "read", Path: name,
+			Err: fmt.Errorf("larger than %d KiB, too big for a token", maxTokenBytes>>10)}
+	}
+	return strings.TrimSpace(string(data)), info.Mode().Perm(), nil
+}
+
+// resolvePath expands a leading ~ and makes p absolute, relative to the
+// directory of the config file so that the config works from any cwd.
+func resolvePath(p, configFile string, getenv func(string) string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home := getenv("HOME"); home != "" {
+			p = filepath.Join(home, p[1:])
+		}
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(filepath.Dir(configFile), p)
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return p
+}
+
+// windows reports whether Unix permission bits are meaningless here.
+func windows() bool { return runtime.GOOS == "windows" }
