@@ -1,0 +1,210 @@
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+)
+
+// refusalDetails is the stop_details of a refusal.
+var refusalDetails = map[string]any{
+	"type": "refusal", "category": nil,
+	"explanation": "The sandbox model refuses when asked to.",
+}
+
+// serveMessages answers a valid request: it learns the tools, runs the
+// scripted model and writes the stream or the JSON message.
+func (e *Emulator) serveMessages(ctx context.Context, w http.ResponseWriter, reqID string, req *request, bodyLen int, fault Fault) {
+	cat, err := e.resolveTools(ctx, req)
+	if err != nil {
+		var aerr *apiError
+		if errors.As(err, &aerr) {
+			writeAPIError(w, reqID, aerr)
+		}
+		return
+	}
+	em := newEmitter(e.newID("msg_", &e.msgSeq), req.model, req.maxTokens, bodyLen)
+	if req.stream {
+		em.sse = newSSEWriter(w, fault, func(d time.Duration) bool { return e.wait(ctx, d) })
+	}
+	stop, details, err := e.run(ctx, em, cat, readHistory(req.turns), fault)
+	if errors.Is(err, errMaxTokens) {
+		stop, details, err = "max_tokens", nil, nil
+	}
+	if err != nil {
+		return // the client left, or a fault ended the stream
+	}
+	if err := em.finish(stop, details); err != nil || req.stream {
+		return
+	}
+	e.writeJSON(ctx, w, reqID, em, fault)
+}
+
+// run plays the scripted model into em and returns the stop reason.
+func (e *Emulator) run(ctx context.Context, em *emitter, cat *catalog, h history, fault Fault) (string, any, error) {
+	if err := em.start(); err != nil {
+		return "", nil, err
+	}
+	for _, s := range cat.servers {
+		if s.listing != nil {
+			if err := em.whole(listingBlock{Type: "mcp_tool_listing", MCPServerName: s.decl.name, Tools: s.listing}); err != nil {
+				return "", nil, err
+			}
+		}
+	}
+	p := makePlan(h.text, cat)
+	if p.refuse {
+		return "refusal", refusalDetails, em.text(refusalText)
+	}
+	for _, s := range h.strays {
+		if err := em.text(ackText(s.name, s.text)); err != nil {
+			return "", nil, err
+		}
+	}
+	actions := remaining(p.actions, h.done)
+	if fault.Kind == FaultStrayToolUse {
+		return "tool_use", nil, e.strayToolUse(em, cat, actions, h.text)
+	}
+	if fault.Kind == FaultPauseTurn && countCalls(actions) == 0 {
+		return "pause_turn", nil, em.text("Let me think about that.")
+	}
+	switch {
+	case p.listTools:
+		return "end_turn", nil, em.text(toolsMarkdown(cat))
+	case p.echo:
+		return "end_turn", nil, em.text(echoMarkdown(h.text, cat))
+	}
+	limit := e.opts.MaxToolCallsPerRequest
+	if fault.Kind == FaultPauseTurn {
+		limit = 1
+	}
+	results, calls := h.results, 0
+	for i, a := range actions {
+		if a.kind == actSay {
+			if err := em.text(a.text); err != nil {
+				return "", nil, err
+			}
+			continue
+		}
+		r, err := e.callStep(ctx, em, cat, a, h.done+calls)
+		if err != nil {
+			return "", nil, err
+		}
+		results = append(results, r)
+		calls++
+		if calls == limit && (fault.Kind == FaultPauseTurn || countCalls(actions[i+1:]) > 0) {
+			return "pause_turn", nil, nil
+		}
+	}
+	if len(results) > 0 {
+		return "end_turn", nil, em.text(answerMarkdown(results, p.unmatched))
+	}
+	return "end_turn", nil, nil
+}
+
+// remaining drops the actions up to and including the done-th call: a
+// paused response stops right after a call's result.
+func remaining(actions []action, done int) []action {
+	if done == 0 {
+		return actions
+	}
+	seen := 0
+	for i, a := range actions {
+		if a.kind == actCall {
+			seen++
+			if seen == done {
+				return actions[i+1:]
+			}
+		}
+	}
+	return nil
+}
+
+func countCalls(actions []action) int {
+	return plan{actions: actions}.calls()
+}
+
+// callStep announces a call, streams its mcp_tool_use block, calls the
+// tool over MCP and sends the mcp_tool_result block.
+func (e *Emulator) callStep(ctx context.Context, em *emitter, cat *catalog, a action, nth int) (result, error) {
+	t := a.tool
+	if err := em.text(preamble(nth, t)); err != nil {
+		return result{}, err
+	}
+	input, err := json.Marshal(a.args)
+	if err != nil {
+		return result{}, err
+	}
+	id := e.newID("mcptoolu_", &e.toolSeq)
+	if err := em.toolUse("mcp_tool_use", id, t.tool.Name, t.server, input); err != nil {
+		return result{}, err
+	}
+	// The API pings while it waits for the MCP server.
+	if err := em.ping(); err != nil {
+		return result{}, err
+	}
+	r, blocks := e.callTool(ctx, cat.server(t.server).decl, t.tool.Name, a.args)
+	if err := ctx.Err(); err != nil {
+		return result{}, err
+	}
+	block := toolResultBlock{Type: "mcp_tool_result", ToolUseID: id, IsError: r.isError, Content: blocks}
+	return r, em.whole(block)
+}
+
+// strayToolUse acts out the API emitting a plain tool_use for an MCP tool.
+func (e *Emulator) strayToolUse(em *emitter, cat *catalog, actions []action, text string) error {
+	name, args := "mcp_tool", map[string]any{}
+	for _, a := range actions {
+		if a.kind == actCall {
+			name, args = a.tool.tool.Name, a.args
+			break
+		}
+	}
+	if name == "mcp_tool" {
+		for _, t := range cat.all() {
+			if t.usable() {
+				name, args = t.tool.Name, buildArgs(t.tool.InputSchema, argSource{step: text})
+				break
+			}
+		}
+	}
+	if err := em.text("I'll call `" + name + "`."); err != nil {
+		return err
+	}
+	input, err := json.Marshal(args)
+	if err != nil {
+		return err
+	}
+	return em.toolUse("tool_use", e.newID("toolu_", &e.toolSeq), name, "", input)
+}
+
+// writeJSON sends the whole message, acting out the faults that have a
+// non-streaming form.
+func (e *Emulator) writeJSON(ctx context.Context, w http.ResponseWriter, reqID string, em *emitter, fault Fault) {
+	if fault.Kind == FaultDrip && !e.wait(ctx, fault.Delay) {
+		return
+	}
+	if fault.Kind == FaultErrorEvent {
+		writeFaultStatus(w, reqID, Fault{Kind: FaultStatus, Status: statusFor(fault.errType()), ErrorType: fault.errType(), Message: fault.Message})
+		return
+	}
+	body, err := json.Marshal(em.msg)
+	if err != nil {
+		writeAPIError(w, reqID, &apiError{status: http.StatusInternalServerError, msg: "encoding the response failed"})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	switch fault.Kind {
+	case FaultDrop, FaultNoMessageStop:
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(body[:len(body)/2])
+		_ = http.NewResponseController(w).Flush()
+		if fault.Kind == FaultDrop {
+			panic(http.ErrAbortHandler)
+		}
+		return
+	}
+	_, _ = w.Write(body)
+}

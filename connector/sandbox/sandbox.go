@@ -1,0 +1,117 @@
+// Package sandbox runs patchbay offline: the demo MCP servers and the
+// Messages API emulator, in-process on loopback. Nothing it starts needs the
+// internet or an API key.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"patchbay/connector/sandbox/demo"
+	"patchbay/connector/sandbox/emulator"
+)
+
+// APIKey is the key the sandbox emulator accepts. It is not a secret.
+const APIKey = "sandbox-key-not-secret"
+
+// Server is one running demo MCP server.
+type Server struct {
+	Name string
+	// URL is the Streamable HTTP endpoint; SSEURL the legacy SSE one.
+	URL    string
+	SSEURL string
+	// DefaultOn says whether the server starts switched on.
+	DefaultOn bool
+}
+
+// Sandbox is a running offline backend.
+type Sandbox struct {
+	// URL is the emulator's base URL, to use as the API base URL.
+	URL string
+	// Servers are the demo servers, in display order.
+	Servers []Server
+	// Emulator is the Messages API emulator, for fault injection.
+	Emulator *emulator.Emulator
+
+	running []*demo.Running
+	http    *http.Server
+	served  chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Options configures Start.
+type Options struct {
+	// NoDemoServers starts only the emulator (for a user's own servers).
+	NoDemoServers bool
+}
+
+// Start runs the demo servers (unless opts says not to) and the emulator on
+// loopback until Close is called or ctx is done.
+func Start(ctx context.Context, opts Options) (*Sandbox, error) {
+	sb := &Sandbox{served: make(chan struct{})}
+	if !opts.NoDemoServers {
+		for _, name := range demo.Names() {
+			srv, err := demo.New(name)
+			if err != nil {
+				_ = sb.Close()
+				return nil, fmt.Errorf("start sandbox: %w", err)
+			}
+			run, err := demo.Serve(ctx, srv, demo.ServeOptions{})
+			if err != nil {
+				_ = sb.Close()
+				return nil, fmt.Errorf("start sandbox server %s: %w", name, err)
+			}
+			sb.running = append(sb.running, run)
+			sb.Servers = append(sb.Servers, Server{Name: name, URL: run.URL, SSEURL: run.SSEURL, DefaultOn: demo.DefaultOn(name)})
+		}
+	}
+	sb.Emulator = emulator.New(emulator.Options{APIKey: APIKey, AllowLoopbackHTTP: true})
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		_ = sb.Close()
+		return nil, fmt.Errorf("start sandbox emulator: %w", err)
+	}
+	sb.URL = "http://" + ln.Addr().String()
+	sb.http = &http.Server{Handler: sb.Emulator, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		defer close(sb.served)
+		_ = sb.http.Serve(ln)
+	}()
+	context.AfterFunc(ctx, func() { _ = sb.Close() })
+	return sb, nil
+}
+
+// Close stops everything Start started. It is safe to call more than once.
+func (sb *Sandbox) Close() error {
+	sb.closeOnce.Do(func() { sb.closeErr = sb.close() })
+	return sb.closeErr
+}
+
+func (sb *Sandbox) close() error {
+	var errs []error
+	if sb.http != nil {
+		if err := sb.http.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		<-sb.served
+		sb.http = nil
+	}
+	if sb.Emulator != nil {
+		_ = sb.Emulator.Close()
+	}
+	for _, r := range sb.running {
+		if err := r.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	sb.running = nil
+	return errors.Join(errs...)
+}

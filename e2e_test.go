@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tmuxSession drives the real patchbay binary in a detached tmux session,
+// the way a person would: keys in, screen text out.
+type tmuxSession struct {
+	t      *testing.T
+	socket string
+	name   string
+}
+
+// needTool fails in CI (where .ci/run must have installed it) and skips
+// elsewhere with a message saying what to install.
+func needTool(t *testing.T, tool string) {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is required for this test in CI: .ci/run should have installed it", tool)
+		}
+		t.Skipf("skipping: %s is not installed (apt-get install %s)", tool, tool)
+	}
+}
+
+// buildBinary compiles patchbay once per test into a temp dir.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "patchbay")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startTmux runs argv in a fresh tmux server of its own at the given size,
+// with a clean environment: no API key, state and config in temp dirs.
+func startTmux(t *testing.T, width, height int, env []string, argv ...string) *tmuxSession {
+	t.Helper()
+	needTool(t, "tmux")
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("patchbay-e2e-%d", os.Getpid()), name: "e2e"}
+	home := t.TempDir()
+	base := []string{
+		"HOME=" + home,
+		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
+		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
+		"TERM=xterm-256color",
+		"PATH=" + os.Getenv("PATH"),
+	}
+	envArgs := []string{}
+	for _, kv := range append(base, env...) {
+		envArgs = append(envArgs, "-e", kv)
+	}
+	args := append([]string{"-L", s.socket, "-f", "/dev/null", "new-session", "-d", "-s", s.name,
+		"-x", fmt.Sprint(width), "-y", fmt.Sprint(height)}, envArgs...)
+	args = append(args, "env", "-u", "ANTHROPIC_API_KEY")
+	args = append(args, argv...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		t.Fatalf("tmux new-session: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
+	return s
+}
+
+// keys sends tmux key names (e.g. "Enter", "C-c") or literal text with -l.
+func (s *tmuxSession) keys(keys ...string) {
+	s.t.Helper()
+	args := append([]string{"-L", s.socket, "send-keys", "-t", s.name}, keys...)
+	if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+		s.t.Fatalf("tmux send-keys %q: %v\n%s", keys, err, out)
+	}
+}
+
+// typeText types text literally.
+func (s *tmuxSession) typeText(text string) {
+	s.t.Helper()
+	out, err := exec.Command("tmux", "-L", s.socket, "send-keys", "-t", s.name, "-l", text).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux send-keys -l: %v\n%s", err, out)
+	}
+}
+
+// screen returns the visible pane text.
+func (s *tmuxSession) screen() string {
+	out, err := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-t", s.name).Output()
+	if err != nil {
+		return ""
+	}
+	return string(out)
+}
+
+// waitFor polls the screen until every want string is on it, or fails
+// after the deadline showing the last screen.
+func (s *tmuxSession) waitFor(timeout time.Duration, want ...string) string {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		scr := s.screen()
+		missing := ""
+		for _, w := range want {
+			if !strings.Contains(scr, w) {
+				missing = w
+				break
+			}
+		}
+		if missing == "" {
+			return scr
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("waited %v for %q on screen; last screen:\n%s", timeout, missing, scr)
+		}
+		<-tick.C
+	}
+}
+
+// exited reports whether the pane's program has ended (the session is gone).
+func (s *tmuxSession) waitExit(timeout time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		var errb bytes.Buffer
+		cmd := exec.Command("tmux", "-L", s.socket, "has-session", "-t", s.name)
+		cmd.Stderr = &errb
+		if cmd.Run() != nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("patchbay did not exit within %v; screen:\n%s", timeout, s.screen())
+		}
+		<-tick.C
+	}
+}

@@ -1,0 +1,584 @@
+package ui
+
+import (
+	"errors"
+	"image/color"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"patchbay/connector"
+	"patchbay/session"
+)
+
+// send types a prompt, presses enter and streams the whole turn.
+func send(t *testing.T, m *Model, prompt string) {
+	t.Helper()
+	typeText(m, prompt)
+	pump(t, m, press(m, "enter"))
+}
+
+func TestFullTurnShowsCollapsedToolLineAndAnswer(t *testing.T) {
+	r := &fakeRunner{script: toolTurn("end_turn")}
+	m := newModel(t, r, 100, 30)
+	send(t, m, "Who is Ada?")
+
+	scr := view(m)
+	for _, want := range []string{
+		"› Who is Ada?",
+		`▸ crm · find_customer {"query":"Ada Lovelace"} ✓`,
+		"Ada Lovelace works at Analytical Engines.",
+		"req_test_123",
+	} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
+	}
+	if strings.Contains(scr, `"company"`) {
+		t.Errorf("collapsed tool block shows its result:\n%s", scr)
+	}
+	if got := len(r.requests()); got != 1 {
+		t.Fatalf("runner got %d requests, want 1", got)
+	}
+	if m.input.Value() != "" {
+		t.Errorf("input not cleared after send: %q", m.input.Value())
+	}
+}
+
+func TestFocusMovesBetweenPanes(t *testing.T) {
+	m := newModel(t, &fakeRunner{}, 80, 24)
+	if m.focus != focusInput {
+		t.Fatalf("initial focus = %v, want input", m.focus)
+	}
+	if strings.Contains(view(m), "Servers") {
+		t.Fatalf("servers panel shown at 80 columns before it has focus:\n%s", view(m))
+	}
+	press(m, "tab")
+	if m.focus != focusTranscript {
+		t.Fatalf("after tab focus = %v, want transcript", m.focus)
+	}
+	press(m, "tab")
+	if m.focus != focusServers {
+		t.Fatalf("after 2 tabs focus = %v, want servers", m.focus)
+	}
+	if scr := view(m); !strings.Contains(scr, "Servers") || !strings.Contains(scr, "knowledge-base") {
+		t.Fatalf("servers panel not shown while focused:\n%s", scr)
+	}
+	press(m, "tab")
+	if m.focus != focusInput {
+		t.Fatalf("after 3 tabs focus = %v, want input", m.focus)
+	}
+	press(m, "shift+tab")
+	if m.focus != focusServers {
+		t.Fatalf("shift+tab from input: focus = %v, want servers", m.focus)
+	}
+}
+
+func TestServersPanelSwitchesServerOff(t *testing.T) {
+	r := &fakeRunner{script: toolTurn("end_turn")}
+	m := newModel(t, r, 120, 30)
+	press(m, "shift+tab", "down", "space")
+	if m.sess.Servers[1].Enabled {
+		t.Fatal("space did not switch knowledge-base off")
+	}
+	if !strings.Contains(view(m), "off") {
+		t.Errorf("panel does not show the server as off:\n%s", view(m))
+	}
+	press(m, "tab")
+	send(t, m, "hi")
+	reqs := r.requests()
+	if len(reqs) != 1 || len(reqs[0].Servers) != 1 || reqs[0].Servers[0].Name != "crm" {
+		t.Fatalf("request servers = %+v, want only crm", reqs)
+	}
+}
+
+func TestToolBlockExpandsAndCollapses(t *testing.T) {
+	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 40)
+	send(t, m, "Who is Ada?")
+
+	press(m, "tab") // transcript: focuses the last block
+	press(m, "up")  // the tool call
+	if b := m.tr.focused; b == nil || b.Kind != session.KindToolUse {
+		t.Fatalf("focused block = %+v, want the tool use", b)
+	}
+	press(m, "enter")
+	scr := view(m)
+	for _, want := range []string{"▾ crm · find_customer", "input", `"query": "Ada Lovelace"`, "result", `"company": "Analytical Engines"`} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("expanded block lacks %q:\n%s", want, scr)
+		}
+	}
+	press(m, "space")
+	scr = view(m)
+	if strings.Contains(scr, `"company"`) || !strings.Contains(scr, "▸ crm · find_customer") {
+		t.Errorf("space did not collapse the block:\n%s", scr)
+	}
+}
+
+func TestErrorResultIsExpandedByDefault(t *testing.T) {
+	script := toolTurn("end_turn")
+	script[9] = connector.BlockStart{Index: 2, Type: "mcp_tool_result", Block: rawJSON(map[string]any{
+		"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "is_error": true, "content": "unknown customer id c_999"})}
+	m := newModel(t, &fakeRunner{script: script}, 100, 40)
+	send(t, m, "Who is Ada?")
+	scr := view(m)
+	for _, want := range []string{"▾ crm · find_customer", "✗", "error", "unknown customer id c_999"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("error result lacks %q:\n%s", want, scr)
+		}
+	}
+}
+
+func TestClickOnToolLineToggles(t *testing.T) {
+	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 40)
+	send(t, m, "Who is Ada?")
+	lines := strings.Split(view(m), "\n")
+	row := -1
+	for i, l := range lines {
+		if strings.Contains(l, "find_customer") {
+			row = i
+		}
+	}
+	if row < 0 {
+		t.Fatal("tool line not on screen")
+	}
+	m.Update(tea.MouseClickMsg{X: 5, Y: row, Button: tea.MouseLeft})
+	if !strings.Contains(view(m), `"company": "Analytical Engines"`) {
+		t.Fatalf("click did not expand the tool block:\n%s", view(m))
+	}
+	m.Update(tea.MouseClickMsg{X: 5, Y: row, Button: tea.MouseLeft})
+	if strings.Contains(view(m), `"company"`) {
+		t.Fatalf("second click did not collapse the tool block:\n%s", view(m))
+	}
+}
+
+// startGated sends a prompt to a runner that stops after `before` events,
+// and applies what arrived so far. It returns the pending command.
+func startGated(t *testing.T, m *Model, prompt string) tea.Cmd {
+	t.Helper()
+	typeText(m, prompt)
+	cmd := press(m, "enter")
+	msg, ok := nextStream(t, cmd)
+	if !ok {
+		t.Fatal("no stream message")
+	}
+	_, next := m.Update(msg)
+	if !m.streaming() {
+		t.Fatal("turn not streaming")
+	}
+	return next
+}
+
+func TestEscCancelsKeepsPartialAndIgnoresLaterEvents(t *testing.T) {
+	r := &fakeRunner{script: toolTurn("end_turn"), before: 3, gate: make(chan struct{})}
+	m := newModel(t, r, 100, 30)
+	pending := startGated(t, m, "Who is Ada?")
+	typeText(m, "next question")
+	press(m, "enter") // must not send while streaming
+	if n := len(m.sess.Conv.Turns); n != 1 {
+		t.Fatalf("enter while streaming started a turn: %d turns", n)
+	}
+
+	press(m, "esc")
+	turn := m.sess.Conv.Current()
+	if m.streaming() || turn.State != session.TurnCancelled {
+		t.Fatalf("after esc: streaming=%v state=%v, want cancelled", m.streaming(), turn.State)
+	}
+	if m.input.Value() != "next question" {
+		t.Errorf("draft lost on cancel: %q", m.input.Value())
+	}
+	// What the runner emits after the cancel is ignored.
+	pump(t, m, pending)
+	m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{connector.TextDelta{Index: 0, Text: " more"}}})
+	scr := view(m)
+	if !strings.Contains(scr, "Let me look that up.") {
+		t.Errorf("partial answer not kept:\n%s", scr)
+	}
+	if strings.Contains(scr, "late text") || strings.Contains(scr, "more") {
+		t.Errorf("events after cancel were applied:\n%s", scr)
+	}
+	if !strings.Contains(scr, "cancelled") {
+		t.Errorf("turn not marked cancelled on screen:\n%s", scr)
+	}
+	if len(m.sess.Conv.History) != 0 {
+		t.Errorf("cancelled turn left in history: %d messages", len(m.sess.Conv.History))
+	}
+}
+
+func TestOldTurnEventsDoNotReachNewTurn(t *testing.T) {
+	r := &fakeRunner{script: toolTurn("end_turn"), before: 1, gate: make(chan struct{})}
+	m := newModel(t, r, 100, 30)
+	startGated(t, m, "first")
+	press(m, "esc")
+	m.input.Reset()
+	startGated(t, m, "second")
+	m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{
+		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": "stale"})},
+	}})
+	if n := len(m.sess.Conv.Current().Blocks); n != 0 {
+		t.Fatalf("event of the cancelled turn reached the new one: %d blocks", n)
+	}
+}
+
+func TestCtrlCCancelsWhileStreamingAndQuitsWhenIdle(t *testing.T) {
+	r := &fakeRunner{script: toolTurn("end_turn"), before: 3, gate: make(chan struct{})}
+	m := newModel(t, r, 80, 24)
+	startGated(t, m, "Who is Ada?")
+	if cmd := press(m, "ctrl+c"); cmd != nil {
+		if _, quit := runCmd(t, cmd).(tea.QuitMsg); quit {
+			t.Fatal("ctrl+c while streaming quit instead of cancelling")
+		}
+	}
+	if st := m.sess.Conv.Current().State; st != session.TurnCancelled {
+		t.Fatalf("ctrl+c while streaming: state %v, want cancelled", st)
+	}
+	cmd := press(m, "ctrl+c")
+	if cmd == nil {
+		t.Fatal("ctrl+c when idle returned no command")
+	}
+	if _, quit := runCmd(t, cmd).(tea.QuitMsg); !quit {
+		t.Fatal("ctrl+c when idle did not quit")
+	}
+
+	m2 := newModel(t, r, 80, 24)
+	if cmd := press(m2, "ctrl+d"); cmd == nil {
+		t.Fatal("ctrl+d when idle returned no command")
+	} else if _, quit := runCmd(t, cmd).(tea.QuitMsg); !quit {
+		t.Fatal("ctrl+d when idle did not quit")
+	}
+}
+
+func TestFailedTurnShowsErrorAndRestoresDraft(t *testing.T) {
+	fail := []connector.Event{
+		connector.MessageStart{ID: "m", RequestID: "req_x"},
+		connector.TurnDone{Err: errors.New("dial tcp: connection refused \x1b]52;c;AAAA\x07")},
+	}
+	m := newModel(t, &fakeRunner{script: fail}, 100, 30)
+	send(t, m, "Who is Ada?")
+	if got := m.input.Value(); got != "Who is Ada?" {
+		t.Errorf("draft after failure = %q, want the prompt back", got)
+	}
+	scr := view(m)
+	if !strings.Contains(scr, "failed") || !strings.Contains(scr, "connection refused") {
+		t.Errorf("error not shown:\n%s", scr)
+	}
+	if strings.Contains(m.View().Content, "\x1b]52") {
+		t.Error("an OSC 52 sequence from the error reached the screen")
+	}
+
+	// A new draft typed meanwhile is not overwritten.
+	m.input.Reset()
+	r := &fakeRunner{script: fail, before: 1, gate: make(chan struct{})}
+	m2 := newModel(t, r, 100, 30)
+	pending := startGated(t, m2, "first prompt")
+	typeText(m2, "something new")
+	close(r.gate)
+	pump(t, m2, pending)
+	if got := m2.input.Value(); got != "something new" {
+		t.Errorf("draft = %q, want the newly typed text kept", got)
+	}
+}
+
+func TestStickyScroll(t *testing.T) {
+	long := strings.Repeat("line of a long answer\n\n", 60)
+	script := []connector.Event{
+		connector.MessageStart{ID: "m"},
+		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": ""})},
+		connector.TextDelta{Index: 0, Text: long},
+	}
+	r := &fakeRunner{script: append(script,
+		connector.TextDelta{Index: 0, Text: "THE END"},
+		connector.BlockStop{Index: 0},
+		connector.MessageDelta{StopReason: "end_turn"},
+		connector.TurnDone{StopReason: "end_turn"}), before: 3, gate: make(chan struct{})}
+	m := newModel(t, r, 80, 24)
+	pending := startGated(t, m, "write a lot")
+	if !m.tr.atBottom() || m.tr.offset == 0 {
+		t.Fatalf("not following output: offset %d of %d", m.tr.offset, m.tr.maxOffset())
+	}
+	press(m, "pgup")
+	held := m.tr.offset
+	if m.tr.atBottom() {
+		t.Fatal("pgup did not scroll up")
+	}
+	close(r.gate)
+	pump(t, m, pending)
+	if m.tr.offset != held {
+		t.Errorf("scrolled-up view moved with new output: offset %d, was %d", m.tr.offset, held)
+	}
+	if strings.Contains(view(m), "THE END") {
+		t.Error("scrolled-up view shows the newest output")
+	}
+	press(m, "tab", "end")
+	if !m.tr.atBottom() || !strings.Contains(view(m), "THE END") {
+		t.Errorf("end did not return to the bottom:\n%s", view(m))
+	}
+	// Following again: a new turn's output stays in view.
+	m.setFocus(focusInput)
+	r2 := toolTurn("end_turn")
+	m.runner = &fakeRunner{script: r2}
+	send(t, m, "more")
+	if !strings.Contains(view(m), "Ada Lovelace works at") {
+		t.Errorf("new output not followed:\n%s", view(m))
+	}
+}
+
+func TestWheelScrollsAndStopsFollowing(t *testing.T) {
+	long := strings.Repeat("a line\n\n", 60)
+	script := []connector.Event{
+		connector.MessageStart{ID: "m"},
+		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": ""})},
+		connector.TextDelta{Index: 0, Text: long},
+		connector.BlockStop{Index: 0},
+		connector.TurnDone{StopReason: "end_turn"},
+	}
+	m := newModel(t, &fakeRunner{script: script}, 80, 24)
+	send(t, m, "go")
+	bottom := m.tr.offset
+	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	if m.tr.offset >= bottom || m.tr.follow {
+		t.Fatalf("wheel up: offset %d (bottom %d), follow %v", m.tr.offset, bottom, m.tr.follow)
+	}
+	for range 10 {
+		m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
+	}
+	if !m.tr.follow {
+		t.Fatal("scrolling back to the bottom did not resume following")
+	}
+}
+
+func TestMaxTokensOffersContinue(t *testing.T) {
+	r := &fakeRunner{script: toolTurn("max_tokens")}
+	m := newModel(t, r, 100, 30)
+	send(t, m, "Tell me everything")
+	scr := view(m)
+	if !strings.Contains(scr, "cut at the max_tokens limit") || !strings.Contains(scr, "ctrl+o") {
+		t.Fatalf("max_tokens not explained:\n%s", scr)
+	}
+	r.script = toolTurn("end_turn")
+	pump(t, m, press(m, "ctrl+o"))
+	turns := m.sess.Conv.Turns
+	if len(turns) != 2 || !turns[1].Continuation {
+		t.Fatalf("ctrl+o did not start a continuation: %d turns", len(turns))
+	}
+	reqs := r.requests()
+	last := reqs[1].Messages[len(reqs[1].Messages)-1]
+	if last.Role != "assistant" {
+		t.Errorf("continuation request ends with a %s message, want the assistant's", last.Role)
+	}
+	if !strings.Contains(view(m), "continuing the previous answer") {
+		t.Errorf("continuation not shown:\n%s", view(m))
+	}
+}
+
+func TestRefusalIsExplained(t *testing.T) {
+	m := newModel(t, &fakeRunner{script: toolTurn("refusal")}, 100, 30)
+	send(t, m, "something bad")
+	if !strings.Contains(view(m), "Claude declined") {
+		t.Fatalf("refusal not explained:\n%s", view(m))
+	}
+}
+
+func TestHelpShowsAllKeys(t *testing.T) {
+	m := newModel(t, &fakeRunner{}, 100, 30)
+	press(m, "?")
+	scr := view(m)
+	for _, want := range []string{"ctrl+o", "pgup", "expand/collapse", "server on/off"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("full help lacks %q:\n%s", want, scr)
+		}
+	}
+	press(m, "?")
+	typeText(m, "why?")
+	if got := m.input.Value(); got != "why?" {
+		t.Errorf("? typed into a non-empty input = %q, want it typed", got)
+	}
+}
+
+func TestNewlineKeysInsertLines(t *testing.T) {
+	m := newModel(t, &fakeRunner{}, 80, 24)
+	typeText(m, "one")
+	press(m, "shift+enter")
+	typeText(m, "two")
+	if got := m.input.Value(); got != "one\ntwo" {
+		t.Fatalf("input = %q, want two lines", got)
+	}
+	if m.input.Height() != 2 {
+		t.Errorf("input height = %d, want it grown to 2", m.input.Height())
+	}
+}
+
+func TestViewFitsTerminal(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {200, 50}, {60, 15}} {
+		w, h := size[0], size[1]
+		script := toolTurn("end_turn")
+		script[12] = connector.TextDelta{Index: 3, Text: "日本語の長い文章 👩‍💻 " + strings.Repeat("wide 漢字 ", 40)}
+		m := newModel(t, &fakeRunner{script: script}, w, h)
+		send(t, m, "Who is Ada? "+strings.Repeat("long prompt ", 30))
+		for i, focus := range []focusArea{focusInput, focusTranscript, focusServers, focusTranscript} {
+			m.setFocus(focus)
+			m.help.ShowAll = i == 3 // the full help too
+			m.refresh()
+			content := m.View().Content
+			lines := strings.Split(content, "\n")
+			if len(lines) != h {
+				t.Errorf("%dx%d focus %d: %d lines, want %d", w, h, focus, len(lines), h)
+			}
+			for i, l := range lines {
+				if lw := ansi.StringWidth(l); lw > w {
+					t.Errorf("%dx%d focus %d: line %d is %d cells wide: %q", w, h, focus, i, lw, ansi.Strip(l))
+				}
+			}
+			scr := ansi.Strip(content)
+			if w >= 70 && !strings.Contains(scr, SandboxLabel) {
+				t.Errorf("%dx%d: sandbox label missing:\n%s", w, h, scr)
+			}
+			if !strings.Contains(scr, "sandbox ") || !strings.Contains(scr, "claude-test") {
+				t.Errorf("%dx%d: status bar missing:\n%s", w, h, scr)
+			}
+		}
+	}
+}
+
+func TestLiveModeHasNoSandboxLabel(t *testing.T) {
+	m := New(Options{Session: testSession(), Runner: &fakeRunner{}, Live: true})
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	scr := view(m)
+	if strings.Contains(scr, "sandbox") || !strings.Contains(scr, "live") {
+		t.Fatalf("live screen:\n%s", scr)
+	}
+}
+
+func TestUntrustedTextIsSanitised(t *testing.T) {
+	evil := "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \x1b[2J\x1b]52;c;AAAA\x07\u202eolleh"
+	script := toolTurn("end_turn")
+	script[4] = connector.BlockStart{Index: 1, Type: "mcp_tool_use", Block: rawJSON(map[string]any{
+		"type": "mcp_tool_use", "id": "mcptoolu_1", "name": "find\x1b[31m_customer", "server_name": "c\x1b]0;x\x07rm", "input": map[string]any{}})}
+	script[12] = connector.TextDelta{Index: 3, Text: evil}
+	m := New(Options{Session: testSession(), Runner: &fakeRunner{script: script},
+		Warnings: []string{"warning \x1b]52;c;BBBB\x07"}})
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	send(t, m, "hi")
+	press(m, "tab", "up", "enter")
+	out := m.View().Content
+	for _, bad := range []string{"\x1b]", "\x1b[2J", "\u202e", "\x07"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("screen contains %q", bad)
+		}
+	}
+	scr := ansi.Strip(out)
+	for _, want := range []string{"click", "olleh", "crm · find_customer"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("screen lacks %q:\n%s", want, scr)
+		}
+	}
+}
+
+func TestHugeResultIsBounded(t *testing.T) {
+	var big strings.Builder
+	for i := range 50000 {
+		big.WriteString("result line ")
+		big.WriteString(strings.Repeat("x", i%50))
+		big.WriteByte('\n')
+	}
+	script := toolTurn("end_turn")
+	script[9] = connector.BlockStart{Index: 2, Type: "mcp_tool_result", Block: rawJSON(map[string]any{
+		"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "is_error": false, "content": big.String()})}
+	m := newModel(t, &fakeRunner{script: script}, 100, 80)
+	send(t, m, "big")
+	press(m, "tab", "up", "enter")
+	scr := view(m)
+	if !strings.Contains(scr, "more lines") {
+		t.Fatalf("huge result not cut:\n%s", scr)
+	}
+	if n := strings.Count(scr, "result line"); n > maxBodyLines {
+		t.Errorf("%d result lines shown, want at most %d", n, maxBodyLines)
+	}
+}
+
+func TestNotesListingsAndRetriesAreShownInPlace(t *testing.T) {
+	listing := map[string]any{"type": "mcp_tool_listing", "mcp_server_name": "crm", "tools": []any{
+		map[string]any{"name": "find_customer"}, map[string]any{"name": "get_customer"}, map[string]any{"name": "list_orders"},
+		map[string]any{"name": "update_customer"}, map[string]any{"name": "delete_customer"}}}
+	script := []connector.Event{
+		connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 529},
+		connector.MessageStart{ID: "m1"},
+		connector.BlockStart{Index: 0, Type: "mcp_tool_listing", Block: rawJSON(listing)},
+		connector.BlockStop{Index: 0},
+		connector.BlockStart{Index: 1, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": "FIRST PART"})},
+		connector.BlockStop{Index: 1},
+		connector.MessageDelta{StopReason: "pause_turn"},
+		connector.MessageStop{},
+		connector.Continuing{Reason: "pause_turn", Attempt: 1},
+		connector.MessageStart{ID: "m2"},
+		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": "SECOND PART"})},
+		connector.BlockStop{Index: 0},
+		connector.MessageDelta{StopReason: "end_turn"},
+		connector.MessageStop{},
+		connector.TurnDone{StopReason: "end_turn"},
+	}
+	m := newModel(t, &fakeRunner{script: script}, 100, 30)
+	send(t, m, "go")
+	scr := view(m)
+	retry := strings.Index(scr, "retrying 1/2 after HTTP 529")
+	listed := strings.Index(scr, "crm listed 5 tools")
+	first := strings.Index(scr, "FIRST PART")
+	paused := strings.Index(scr, "paused its tool loop")
+	second := strings.Index(scr, "SECOND PART")
+	if retry < 0 || listed < 0 || first < 0 || paused < 0 || second < 0 {
+		t.Fatalf("missing retry note, listing, parts or pause note:\n%s", scr)
+	}
+	if !(retry < listed && listed < first && first < paused && paused < second) {
+		t.Errorf("notes not in the order things happened:\n%s", scr)
+	}
+}
+
+func TestThemeFollowsTerminalBackground(t *testing.T) {
+	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 30)
+	send(t, m, "Who is Ada?")
+	dark := m.View().Content
+	m.Update(tea.BackgroundColorMsg{Color: color.White})
+	if m.theme.Dark {
+		t.Fatal("a white background did not switch to the light theme")
+	}
+	light := m.View().Content
+	if light == dark {
+		t.Error("the screen looks the same on a light background")
+	}
+	if ansi.Strip(light) != ansi.Strip(dark) {
+		t.Errorf("switching theme changed the text:\n%s\nvs\n%s", ansi.Strip(dark), ansi.Strip(light))
+	}
+}
+
+func TestToolInputGrowsWhileStreaming(t *testing.T) {
+	r := &fakeRunner{script: toolTurn("end_turn"), before: 7, gate: make(chan struct{})}
+	m := newModel(t, r, 100, 30)
+	pending := startGated(t, m, "Who is Ada?")
+	scr := view(m)
+	if !strings.Contains(scr, `find_customer {"query": "Ada`) || !strings.Contains(scr, "writing input") {
+		t.Fatalf("partial tool input not shown while it streams:\n%s", scr)
+	}
+	close(r.gate)
+	pump(t, m, pending)
+	if !strings.Contains(view(m), `find_customer {"query":"Ada Lovelace"} ✓`) {
+		t.Fatalf("final tool line wrong:\n%s", view(m))
+	}
+}
+
+func TestNoRunnerFailsTheTurnPlainly(t *testing.T) {
+	m := New(Options{Session: testSession()})
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	typeText(m, "hello")
+	press(m, "enter")
+	if m.streaming() || m.sess.Conv.Current().State != session.TurnFailed {
+		t.Fatal("turn without a runner did not fail")
+	}
+	if !strings.Contains(view(m), "failed") || m.input.Value() != "hello" {
+		t.Errorf("failure not shown or draft lost:\n%s", view(m))
+	}
+}

@@ -1,0 +1,280 @@
+package ui
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"patchbay/session"
+	"patchbay/ui/termsafe"
+)
+
+const (
+	// maxBodyLines is how many lines of a tool's input or result an
+	// expanded block shows before "N more lines".
+	maxBodyLines = 40
+	// maxPretty is the largest JSON body that is re-indented; larger bodies
+	// are shown as they came, so expanding a huge result stays instant.
+	maxPretty = 1 << 20
+	// maxBodyScan bounds how much of a body is sanitised and wrapped: only
+	// its head can ever be on screen.
+	maxBodyScan = 256 << 10
+	indent      = "  "
+)
+
+// painter renders blocks; it holds what every renderer needs.
+type painter struct {
+	theme *Theme
+	width int    // cells available to the block's content
+	frame string // current spinner frame
+	md    *markdown
+}
+
+// toolLine is the one-line summary of a tool call:
+// "▸ crm · find_customer {"query":"Ada"} ✓ 42 ms".
+func (p painter) toolLine(b *session.Block, expanded, streaming bool) string {
+	th := p.theme
+	marker := "▸ "
+	if expanded {
+		marker = "▾ "
+	}
+	name := th.ToolName.Render(termsafe.Line(b.Tool))
+	if b.Server != "" {
+		name = th.ToolServer.Render(termsafe.Line(b.Server)) + th.ToolArgs.Render(" · ") + name
+	} else {
+		name += th.ToolArgs.Render(" (as a client tool)")
+	}
+	head := marker + name
+	status := p.toolStatus(b, streaming)
+	room := p.width - ansi.StringWidth(head) - ansi.StringWidth(status) - 2
+	if !expanded && room >= 4 {
+		if args := argsPreview(b.Input); args != "" {
+			head += " " + th.ToolArgs.Render(termsafe.Clip(args, room))
+		}
+	}
+	return clipStyled(head+" "+status, p.width)
+}
+
+// toolStatus is the right-hand part of a tool line: a spinner while the
+// call runs, ✓ or ✗ with the duration once its result is in.
+func (p painter) toolStatus(b *session.Block, streaming bool) string {
+	th := p.theme
+	switch {
+	case b.Result != nil && b.Result.IsError:
+		return th.ToolErr.Render("✗") + th.ToolDuration.Render(durationText(b.Duration()))
+	case b.Result != nil:
+		return th.ToolOK.Render("✓") + th.ToolDuration.Render(durationText(b.Duration()))
+	case streaming && !b.Done:
+		return th.ToolRunning.Render(p.frame + " writing input")
+	case streaming:
+		return th.ToolRunning.Render(p.frame + " running")
+	case b.Done && b.Server == "":
+		return th.ToolDuration.Render("· not run")
+	default:
+		return th.ToolDuration.Render("· no result")
+	}
+}
+
+// tool renders a tool call, collapsed or expanded with its input and result.
+func (p painter) tool(b *session.Block, expanded, streaming bool) []string {
+	lines := []string{p.toolLine(b, expanded, streaming)}
+	if !expanded {
+		return lines
+	}
+	th := p.theme
+	lines = append(lines, indent+th.Section.Render("input"))
+	input := b.Input
+	if strings.TrimSpace(input) == "" {
+		input = "{}"
+	}
+	lines = append(lines, p.body(input, th.Body)...)
+	switch r := b.Result; {
+	case r != nil && r.IsError:
+		lines = append(lines, indent+th.ErrorBody.Render("error"))
+		lines = append(lines, p.body(r.ResultText, th.ErrorBody)...)
+	case r != nil:
+		lines = append(lines, indent+th.Section.Render("result"))
+		lines = append(lines, p.body(r.ResultText, th.Body)...)
+	}
+	return lines
+}
+
+// result renders a tool result that arrived without its tool use.
+func (p painter) result(b *session.Block, expanded bool) []string {
+	th := p.theme
+	marker := "▸ "
+	if expanded {
+		marker = "▾ "
+	}
+	status := th.ToolOK.Render("✓")
+	style := th.Body
+	if b.IsError {
+		status, style = th.ToolErr.Render("✗"), th.ErrorBody
+	}
+	head := marker + th.ToolArgs.Render("result for "+termsafe.Line(b.ToolUseID)) + " " + status
+	lines := []string{clipStyled(head, p.width)}
+	if expanded {
+		lines = append(lines, p.body(b.ResultText, style)...)
+	}
+	return lines
+}
+
+// listing renders an mcp_tool_listing block: "crm listed 5 tools".
+func (p painter) listing(b *session.Block, expanded bool) []string {
+	th := p.theme
+	marker := "▸ "
+	if expanded {
+		marker = "▾ "
+	}
+	n := len(b.ListedTools)
+	head := marker + th.ToolServer.Render(termsafe.Line(b.ListedServer)) +
+		th.ToolArgs.Render(" listed "+plural(n, "tool"))
+	lines := []string{clipStyled(head, p.width)}
+	if expanded {
+		names := make([]string, 0, n)
+		for _, t := range b.ListedTools {
+			names = append(names, t.Name)
+		}
+		lines = append(lines, p.body(strings.Join(names, "\n"), th.Body)...)
+	}
+	return lines
+}
+
+// thinking renders a thinking block, collapsed to its size.
+func (p painter) thinking(b *session.Block, expanded bool) []string {
+	th := p.theme
+	marker := "▸ "
+	if expanded {
+		marker = "▾ "
+	}
+	label := "thinking"
+	if b.Type == "redacted_thinking" {
+		label = "thinking (redacted)"
+	} else if b.Text != "" {
+		label += " · " + plural(len([]rune(b.Text)), "character")
+	}
+	lines := []string{clipStyled(marker+th.Thinking.Render(label), p.width)}
+	if expanded && b.Text != "" {
+		lines = append(lines, p.body(b.Text, th.Thinking)...)
+	}
+	return lines
+}
+
+// other renders a block type patchbay does not display; it is kept for the
+// history all the same.
+func (p painter) other(b *session.Block) []string {
+	return []string{clipStyled(p.theme.Note.Render("["+termsafe.Line(b.Type)+" block]"), p.width)}
+}
+
+// body renders an untrusted input or result: JSON pretty-printed, at most
+// maxBodyLines lines, then how many lines were left out.
+func (p painter) body(text string, style lipgloss.Style) []string {
+	width := max(p.width-len(indent), 1)
+	total := strings.Count(text, "\n") + 1
+	if len(text) <= maxPretty {
+		if pretty, ok := prettyJSON(text); ok {
+			text = pretty
+			total = strings.Count(text, "\n") + 1
+		}
+	}
+	head := text
+	if len(head) > maxBodyScan {
+		head = head[:maxBodyScan]
+	}
+	var out []string
+	used := 0 // source lines shown whole
+	cut := false
+	for _, line := range strings.Split(head, "\n") {
+		wrapped := wrapLines(termsafe.Line(line), width)
+		if len(out)+len(wrapped) > maxBodyLines {
+			room := maxBodyLines - len(out)
+			for _, w := range wrapped[:room] {
+				out = append(out, indent+style.Render(w))
+			}
+			cut = true
+			break
+		}
+		for _, w := range wrapped {
+			out = append(out, indent+style.Render(w))
+		}
+		used++
+	}
+	if len(head) < len(text) && !cut {
+		cut = true
+		used-- // the last line read was cut by the scan limit
+	}
+	if cut || used < total {
+		more := max(total-used, 1)
+		out = append(out, indent+p.theme.More.Render("… "+plural(more, "more line")))
+	}
+	return out
+}
+
+// argsPreview is a tool input on one line: compact JSON when it parses
+// (it may still be arriving), else the raw text with whitespace squeezed.
+func argsPreview(input string) string {
+	input = strings.TrimSpace(input)
+	if input == "" || input == "{}" {
+		return ""
+	}
+	if len(input) <= maxPretty {
+		var buf bytes.Buffer
+		if json.Compact(&buf, []byte(input)) == nil {
+			return termsafe.Line(buf.String())
+		}
+	}
+	if len(input) > 4096 {
+		input = input[:4096]
+	}
+	return strings.Join(strings.Fields(termsafe.Line(input)), " ")
+}
+
+// prettyJSON indents text if it is a JSON object or array.
+func prettyJSON(text string) (string, bool) {
+	t := strings.TrimSpace(text)
+	if t == "" || (t[0] != '{' && t[0] != '[') {
+		return "", false
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, []byte(t), "", "  ") != nil {
+		return "", false
+	}
+	return buf.String(), true
+}
+
+// durationText formats a tool call's duration: " 42 ms", " 1.3 s".
+func durationText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d < time.Millisecond:
+		return " <1 ms"
+	case d < time.Second:
+		return " " + strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+	case d < time.Minute:
+		return fmt.Sprintf(" %.1f s", d.Seconds())
+	default:
+		return " " + d.Round(time.Second).String()
+	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return strconv.Itoa(n) + " " + word + "s"
+}
+
+// clipStyled cuts an already styled line to width cells.
+func clipStyled(s string, width int) string {
+	if ansi.StringWidth(s) <= width {
+		return s
+	}
+	return ansi.Truncate(s, max(width, 0), "…")
+}

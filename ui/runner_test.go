@@ -1,0 +1,6 @@
+package ui
+
+import "patchbay/connector"
+
+// The real client is what main hands the screen.
+var _ Runner = (*connector.Client)(nil)

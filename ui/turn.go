@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"context"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"patchbay/connector"
+	"patchbay/session"
+	"patchbay/ui/termsafe"
+)
+
+// send starts a turn with the input's text. While a turn streams, enter
+// does not send: the text stays as the next draft.
+func (m *Model) send() tea.Cmd {
+	prompt := m.input.Value()
+	if strings.TrimSpace(prompt) == "" {
+		return nil
+	}
+	if m.streaming() {
+		m.hint = "Claude is still answering: wait, or press esc to cancel"
+		return nil
+	}
+	m.input.Reset()
+	m.sess.Conv.Begin(prompt, m.now())
+	return m.start(prompt)
+}
+
+// continueAnswer continues an answer cut at max_tokens.
+func (m *Model) continueAnswer() tea.Cmd {
+	if !m.canContinue() {
+		return nil
+	}
+	m.sess.Conv.BeginContinuation(m.now())
+	return m.start("")
+}
+
+func (m *Model) canContinue() bool {
+	t := m.sess.Conv.Current()
+	return !m.streaming() && t != nil && t.State == session.TurnDone && t.StopReason == "max_tokens"
+}
+
+// start runs the current turn's request on its own goroutine.
+func (m *Model) start(prompt string) tea.Cmd {
+	if m.runner == nil {
+		m.sess.Conv.Apply(connector.TurnDone{Err: errNoRunner}, m.now())
+		m.restoreDraft(&run{prompt: prompt})
+		return nil
+	}
+	req := m.sess.Request()
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.runs++
+	m.run = &run{id: m.runs, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}
+	startRun(ctx, m.runner, req, m.run)
+	m.tr.toBottom()
+	return tea.Batch(waitEvents(m.run), m.spin.Tick)
+}
+
+// cancel stops the streaming turn, keeping what arrived.
+func (m *Model) cancel() {
+	r := m.run
+	r.cancel()
+	m.sess.Conv.Cancel(m.now())
+	m.run = nil
+	m.restoreDraft(r)
+}
+
+// handleEvents applies a batch of events of the running turn; events of a
+// turn that was cancelled (or any older turn) are dropped.
+func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
+	r := m.run
+	if r == nil || msg.turnID != r.id {
+		return nil
+	}
+	conv := &m.sess.Conv
+	t := conv.Current()
+	for _, ev := range msg.events {
+		conv.Apply(ev, m.now())
+		m.tr.noteArrived(t)
+		if _, done := ev.(connector.TurnDone); done {
+			m.finish(r)
+			return nil
+		}
+	}
+	if msg.closed {
+		// The runner broke its promise of a TurnDone; end the turn anyway.
+		conv.Apply(connector.TurnDone{Err: errStreamEnded}, m.now())
+		m.finish(r)
+		return nil
+	}
+	return waitEvents(r)
+}
+
+// finish ends the running turn once its TurnDone arrived.
+func (m *Model) finish(r *run) {
+	r.cancel() // releases the context; the runner has returned or is returning
+	m.run = nil
+	if t := m.sess.Conv.Current(); t != nil && t.State == session.TurnFailed {
+		m.restoreDraft(r)
+	}
+}
+
+// restoreDraft puts the prompt of a turn that failed or was cancelled
+// before any answer arrived back in the input, unless the user has
+// started typing something new.
+func (m *Model) restoreDraft(r *run) {
+	t := m.sess.Conv.Current()
+	if r.prompt == "" || t == nil || len(t.Blocks) > 0 || strings.TrimSpace(m.input.Value()) != "" {
+		return
+	}
+	m.input.SetValue(r.prompt)
+}
+
+// footerLines says how a turn ended (or that it is still running).
+func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
+	th := p.theme
+	say := func(style func(...string) string, text string) []string {
+		return styleLines(wrapLines(text, p.width), style)
+	}
+	switch t.State {
+	case session.TurnStreaming:
+		label := "answering…"
+		if len(t.Blocks) == 0 {
+			label = "waiting for Claude…"
+		}
+		return []string{th.ToolRunning.Render(p.frame + " " + label)}
+	case session.TurnFailed:
+		return say(th.Error.Render, "✗ failed: "+termsafe.Text(connector.DescribeError(t.Err, m.apiKeyEnv)))
+	case session.TurnCancelled:
+		return say(th.Warning.Render, "⊘ cancelled — what arrived is kept here but not sent to Claude again")
+	}
+	switch t.StopReason {
+	case "", "end_turn", "stop_sequence":
+		return nil
+	case "max_tokens":
+		text := "✂ The answer was cut at the max_tokens limit."
+		if last {
+			text += " Press " + m.keys.Continue.Help().Key + " to continue it."
+		}
+		return say(th.Warning.Render, text)
+	case "refusal":
+		return say(th.Warning.Render, "⊘ Claude declined to answer this request.")
+	case "pause_turn":
+		return say(th.Warning.Render, "The API kept pausing its tool loop, so the answer is incomplete; send a message to go on.")
+	case "tool_use":
+		return say(th.Warning.Render, "The model kept calling an MCP tool as a client tool, so the turn was stopped.")
+	case "model_context_window_exceeded":
+		return say(th.Warning.Render, "The conversation no longer fits in the model's context window; start a new one.")
+	}
+	return say(th.Note.Render, "stopped: "+termsafe.Line(t.StopReason))
+}
