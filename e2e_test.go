@@ -143,3 +143,31 @@ func (s *tmuxSession) waitExit(timeout time.Duration) {
 		<-tick.C
 	}
 }
+
+// TestE2ESandboxTurn is the walking skeleton as a person uses it: start
+// patchbay with no API key, ask for a customer, watch the tool call and the
+// answer arrive, open the tool block, quit.
+func TestE2ESandboxTurn(t *testing.T) {
+	bin := buildBinary(t)
+	s := startTmux(t, 100, 30, nil, bin)
+	s.waitFor(10*time.Second, "sandbox — offline demo, no API calls", "crm", "knowledge-base")
+
+	s.typeText("Find the customer Ada Lovelace")
+	s.keys("Enter")
+	scr := s.waitFor(15*time.Second, "▸ crm · find_customer", `"Ada Lovelace"`, "cus_001", "req_")
+	if !strings.Contains(scr, "✓") {
+		t.Errorf("the finished tool call is not marked ✓:\n%s", scr)
+	}
+
+	// Into the transcript, up from the answer to the tool block, open it.
+	s.keys("Tab")
+	s.keys("k")
+	s.keys("Enter")
+	scr = s.waitFor(5*time.Second, "▾ crm · find_customer", "input", "result", "analytical-engines")
+	if strings.Contains(scr, "\x1b") {
+		t.Errorf("raw escape bytes on screen:\n%q", scr)
+	}
+
+	s.keys("C-c")
+	s.waitExit(5 * time.Second)
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -13,12 +14,16 @@ import (
 // in the transcript; the SDK also sends v as compact structured content when
 // the tool was registered with a typed output.
 func jsonResult[T any](v T) (*mcp.CallToolResult, T, error) {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	// Without HTML escaping: "&" reads better than "\u0026" on screen.
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		var zero T
 		return nil, zero, fmt.Errorf("encoding result: %w", err)
 	}
-	return textResult(string(b)), v, nil
+	return textResult(strings.TrimSuffix(buf.String(), "\n")), v, nil
 }
 
 // textResult is a successful result made of one text block.

@@ -1,0 +1,219 @@
+package connector_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"patchbay/connector"
+	"patchbay/connector/sandbox"
+	"patchbay/connector/sandbox/emulator"
+)
+
+// startSandbox runs the offline backend for one test.
+func startSandbox(t *testing.T) (*sandbox.Sandbox, *connector.Client) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	sb, err := sandbox.Start(ctx, sandbox.Options{})
+	if err != nil {
+		t.Fatalf("start sandbox: %v", err)
+	}
+	t.Cleanup(func() { _ = sb.Close() })
+	c := connector.NewClient(connector.ClientOptions{APIKey: sandbox.APIKey, BaseURL: sb.URL, MaxRetries: 2})
+	return sb, c
+}
+
+func serverURL(t *testing.T, sb *sandbox.Sandbox, name string) string {
+	t.Helper()
+	for _, s := range sb.Servers {
+		if s.Name == name {
+			return s.URL
+		}
+	}
+	t.Fatalf("sandbox has no server %q", name)
+	return ""
+}
+
+// runTurn runs one turn and returns its events, failing on a timeout.
+func runTurn(t *testing.T, c *connector.Client, req connector.Request) []connector.Event {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var evs []connector.Event
+	c.Run(ctx, req, func(ev connector.Event) { evs = append(evs, ev) })
+	return evs
+}
+
+func done(t *testing.T, evs []connector.Event) connector.TurnDone {
+	t.Helper()
+	d, ok := evs[len(evs)-1].(connector.TurnDone)
+	if !ok {
+		t.Fatalf("last event %T, want TurnDone", evs[len(evs)-1])
+	}
+	return d
+}
+
+// answerText joins the text deltas of a turn.
+func answerText(evs []connector.Event) string {
+	var b strings.Builder
+	for _, ev := range evs {
+		if d, ok := ev.(connector.TextDelta); ok {
+			b.WriteString(d.Text)
+		}
+	}
+	return b.String()
+}
+
+func toolUses(evs []connector.Event) []string {
+	var out []string
+	for _, ev := range evs {
+		if bs, ok := ev.(connector.BlockStop); ok {
+			var f struct {
+				Type       string `json:"type"`
+				Name       string `json:"name"`
+				ServerName string `json:"server_name"`
+			}
+			_ = json.Unmarshal(bs.Block, &f)
+			if f.Type == "mcp_tool_use" {
+				out = append(out, f.ServerName+"."+f.Name)
+			}
+		}
+	}
+	return out
+}
+
+func TestSandboxTwoTurnsEchoHistory(t *testing.T) {
+	sb, c := startSandbox(t)
+	req := connector.Request{
+		Model: "claude-sonnet-5-5", MaxTokens: 4096, Beta: connector.Beta20251120,
+		Servers: []connector.Server{
+			{Name: "crm", URL: serverURL(t, sb, "crm")},
+			{Name: "knowledge-base", URL: serverURL(t, sb, "knowledge-base")},
+		},
+		Messages: []connector.Message{connector.NewUserText("Find the customer Ada Lovelace")},
+	}
+	evs := runTurn(t, c, req)
+	d := done(t, evs)
+	if d.Err != nil || d.StopReason != "end_turn" {
+		t.Fatalf("turn ended with %q, %v", d.StopReason, d.Err)
+	}
+	if got := toolUses(evs); len(got) != 1 || got[0] != "crm.find_customer" {
+		t.Fatalf("tool calls %v, want crm.find_customer", got)
+	}
+	if !strings.Contains(answerText(evs), "Ada Lovelace") {
+		t.Errorf("answer does not quote the result: %q", answerText(evs))
+	}
+
+	// The second turn sends the first back; the emulator validates the
+	// echoed MCP blocks and the chain calls crm then knowledge-base.
+	req.Messages = append(req.Messages, d.Appended...)
+	req.Messages = append(req.Messages, connector.NewUserText("list orders for Ada Lovelace then search docs for billing"))
+	evs = runTurn(t, c, req)
+	if d := done(t, evs); d.Err != nil {
+		t.Fatalf("second turn: %v", d.Err)
+	}
+	if got := toolUses(evs); len(got) != 2 || got[0] != "crm.list_orders" || got[1] != "knowledge-base.search_docs" {
+		t.Fatalf("chained calls %v, want crm.list_orders then knowledge-base.search_docs", got)
+	}
+	recs := sb.Emulator.Requests()
+	last := recs[len(recs)-1].Body
+	for _, block := range d.Appended[0].Content {
+		if !strings.Contains(string(last), string(block)) {
+			t.Errorf("second request does not carry block %s byte-exact", block)
+		}
+	}
+}
+
+func TestSandboxDeniedToolIsNotCalled(t *testing.T) {
+	sb, c := startSandbox(t)
+	req := connector.Request{
+		Model: "m", MaxTokens: 1024, Beta: connector.Beta20251120,
+		Servers: []connector.Server{{Name: "crm", URL: serverURL(t, sb, "crm"),
+			Filter: connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_customer"}}}},
+		Messages: []connector.Message{connector.NewUserText("delete customer Ada Lovelace")},
+	}
+	evs := runTurn(t, c, req)
+	if d := done(t, evs); d.Err != nil {
+		t.Fatal(d.Err)
+	}
+	if got := toolUses(evs); len(got) != 0 {
+		t.Fatalf("denied tool was called: %v", got)
+	}
+	want := "I can't use `delete_customer`: it is not enabled for server `crm`."
+	if !strings.Contains(answerText(evs), want) {
+		t.Errorf("answer %q lacks %q", answerText(evs), want)
+	}
+}
+
+func TestSandboxFaultsRecover(t *testing.T) {
+	sb, c := startSandbox(t)
+	base := connector.Request{
+		Model: "m", MaxTokens: 1024, Beta: connector.Beta20251120,
+		Servers:  []connector.Server{{Name: "crm", URL: serverURL(t, sb, "crm")}},
+		Messages: []connector.Message{connector.NewUserText("Find the customer Ada Lovelace")},
+	}
+	t.Run("529 then success", func(t *testing.T) {
+		sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 529, RetryAfterMs: "1"})
+		evs := runTurn(t, c, base)
+		if d := done(t, evs); d.Err != nil {
+			t.Fatalf("turn failed after one 529: %v", d.Err)
+		}
+		var retried bool
+		for _, ev := range evs {
+			if r, ok := ev.(connector.Retrying); ok && r.Status == 529 {
+				retried = true
+			}
+		}
+		if !retried {
+			t.Error("no Retrying event for the 529")
+		}
+	})
+	t.Run("pause_turn continues", func(t *testing.T) {
+		sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultPauseTurn})
+		evs := runTurn(t, c, base)
+		d := done(t, evs)
+		if d.Err != nil || d.StopReason != "end_turn" {
+			t.Fatalf("turn ended %q, %v", d.StopReason, d.Err)
+		}
+		var cont bool
+		for _, ev := range evs {
+			if c, ok := ev.(connector.Continuing); ok && c.Reason == "pause_turn" {
+				cont = true
+			}
+		}
+		if !cont {
+			t.Error("no automatic continuation after pause_turn")
+		}
+	})
+	t.Run("stray tool_use answered", func(t *testing.T) {
+		sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStrayToolUse})
+		evs := runTurn(t, c, base)
+		d := done(t, evs)
+		if d.Err != nil {
+			t.Fatalf("stray tool_use turn failed: %v", d.Err)
+		}
+		var answered bool
+		for _, m := range d.Appended {
+			if m.Role == "user" && strings.Contains(string(m.Content[0]), `"tool_result"`) {
+				answered = true
+			}
+		}
+		if !answered {
+			t.Error("the stray tool_use was not answered with a tool_result")
+		}
+	})
+	t.Run("error event mid-stream", func(t *testing.T) {
+		sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultErrorEvent, AfterFrames: 3, ErrorType: "overloaded_error", Message: "Overloaded"})
+		evs := runTurn(t, c, base)
+		d := done(t, evs)
+		if d.Err == nil {
+			t.Fatal("mid-stream error event did not fail the turn")
+		}
+		if msg := connector.DescribeError(d.Err, "ANTHROPIC_API_KEY"); !strings.Contains(strings.ToLower(msg), "overload") {
+			t.Errorf("described as %q", msg)
+		}
+	})
+}
