@@ -109,6 +109,12 @@ type Turn struct {
 	version    int
 }
 
+// Note adds a remark about the turn (shown where it falls among the blocks).
+func (t *Turn) Note(s string) {
+	t.Notes = append(t.Notes, s)
+	t.version++
+}
+
 // Version changes whenever anything in the turn changes.
 func (t *Turn) Version() int { return t.version }
 

@@ -49,6 +49,14 @@ func (m *Model) start(prompt string) tea.Cmd {
 		return nil
 	}
 	req := m.sess.Request()
+	// Patterns that cannot be expanded yet, or match nothing, are sent as
+	// literal names only: say so where the user is looking.
+	if _, warns, err := connector.BuildParams(req); err == nil {
+		t := m.sess.Conv.Current()
+		for _, w := range warns {
+			t.Note("⚠ " + w.String())
+		}
+	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.runs++
 	m.run = &run{id: m.runs, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}
