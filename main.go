@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
@@ -19,38 +20,71 @@ import (
 	"patchbay/connector/sandbox"
 	"patchbay/session"
 	"patchbay/ui"
+	"patchbay/ui/headless"
 )
 
-// Exit codes.
+// Exit codes; a headless run adds its own (see -help).
 const (
-	exitOK     = 0
-	exitFailed = 1
-	exitUsage  = 2
+	exitOK     = headless.ExitOK
+	exitFailed = headless.ExitAPI
+	exitUsage  = headless.ExitUsage
 )
 
 const usageText = `patchbay — chat with Claude through the MCP connector and see every tool call.
 
 Usage:
-  patchbay [flags]
+  patchbay [flags]                 the chat (TUI)
+  patchbay -p PROMPT [flags]       one turn without the TUI (headless)
 
 Without an API key (or with -sandbox) patchbay runs offline against its
 built-in sandbox: a Messages API emulator and demo MCP servers on loopback.
+Sessions are saved in $XDG_STATE_HOME/patchbay/sessions (default
+~/.local/state/patchbay/sessions); the TUI saves its session when it quits.
 
 Flags:
 `
 
 const examplesText = `
+Headless (-p): the answer goes to stdout; tool calls ("→ server · tool input")
+and results ("← server · tool ok|ERROR: preview") go to stderr, one line each.
+With -output json every event is one JSON object per line on stdout
+(message_start, text_delta, tool_use, tool_result, tool_listing, usage, stop,
+continuing, retrying, warning, error) and the last line is a summary.
+Exit codes:
+  0  the turn finished
+  1  an API or connection error (or an interruption) ended the turn
+  2  bad flags or config; nothing was sent
+  3  a tool result had is_error
+  4  the model asked for a tool the request did not enable: an mcp_tool_use
+     its server's toolset (as sent) left off, or any plain tool_use
+     (patchbay declares no client tools)
+  When several apply: 4, then 1, then 3.
+
+-allow and -deny override a server's toolset for the run and switch the
+server on: only -allow rules mean exactly those tools (SERVER:* means all);
+-deny rules mean every tool but those. The sandbox's lab server (echo, fail,
+slow, big, unicode) is off until a rule names it.
+
 Examples:
   patchbay                                  offline sandbox demo (no key needed)
   ANTHROPIC_API_KEY=sk-... patchbay          live, with ~/.config/patchbay/config.toml
   patchbay -config ./team.toml               live, with another config file
   patchbay -sandbox -config ./team.toml      your servers, the offline model emulator
+  patchbay -p "find customer Ada Lovelace"   one turn, answer on stdout
+  patchbay -p "slow 2" -allow lab:slow -output json
+  patchbay -p "delete customer cus_001" -deny crm:delete_customer; echo $?
+  patchbay -continue -p "and list her orders"
+  patchbay -sessions                        list saved sessions
+  patchbay -resume ID -export md > demo.md  export a session (md, json or curl)
+
+Test-only: PATCHBAY_SANDBOX_FAULT=status:529,error_event,drop,stray_tool_use,...
+makes the sandbox emulator act out those faults, one per request.
 
 Config: see config.example.toml (every option, commented).
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -58,16 +92,47 @@ func main() {
 
 // options are the parsed command line.
 type options struct {
-	configPath string
-	sandbox    bool
+	configPath  string
+	sandbox     bool
+	prompt      string
+	headless    bool // -p was given
+	output      headless.Format
+	cont        bool
+	resume      string
+	allow, deny []headless.Rule
+	export      string
+	sessions    bool
+}
+
+// ruleList collects a repeatable -allow or -deny flag.
+type ruleList struct{ rules *[]headless.Rule }
+
+func (l ruleList) String() string { return "" }
+
+func (l ruleList) Set(s string) error {
+	r, err := headless.ParseRule(s)
+	if err != nil {
+		return err
+	}
+	*l.rules = append(*l.rules, r)
+	return nil
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
 	var o options
+	output := string(headless.Text)
 	fs := flag.NewFlagSet("patchbay", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.configPath, "config", "", "config file `path` (default $PATCHBAY_CONFIG, then $XDG_CONFIG_HOME/patchbay/config.toml)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "use the offline sandbox even when an API key is set")
+	fs.StringVar(&o.prompt, "p", "", "run one turn with `PROMPT` without the TUI, print the answer and exit")
+	fs.StringVar(&output, "output", output, "headless output `format`: text, or json (NDJSON, one event per line)")
+	fs.BoolVar(&o.cont, "continue", false, "continue the most recent saved session")
+	fs.StringVar(&o.resume, "resume", "", "continue the saved session with this `ID` (see -sessions)")
+	fs.Var(ruleList{&o.allow}, "allow", "allow only this tool of the server for this run: `SERVER:TOOL` (repeatable; globs; SERVER:* = all)")
+	fs.Var(ruleList{&o.deny}, "deny", "deny this tool of the server for this run: `SERVER:TOOL` (repeatable; globs)")
+	fs.StringVar(&o.export, "export", "", "print the resumed session as `FORMAT`: md, json (the request, ready to replay) or curl (the last request)")
+	fs.BoolVar(&o.sessions, "sessions", false, "list saved sessions, newest first, and exit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usageText)
 		fs.PrintDefaults()
@@ -79,9 +144,35 @@ func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
 		}
 		return o, exitUsage, false
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "patchbay: unexpected argument %q; run patchbay -help for usage.\n", fs.Arg(0))
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	o.headless = set["p"]
+	fail := func(format string, a ...any) (options, int, bool) {
+		fmt.Fprintf(stderr, "patchbay: "+format+"; run patchbay -help for usage.\n", a...)
 		return o, exitUsage, false
+	}
+	var err error
+	switch {
+	case fs.NArg() > 0:
+		return fail("unexpected argument %q", fs.Arg(0))
+	case o.cont && o.resume != "":
+		return fail("-continue and -resume both name a session; give one")
+	case o.headless && o.prompt == "":
+		return fail("-p needs a prompt")
+	case set["output"] && !o.headless:
+		return fail("-output only applies to a headless run (-p)")
+	case o.export != "" && (o.headless || (!o.cont && o.resume == "")):
+		return fail("-export prints a saved session: use it with -continue or -resume, without -p")
+	case o.sessions && (o.headless || o.export != ""):
+		return fail("-sessions only lists sessions; use it alone")
+	}
+	if o.output, err = headless.ParseFormat(output); err != nil {
+		return fail("%v", err)
+	}
+	switch o.export {
+	case "", "md", "json", "curl":
+	default:
+		return fail("-export %q is not known; use md, json or curl", o.export)
 	}
 	return o, exitOK, true
 }
@@ -96,6 +187,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "patchbay: %v\n", err)
 		return exitUsage
 	}
+	storeDir, storeErr := session.DefaultStoreDir(getenv)
+	if o.sessions {
+		if storeErr != nil {
+			fmt.Fprintf(stderr, "patchbay: %v\n", storeErr)
+			return exitUsage
+		}
+		list, problems, err := session.NewStore(session.StoreOptions{Dir: storeDir}).List(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "patchbay: %v\n", err)
+			return exitFailed
+		}
+		headless.PrintSessions(stdout, stderr, list, problems)
+		return exitOK
+	}
 	apiKey := getenv(cfg.API.APIKeyEnv)
 	live := apiKey != "" && !o.sandbox
 
@@ -104,6 +209,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	baseURL := cfg.API.BaseURL
 	if !live {
+		faults, err := parseSandboxFaults(getenv(sandboxFaultEnv))
+		if err != nil {
+			fmt.Fprintf(stderr, "patchbay: %v\n", err)
+			return exitUsage
+		}
 		useOwn := explicit && len(cfg.Servers) > 0
 		sb, err := sandbox.Start(ctx, sandbox.Options{NoDemoServers: useOwn})
 		if err != nil {
@@ -111,28 +221,124 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return exitFailed
 		}
 		defer sb.Close()
+		for _, f := range faults {
+			sb.Emulator.Inject(f)
+		}
 		if !useOwn {
 			cfg.Servers = sandboxServers(sb)
 		}
 		baseURL, apiKey = sb.URL, sandbox.APIKey
 	}
-	sess, err := session.New(cfg, getenv)
+
+	var store *session.Store
+	if storeErr == nil {
+		store = session.NewStore(session.StoreOptions{Dir: storeDir, Config: cfg})
+	}
+	sess, id, notes, err := openSession(ctx, o, cfg, store, storeErr, getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "patchbay: %v\n", err)
 		return exitUsage
 	}
+	if o.export != "" {
+		return export(o.export, sess, id, cfg, stdout, stderr)
+	}
+	ruleNotes, err := headless.ApplyRules(sess, o.allow, o.deny)
+	if err != nil {
+		fmt.Fprintf(stderr, "patchbay: %v\n", err)
+		return exitUsage
+	}
+	warnings := append(append(append([]string(nil), cfg.Warnings...), notes...), ruleNotes...)
 	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL})
+
+	if o.headless {
+		opts := headless.Options{
+			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output,
+			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
+		}
+		if store != nil {
+			opts.Save = store.Save
+		} else {
+			opts.Warnings = append(opts.Warnings, "sessions cannot be saved: "+storeErr.Error())
+		}
+		return headless.Run(ctx, opts).ExitCode
+	}
+
 	model := ui.New(ui.Options{
 		Session:   sess,
 		Runner:    client,
 		Live:      live,
 		APIKeyEnv: cfg.API.APIKeyEnv,
-		Warnings:  cfg.Warnings,
+		Warnings:  warnings,
 	})
 	p := tea.NewProgram(model, tea.WithContext(ctx))
-	if _, err := p.Run(); err != nil && !errors.Is(err, tea.ErrProgramKilled) {
-		fmt.Fprintf(stderr, "patchbay: %v\n", err)
+	_, runErr := p.Run()
+	// The TUI does not save turn by turn yet, so the session is saved as
+	// it stands when the program ends, even when it was stopped.
+	if store != nil && len(sess.Conv.Turns) > 0 {
+		if _, err := store.Save(context.WithoutCancel(ctx), sess); err != nil {
+			fmt.Fprintf(stderr, "patchbay: %v\n", err)
+		}
+	}
+	if runErr != nil && !errors.Is(runErr, tea.ErrProgramKilled) {
+		fmt.Fprintf(stderr, "patchbay: %v\n", runErr)
 		return exitFailed
+	}
+	return exitOK
+}
+
+// openSession starts a new session, or loads the one -continue or -resume
+// names. A session that cannot be continued is refused unless it is only
+// exported.
+func openSession(ctx context.Context, o options, cfg *session.Config, store *session.Store, storeErr error,
+	getenv func(string) string) (*session.Session, string, []string, error) {
+	if !o.cont && o.resume == "" {
+		sess, err := session.New(cfg, getenv)
+		return sess, "", nil, err
+	}
+	if store == nil {
+		return nil, "", nil, storeErr
+	}
+	id := o.resume
+	if o.cont {
+		latest, err := store.Latest(ctx)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		id = latest
+	}
+	l, err := store.Load(ctx, id, getenv)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if l.ReadOnly && o.export == "" {
+		return nil, "", nil, fmt.Errorf("session %s cannot be continued: %s (-export still works)", id, strings.Join(l.Notes, " "))
+	}
+	return l.Session, id, l.Notes, nil
+}
+
+// export prints a loaded session in the chosen format.
+func export(format string, sess *session.Session, id string, cfg *session.Config, stdout, stderr io.Writer) int {
+	opts := session.ExportOptions{ID: id, Config: cfg}
+	var (
+		data []byte
+		err  error
+	)
+	switch format {
+	case "md":
+		data = session.ExportMarkdown(sess, opts)
+	case "json":
+		data, err = session.ExportJSON(sess, opts)
+	case "curl":
+		var cmd string
+		cmd, err = session.CurlCommand(sess, opts)
+		data = []byte(cmd)
+	}
+	if err == nil {
+		err = headless.WriteExport(stdout, data)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "patchbay: %v\n", err)
+		return exitUsage
 	}
 	return exitOK
 }

@@ -6,6 +6,13 @@ import (
 	"strings"
 )
 
+// Except marks an exception in a tool list: "!delete_customer" takes the
+// tools it matches out of whatever the list's other entries match, so a
+// list can keep a pattern such as "delete_*" (and its protection against
+// tools the server adds later) while making room for one tool. Exceptions
+// only ever remove names from a list; on their own they select nothing.
+const Except = "!"
+
 // Enabled reports whether the filter lets the model use the tool. It is the
 // single rule every view derives from: the checklist, the counts and the
 // request. An empty Mode means ModeAll; an unknown Mode enables nothing, so
@@ -71,21 +78,19 @@ func Counts(s Server) ToolCounts {
 	return c
 }
 
-// universe is the list globs expand against: discovery's list, or, before
-// discovery answered, the pinned list (which came from a real listing and,
-// under pinning, is exactly the toolset's tools). Nil means unknown.
+// universe is the list globs expand against. A pinned list comes first:
+// under pinning it is exactly the toolset's tools, whatever discovery says
+// the server offers today. Otherwise it is discovery's list. Nil means
+// unknown.
 func universe(s Server) []string {
-	if s.Known != nil {
-		return s.Known
+	if len(s.Pinned) > 0 {
+		names := make([]string, len(s.Pinned))
+		for i, t := range s.Pinned {
+			names[i] = t.Name
+		}
+		return names
 	}
-	if len(s.Pinned) == 0 {
-		return nil
-	}
-	names := make([]string, len(s.Pinned))
-	for i, t := range s.Pinned {
-		names[i] = t.Name
-	}
-	return names
+	return s.Known
 }
 
 // isPattern reports whether p uses glob syntax rather than naming one tool.
@@ -103,9 +108,40 @@ func match(pattern, name string) bool {
 	return err == nil && ok
 }
 
+// MatchPattern reports whether one tool-list entry (a name or a glob, not
+// an exception) selects the tool, by the same rule as Enabled.
+func MatchPattern(pattern, name string) bool { return match(pattern, name) }
+
+// matchAny reports whether the list selects name: some entry matches it and
+// no exception does.
 func matchAny(patterns []string, name string) bool {
+	hit := false
 	for _, p := range patterns {
-		if match(p, name) {
+		if ex, ok := strings.CutPrefix(p, Except); ok {
+			if match(ex, name) {
+				return false
+			}
+			continue
+		}
+		hit = hit || match(p, name)
+	}
+	return hit
+}
+
+// hasException reports whether the list holds an exception entry.
+func hasException(patterns []string) bool {
+	for _, p := range patterns {
+		if strings.HasPrefix(p, Except) {
+			return true
+		}
+	}
+	return false
+}
+
+// excepted reports whether an exception of the list matches name.
+func excepted(patterns []string, name string) bool {
+	for _, p := range patterns {
+		if ex, ok := strings.CutPrefix(p, Except); ok && match(ex, name) {
 			return true
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/anthropics/anthropic-sdk-go"
 )
@@ -105,7 +106,9 @@ func toolset(s Server, b Beta) (*anthropic.BetaMCPToolsetParam, []Warning, error
 		}
 	}
 
-	if slices.Contains(f.Defer, "*") {
+	// An exception needs the tools named one by one: default_config cannot
+	// leave a tool out.
+	if slices.Contains(f.Defer, "*") && !hasException(f.Defer) {
 		ts.DefaultConfig.DeferLoading = anthropic.Bool(true)
 	} else {
 		deferred, w := expand(s, f.Defer)
@@ -180,10 +183,14 @@ func expand(s Server, patterns []string) ([]string, []Warning) {
 		warns []Warning
 	)
 	for _, p := range patterns {
+		if strings.HasPrefix(p, Except) {
+			// Exceptions only take names out, below.
+			continue
+		}
 		if known == nil {
 			if isPattern(p) {
 				warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgUnexpanded})
-			} else {
+			} else if !excepted(patterns, p) {
 				names = append(names, p)
 			}
 			continue
@@ -191,13 +198,15 @@ func expand(s Server, patterns []string) ([]string, []Warning) {
 		matched := false
 		for _, name := range known {
 			if match(p, name) {
-				names = append(names, name)
 				matched = true
+				if !excepted(patterns, name) {
+					names = append(names, name)
+				}
 			}
 		}
 		if !matched {
 			warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgNoMatch})
-			if !isPattern(p) {
+			if !isPattern(p) && !excepted(patterns, p) {
 				names = append(names, p)
 			}
 		}

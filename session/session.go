@@ -25,13 +25,20 @@ type ServerState struct {
 	Enabled bool
 	Filter  connector.ToolFilter
 	Token   string
+	// TokenEnv and TokenFile say where the config keeps the token (names,
+	// not secrets), so a selection can be written back as config.
+	TokenEnv  string
+	TokenFile string
 	// Known is the server's tool list from discovery; nil while unknown.
 	Known []connector.Tool
+	// Pinned, under connector.Beta20260915, fixes the toolset's tools to
+	// a listing the API returned; nil when not pinned.
+	Pinned []connector.Tool
 }
 
 // Spec is the server as it goes into a request.
 func (s *ServerState) Spec() connector.Server {
-	spec := connector.Server{Name: s.Name, URL: s.URL, Token: s.Token, Filter: s.Filter}
+	spec := connector.Server{Name: s.Name, URL: s.URL, Token: s.Token, Filter: s.Filter, Pinned: s.Pinned}
 	if s.Known != nil {
 		spec.Known = make([]string, len(s.Known))
 		for i, t := range s.Known {
@@ -64,6 +71,7 @@ func New(cfg *Config, getenv func(string) string) (*Session, error) {
 		}
 		s.Servers = append(s.Servers, &ServerState{
 			Name: sc.Name, URL: sc.URL, Enabled: sc.Enabled, Filter: sc.Filter(), Token: tok,
+			TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile,
 		})
 	}
 	return s, nil

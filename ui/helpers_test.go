@@ -156,7 +156,7 @@ func typeText(m *Model, text string) {
 }
 
 // runCmd runs one command, failing the test if it does not return soon.
-func runCmd(t *testing.T, c tea.Cmd) tea.Msg {
+func runCmd(t testing.TB, c tea.Cmd) tea.Msg {
 	t.Helper()
 	done := make(chan tea.Msg, 1)
 	go func() { done <- c() }()

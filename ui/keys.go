@@ -3,7 +3,7 @@ package ui
 import "charm.land/bubbles/v2/key"
 
 // KeyMap is every key binding of the screen, in one place; it feeds the
-// help line and the full help.
+// help line and the full list of keys.
 type KeyMap struct {
 	Send     key.Binding
 	Newline  key.Binding
@@ -23,8 +23,28 @@ type KeyMap struct {
 	Top      key.Binding
 	Bottom   key.Binding
 
+	// The servers panel and its tool checklist.
+	PrevServer   key.Binding
+	NextServer   key.Binding
 	ToggleServer key.Binding
-	Help         key.Binding
+	ToggleTool   key.Binding
+	AllTools     key.Binding
+	NoTools      key.Binding
+	InvertTools  key.Binding
+	CycleMode    key.Binding
+	FilterTools  key.Binding
+	Schema       key.Binding
+	Refresh      key.Binding
+	RefreshAll   key.Binding
+	Pin          key.Binding
+	Export       key.Binding
+
+	// Audit opens the filter audit from anywhere (its letter key works
+	// outside the input); Copy copies what a full-screen view shows.
+	Audit key.Binding
+	Copy  key.Binding
+
+	Help key.Binding
 }
 
 // DefaultKeyMap is patchbay's key map.
@@ -39,7 +59,7 @@ func DefaultKeyMap() KeyMap {
 
 		NextFocus: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		PrevFocus: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
-		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to the input")),
+		Back:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back / close")),
 
 		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "previous")),
 		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "next")),
@@ -49,8 +69,25 @@ func DefaultKeyMap() KeyMap {
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "bottom, follow")),
 
-		ToggleServer: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "server on/off")),
-		Help:         key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
+		PrevServer:   key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous server")),
+		NextServer:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next server")),
+		ToggleServer: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "server on/off")),
+		ToggleTool:   key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "check/uncheck tool")),
+		AllTools:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "check all shown")),
+		NoTools:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "uncheck all shown")),
+		InvertTools:  key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "invert shown")),
+		CycleMode:    key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "mode all/allow/deny")),
+		FilterTools:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter tools by name")),
+		Schema:       key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "full input schema")),
+		Refresh:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rediscover server")),
+		RefreshAll:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rediscover all")),
+		Pin:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin/unpin tool list")),
+		Export:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write selection as TOML")),
+
+		Audit: key.NewBinding(key.WithKeys("ctrl+x", "A"), key.WithHelp("ctrl+x/A", "filter audit")),
+		Copy:  key.NewBinding(key.WithKeys("c", "y"), key.WithHelp("c", "copy as JSON (OSC 52)")),
+
+		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 	}
 }
 
@@ -60,11 +97,23 @@ type helpKeys struct {
 	k         KeyMap
 	focus     focusArea
 	streaming bool
+	filtering bool
+	overlay   bool
 }
 
 // ShortHelp implements help.KeyMap.
 func (h helpKeys) ShortHelp() []key.Binding {
 	k := h.k
+	if h.overlay {
+		return []key.Binding{k.Up, k.Down, k.PageDown, k.Copy, k.Back}
+	}
+	if h.filtering {
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
+			k.Up, k.Down,
+		}
+	}
 	var b []key.Binding
 	switch h.focus {
 	case focusInput:
@@ -79,21 +128,28 @@ func (h helpKeys) ShortHelp() []key.Binding {
 			b = append(b, k.Cancel)
 		}
 	case focusServers:
-		b = append(b, k.Up, k.Down, k.ToggleServer)
+		b = append(b, k.ToggleTool, k.CycleMode, k.FilterTools, k.Audit)
 	}
 	b = append(b, k.NextFocus, k.Help)
-	if !h.streaming {
+	if !h.streaming && h.focus != focusServers {
 		b = append(b, k.Quit)
 	}
 	return b
 }
 
-// FullHelp implements help.KeyMap.
+// FullHelp implements help.KeyMap. The "?" view lists the same groups.
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.k
 	return [][]key.Binding{
 		{k.Send, k.Newline, k.Cancel, k.Continue, k.Quit},
-		{k.NextFocus, k.PrevFocus, k.Back, k.ToggleServer, k.Help},
+		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help},
 		{k.Up, k.Down, k.Toggle, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},
+		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema, k.Copy},
 	}
+}
+
+// keyGroupTitles names FullHelp's groups, in order, for the "?" view.
+func keyGroupTitles() []string {
+	return []string{"Chat", "Panes and views", "Moving", "Servers panel", "Tool checklist"}
 }

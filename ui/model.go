@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
+	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/termsafe"
 )
@@ -27,6 +28,17 @@ type Options struct {
 	APIKeyEnv string
 	// Warnings are configuration warnings shown once at the start.
 	Warnings []string
+
+	// Discovery configures how patchbay lists each server's tools (the
+	// zero value: the default timeout, the default HTTP client).
+	Discovery discovery.Options
+	// NewDiscoverer makes the discovery watcher; nil means
+	// discovery.NewWatcher. Tests use it to script discovery.
+	NewDiscoverer func(opts discovery.Options, notify func(discovery.Status)) Discoverer
+	// StateDir is where tool selections are saved between runs and TOML
+	// snippets are written (session.SelectionStateDir gives the usual
+	// place). Empty: nothing is saved or restored.
+	StateDir string
 }
 
 // focusArea is the pane that receives keys.
@@ -67,6 +79,25 @@ type Model struct {
 	runs int
 	hint string // a one-off notice shown above the input
 
+	// Discovery of each server's tools.
+	disc          discovering
+	discOpts      discovery.Options
+	newDiscoverer func(discovery.Options, func(discovery.Status)) Discoverer
+
+	// selVersion changes whenever any server's tool selection or tool list
+	// changes, so the checklist knows to rebuild.
+	selVersion int
+	// Persistence of selections.
+	stateDir string
+	saver    *saver
+	saved    session.Selections // as loaded, so saving keeps other configs' servers
+	saveSeq  int
+
+	// lastSent is what the last turn's request offered, for the audit.
+	lastSent *sentRecord
+	// overlay is the full-screen view open over the panes, or nil.
+	overlay *overlay
+
 	// Layout, from the last refresh.
 	mainHeight int
 	panelWidth int
@@ -98,6 +129,16 @@ func New(o Options) *Model {
 	for _, w := range o.Warnings {
 		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(w))
 	}
+	m.disc.status = map[string]discovery.Status{}
+	m.discOpts = o.Discovery
+	m.newDiscoverer = o.NewDiscoverer
+	if m.newDiscoverer == nil {
+		m.newDiscoverer = func(opts discovery.Options, notify func(discovery.Status)) Discoverer {
+			return discovery.NewWatcher(opts, notify)
+		}
+	}
+	m.stateDir = o.StateDir
+	m.loadSelections()
 
 	in := textarea.New()
 	in.ShowLineNumbers = false
@@ -125,9 +166,10 @@ func newHelp() help.Model {
 	return h
 }
 
-// Init asks the terminal for its background colour, to pick the theme.
+// Init asks the terminal for its background colour, to pick the theme, and
+// starts discovering every server's tools in the background.
 func (m *Model) Init() tea.Cmd {
-	return tea.RequestBackgroundColor
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery())
 }
 
 func (m *Model) applyTheme() {
@@ -162,8 +204,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.handleClick(msg)
 	case streamEventsMsg:
 		cmd = m.handleEvents(msg)
+	case discoveryMsg:
+		cmd = m.handleDiscovery(msg)
+	case selectionsSavedMsg:
+		if msg.err != nil {
+			m.hint = "⚠ could not save the tool selection: " + termsafe.Line(msg.err.Error())
+		}
+	case snippetWrittenMsg:
+		cmd = m.handleSnippet(msg)
 	case spinner.TickMsg:
-		if m.streaming() {
+		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	}
@@ -175,19 +225,32 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	m.hint = ""
+	if m.overlay != nil && !key.Matches(msg, k.Quit) {
+		return m.overlayKey(msg)
+	}
+	filtering := m.focus == focusServers && m.panel.list.filtering
 	switch {
-	case m.streaming() && key.Matches(msg, k.Cancel):
+	case m.streaming() && key.Matches(msg, k.Cancel) && !filtering &&
+		!(m.focus == focusServers && m.panel.list.query != "" && msg.String() == "esc"):
 		m.cancel()
 		return nil
 	case !m.streaming() && key.Matches(msg, k.Quit):
 		m.quit()
 		return tea.Quit
+	case filtering:
+		return m.filterKey(msg)
+	case key.Matches(msg, k.Audit) && (msg.String() == "ctrl+x" || m.focus != focusInput):
+		m.overlay = m.auditOverlay()
+		return nil
 	case key.Matches(msg, k.Help) && (m.focus != focusInput || m.input.Value() == ""):
-		m.help.ShowAll = !m.help.ShowAll
+		m.overlay = m.keysOverlay()
 		return nil
 	case m.help.ShowAll && key.Matches(msg, k.Back):
 		m.help.ShowAll = false
 		return nil
+	case m.focus == focusServers && panelOwns(k, msg):
+		// The panel has its own meaning for esc and paging.
+		return m.serversKey(msg)
 	case m.focus != focusInput && key.Matches(msg, k.Back):
 		m.setFocus(focusInput)
 		return nil
@@ -248,23 +311,10 @@ func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (m *Model) serversKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	n := len(m.sess.Servers)
-	switch {
-	case key.Matches(msg, k.Up):
-		m.panel.move(-1, n)
-	case key.Matches(msg, k.Down):
-		m.panel.move(1, n)
-	case key.Matches(msg, k.ToggleServer):
-		if m.panel.selected < n {
-			s := m.sess.Servers[m.panel.selected]
-			s.Enabled = !s.Enabled
-		}
-	default:
-		return m.typeIntoInput(msg)
-	}
-	return nil
+// panelOwns reports whether the servers panel, in focus, takes a key that
+// is global elsewhere (esc, page up/down).
+func panelOwns(k KeyMap, msg tea.KeyPressMsg) bool {
+	return key.Matches(msg, k.Back) || key.Matches(msg, k.PageUp) || key.Matches(msg, k.PageDown)
 }
 
 // typeIntoInput sends printable keys typed in another pane to the input,
@@ -310,15 +360,26 @@ func (m *Model) quit() {
 		m.run = nil
 	}
 	m.stop()
+	m.closeDiscovery()
 }
 
-// handleWheel scrolls the transcript.
+// handleWheel scrolls what is under the pointer: a full-screen view, the
+// checklist, or the transcript.
 func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
+	step := 0
 	switch msg.Mouse().Button {
 	case tea.MouseWheelUp:
-		m.tr.scroll(-lineStep)
+		step = -lineStep
 	case tea.MouseWheelDown:
-		m.tr.scroll(lineStep)
+		step = lineStep
+	}
+	switch {
+	case m.overlay != nil:
+		m.overlay.scroll(step)
+	case m.focus == focusServers && msg.Mouse().X >= m.width-m.panelWidth:
+		m.panel.list.move(step, m.panel.layout.listRows)
+	default:
+		m.tr.scroll(step)
 	}
 }
 
@@ -326,12 +387,12 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 // toggles it.
 func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft {
+	if mouse.Button != tea.MouseLeft || m.overlay != nil {
 		return
 	}
 	top := headerHeight
 	switch {
-	case mouse.Y >= top && mouse.Y < top+m.mainHeight && mouse.X < m.tr.width:
+	case mouse.Y >= top && mouse.Y < top+m.mainHeight && mouse.X < m.width-m.panelWidth:
 		i, within := m.tr.itemAt(m.tr.offset + mouse.Y - top)
 		if i < 0 || within < 0 || m.tr.items[i].id.kind != itemBlock {
 			return
@@ -343,9 +404,15 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 			m.toggleFocused()
 		}
 	case mouse.Y >= top && mouse.Y < top+m.mainHeight:
+		// Read the click against the layout it was made on: the panel
+		// widens once it has focus.
+		y := mouse.Y - top
+		server, tool := m.panel.serverAt(y), m.panel.toolAt(y)
 		m.setFocus(focusServers)
-		if i := m.panel.serverAt(mouse.Y - top); i >= 0 && i < len(m.sess.Servers) {
-			m.panel.selected = i
+		if server >= 0 && server < len(m.sess.Servers) {
+			m.pickServer(server-m.panel.selected, len(m.sess.Servers))
+		} else if tool >= 0 {
+			m.panel.list.cursor = tool
 		}
 	case mouse.Y > top+m.mainHeight:
 		m.setFocus(focusInput)
@@ -359,21 +426,47 @@ func (m *Model) refresh() {
 		return
 	}
 	m.panelWidth = 0
+	panelFocused := m.focus == focusServers
 	switch {
+	case panelFocused && m.width < 100:
+		// Narrow screens show the panel only while it is used, over the
+		// whole width: the checklist needs the room.
+		m.panelWidth = m.width
+	case panelFocused:
+		m.panelWidth = min(max(m.width*45/100, 56), 96)
 	case m.width >= 100:
 		m.panelWidth = min(max(m.width/5, 28), 36)
-	case m.focus == focusServers:
-		// Narrow screens show the panel only while it is used.
-		m.panelWidth = min(30, m.width/2)
 	}
 	m.input.SetWidth(m.width)
 	m.help.SetWidth(m.width)
-	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming()})
+	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
+		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil})
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
 	m.mainHeight = max(m.height-fixed, 1)
 	m.tr.width = m.width - m.panelWidth
+	if m.tr.width <= 0 {
+		// The panel covers the transcript; keep its layout for later.
+		m.tr.width = m.width
+	}
 	m.tr.height = m.mainHeight
 	m.tr.sync(&m.sess.Conv, m.painter())
+	m.panel.layout.wide = false
+	if s := m.selectedServer(); panelFocused && s != nil {
+		m.panel.list.sync(s, m.selVersion)
+		extra := len(m.panel.preListLines(m.panelView(), s, max(m.panelWidth-2, 1)))
+		m.panel.plan(m.mainHeight, len(m.sess.Servers), extra)
+	}
+	if m.overlay != nil {
+		m.overlay.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
+	}
+}
+
+// panelView is what the servers panel draws from.
+func (m *Model) panelView() panelView {
+	return panelView{
+		servers: m.sess.Servers, status: m.disc.status,
+		focused: m.focus == focusServers, frame: m.spin.View(), th: &m.theme,
+	}
 }
 
 func (m *Model) painter() painter {

@@ -79,9 +79,9 @@ func TestFocusMovesBetweenPanes(t *testing.T) {
 func TestServersPanelSwitchesServerOff(t *testing.T) {
 	r := &fakeRunner{script: toolTurn("end_turn")}
 	m := newModel(t, r, 120, 30)
-	press(m, "shift+tab", "down", "space")
+	press(m, "shift+tab", "right", "o")
 	if m.sess.Servers[1].Enabled {
-		t.Fatal("space did not switch knowledge-base off")
+		t.Fatal("o did not switch knowledge-base off")
 	}
 	if !strings.Contains(view(m), "off") {
 		t.Errorf("panel does not show the server as off:\n%s", view(m))

@@ -49,6 +49,7 @@ func (m *Model) start(prompt string) tea.Cmd {
 		return nil
 	}
 	req := m.sess.Request()
+	m.lastSent = &sentRecord{turn: m.sess.Conv.Current(), servers: m.sess.Sent(), beta: req.Beta}
 	// Patterns that cannot be expanded yet, or match nothing, are sent as
 	// literal names only: say so where the user is looking.
 	if _, warns, err := connector.BuildParams(req); err == nil {

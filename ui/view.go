@@ -30,17 +30,33 @@ func (m *Model) View() tea.View {
 	var b strings.Builder
 	b.WriteString(m.header())
 	b.WriteByte('\n')
-	tlines := m.tr.lines(m.focus == focusTranscript, &m.theme)
+	if m.overlay != nil {
+		for _, l := range m.overlay.view(&m.theme, m.width) {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		b.WriteString(m.helpView)
+		v.SetContent(b.String())
+		return v
+	}
 	var plines []string
 	if m.panelWidth > 0 {
-		plines = m.panel.lines(m.sess.Servers, m.panelWidth, m.mainHeight, m.focus == focusServers, &m.theme)
+		plines = m.panel.lines(m.panelView(), m.panelWidth, m.mainHeight)
 	}
-	for i, l := range tlines {
-		b.WriteString(l)
-		if plines != nil {
-			b.WriteString(plines[i])
+	if m.panelWidth >= m.width {
+		for _, l := range plines {
+			b.WriteString(l)
+			b.WriteByte('\n')
 		}
-		b.WriteByte('\n')
+	} else {
+		tlines := m.tr.lines(m.focus == focusTranscript, &m.theme)
+		for i, l := range tlines {
+			b.WriteString(l)
+			if plines != nil {
+				b.WriteString(plines[i])
+			}
+			b.WriteByte('\n')
+		}
 	}
 	b.WriteString(m.rule())
 	b.WriteByte('\n')

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"patchbay/connector/sandbox/emulator"
+)
+
+// sandboxFaultEnv names a variable for tests and demos of failure: the
+// sandbox's Messages API emulator acts out the listed faults, one per
+// request, in order. It has no effect outside the sandbox.
+const sandboxFaultEnv = "PATCHBAY_SANDBOX_FAULT"
+
+// parseSandboxFaults reads $PATCHBAY_SANDBOX_FAULT: a comma-separated list
+// of status:CODE (answered with retry-after-ms: 1, so retries are quick),
+// error_event[:FRAMES], drop[:FRAMES], no_message_stop, stall, drip:DURATION,
+// stray_tool_use and pause_turn.
+func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
+	var out []emulator.Fault
+	for item := range strings.SplitSeq(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		kind, arg, hasArg := strings.Cut(item, ":")
+		f := emulator.Fault{Kind: emulator.FaultKind(kind)}
+		var err error
+		switch f.Kind {
+		case emulator.FaultStatus:
+			f.Status, err = strconv.Atoi(arg)
+			if err == nil && (f.Status < 400 || f.Status > 599) {
+				err = fmt.Errorf("status %d is not an HTTP error", f.Status)
+			}
+			f.RetryAfterMs = "1"
+		case emulator.FaultErrorEvent, emulator.FaultDrop:
+			if hasArg {
+				f.AfterFrames, err = strconv.Atoi(arg)
+			}
+		case emulator.FaultDrip:
+			f.Delay, err = time.ParseDuration(arg)
+		case emulator.FaultNoMessageStop, emulator.FaultStall, emulator.FaultStrayToolUse, emulator.FaultPauseTurn:
+			if hasArg {
+				err = fmt.Errorf("takes no argument")
+			}
+		default:
+			err = fmt.Errorf("unknown fault (known: status:CODE, error_event, drop, no_message_stop, stall, drip:DURATION, stray_tool_use, pause_turn)")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("$%s: %q: %w", sandboxFaultEnv, item, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}

@@ -1,0 +1,214 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"patchbay/connector"
+)
+
+// The editing rules of a server's tool selection. Every edit keeps one
+// promise: no tool is enabled that was not enabled before, unless the user
+// checked it. Edits rewrite the filter minimally (a literal name added or
+// removed, or an exception "!name" for a tool a pattern covers) so that
+// what the user wrote in the config stays recognisable.
+
+// ErrToolListUnknown is returned for an edit that needs the server's tool
+// list (to keep the set from widening) while discovery has not given it.
+var ErrToolListUnknown = errors.New("the server's tool list is not known yet; wait for discovery or refresh it")
+
+// Universe is the list the checklist shows and patterns expand against:
+// the pinned tools when pinned (the API then offers exactly those), else
+// discovery's list. Nil while unknown.
+func (s *ServerState) Universe() []connector.Tool {
+	if len(s.Pinned) > 0 {
+		return s.Pinned
+	}
+	return s.Known
+}
+
+// universeNames is Universe's names, nil while unknown.
+func (s *ServerState) universeNames() []string {
+	u := s.Universe()
+	if u == nil {
+		return nil
+	}
+	names := make([]string, len(u))
+	for i, t := range u {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// EnabledSet is the set of the universe's tools the filter enables, from
+// connector.EnabledTools, the rule the request is built by.
+func (s *ServerState) EnabledSet() map[string]bool {
+	set := map[string]bool{}
+	for _, n := range connector.EnabledTools(s.Spec()) {
+		set[n] = true
+	}
+	return set
+}
+
+// SetTools checks (on) or unchecks the named tools. In mode "all",
+// unchecking switches to "deny" with those tools, or to "allow" with
+// nothing when every tool is unchecked; under the legacy beta, which has no
+// deny list, it switches to "allow" with the rest.
+func (s *ServerState) SetTools(beta connector.Beta, names []string, on bool) error {
+	f := s.Filter
+	f.Tools = slices.Clone(f.Tools)
+	universe := s.universeNames()
+	switch f.Mode {
+	case "", connector.ModeAll:
+		if on {
+			return nil
+		}
+		switch {
+		case universe != nil && coversAll(names, universe):
+			f = connector.ToolFilter{Mode: connector.ModeAllow, Defer: f.Defer}
+		case beta == connector.BetaLegacy:
+			if universe == nil {
+				return ErrToolListUnknown
+			}
+			rest := slices.DeleteFunc(slices.Clone(universe), func(n string) bool { return slices.Contains(names, n) })
+			f = connector.ToolFilter{Mode: connector.ModeAllow, Tools: sortedSet(rest), Defer: f.Defer}
+		default:
+			// Whatever the config listed was ignored in mode "all"; it must
+			// not start to count now.
+			f = connector.ToolFilter{Mode: connector.ModeDeny, Tools: sortedSet(names), Defer: f.Defer}
+		}
+	case connector.ModeAllow, connector.ModeDeny:
+		if !on && universe != nil && coversAll(names, universe) {
+			// Nothing on, and nothing the server adds later comes on.
+			f = connector.ToolFilter{Mode: connector.ModeAllow, Defer: f.Defer}
+			break
+		}
+		var errs []error
+		for _, n := range names {
+			var err error
+			f.Tools, err = setListed(f.Tools, n, on == (f.Mode == connector.ModeAllow))
+			errs = append(errs, err)
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.Filter = f
+			return err
+		}
+	default:
+		return fmt.Errorf("unknown tool mode %q", f.Mode)
+	}
+	s.Filter = f
+	return nil
+}
+
+// InvertTools flips each named tool: checked ones are unchecked and the
+// other way round.
+func (s *ServerState) InvertTools(beta connector.Beta, names []string) error {
+	enabled := s.EnabledSet()
+	inUniverse := map[string]bool{}
+	for _, n := range s.universeNames() {
+		inUniverse[n] = true
+	}
+	var on, off []string
+	for _, n := range names {
+		// A name the server lacks counts as checked when the request
+		// sends it enabled, as the checklist shows it.
+		if enabled[n] || (!inUniverse[n] && s.Filter.Enabled(n)) {
+			off = append(off, n)
+		} else {
+			on = append(on, n)
+		}
+	}
+	// Unchecking first: in mode "all" that is what picks the new mode.
+	return errors.Join(s.SetTools(beta, off, false), s.SetTools(beta, on, true))
+}
+
+// CycleMode moves to the next mode (all → allow → deny → all) keeping the
+// same tools enabled. When the next mode cannot hold the set it moves on
+// or stays, and says so in note: "all" is only reached when every tool is
+// checked, and "deny" needs the tool list (and a beta that has deny lists).
+func (s *ServerState) CycleMode(beta connector.Beta) (note string, err error) {
+	universe := s.universeNames()
+	enabled := connector.EnabledTools(s.Spec())
+	f := s.Filter
+	switch f.Mode {
+	case "", connector.ModeAll:
+		if universe == nil {
+			note = "the tool list is not known yet, so allow mode starts with no tool checked"
+		}
+		s.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: sortedSet(enabled), Defer: f.Defer}
+		return note, nil
+	case connector.ModeAllow:
+		if universe == nil {
+			return "", ErrToolListUnknown
+		}
+		if beta == connector.BetaLegacy {
+			if len(enabled) == len(sortedSet(universe)) {
+				s.Filter = connector.ToolFilter{Mode: connector.ModeAll, Defer: f.Defer}
+				return "", nil
+			}
+			return "", fmt.Errorf("%s has no deny list, and mode all would turn on the unchecked tools; check them first (a)", beta)
+		}
+		s.Filter = connector.ToolFilter{Mode: connector.ModeDeny, Tools: complement(universe, enabled), Defer: f.Defer}
+		return "", nil
+	case connector.ModeDeny:
+		if universe == nil {
+			if len(f.Tools) == 0 {
+				s.Filter = connector.ToolFilter{Mode: connector.ModeAll, Defer: f.Defer}
+				return "", nil
+			}
+			return "", ErrToolListUnknown
+		}
+		if off := complement(universe, enabled); len(off) > 0 {
+			s.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: sortedSet(enabled), Defer: f.Defer}
+			return fmt.Sprintf("allow, not all: all would turn on %d unchecked tool(s); check them (a) first", len(off)), nil
+		}
+		s.Filter = connector.ToolFilter{Mode: connector.ModeAll, Defer: f.Defer}
+		return "", nil
+	}
+	return "", fmt.Errorf("unknown tool mode %q", f.Mode)
+}
+
+// setListed makes the list select name (in) or not, changing as little as
+// it can: a literal entry or an exception for it is added or removed.
+func setListed(list []string, name string, in bool) ([]string, error) {
+	sel := connector.ToolFilter{Mode: connector.ModeAllow, Tools: list}
+	if sel.Enabled(name) == in {
+		return list, nil
+	}
+	if in {
+		list = slices.DeleteFunc(list, func(p string) bool { return p == connector.Except+name })
+		if sel.Tools = list; sel.Enabled(name) {
+			return list, nil
+		}
+		for _, p := range list {
+			if ex, ok := strings.CutPrefix(p, connector.Except); ok && connector.MatchPattern(ex, name) {
+				return list, fmt.Errorf("%s is excluded by the pattern %q; edit that pattern in the config", name, p)
+			}
+		}
+		return append(list, name), nil
+	}
+	list = slices.DeleteFunc(list, func(p string) bool { return p == name })
+	if sel.Tools = list; !sel.Enabled(name) {
+		return list, nil
+	}
+	// A pattern still covers it: keep the pattern (and what it does for
+	// tools the server adds later) and carve this one tool out.
+	return append(list, connector.Except+name), nil
+}
+
+// coversAll reports whether names include every name of universe.
+func coversAll(names, universe []string) bool { return len(diffNames(universe, names)) == 0 }
+
+// complement is the sorted names of universe not in set.
+func complement(universe, set []string) []string { return diffNames(universe, set) }
+
+func sortedSet(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	out := slices.Clone(names)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

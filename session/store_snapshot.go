@@ -1,0 +1,179 @@
+package session
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"patchbay/connector"
+)
+
+// snapshot turns sess into what its file holds. The history written is the
+// one the next request would build on: a turn still streaming has not
+// added its messages yet, so its prompt is left out too.
+func (s *Store) snapshot(sess *Session, e storeEntry, now time.Time) (*savedFile, []connector.Message) {
+	f := &savedFile{
+		Version: FormatVersion,
+		ID:      e.id,
+		Created: e.created,
+		Updated: now,
+		Settings: savedSettings{
+			Model:     sess.Settings.Model,
+			MaxTokens: sess.Settings.MaxTokens,
+			System:    sess.Settings.System,
+			MCPBeta:   sess.Settings.Beta,
+		},
+		Servers: make([]savedServer, 0, len(sess.Servers)),
+		Turns:   make([]savedTurn, 0, len(sess.Conv.Turns)),
+	}
+	var secrets []string
+	for _, srv := range sess.Servers {
+		f.Servers = append(f.Servers, s.savedServer(srv, e))
+		if srv.Token != "" {
+			secrets = append(secrets, srv.Token)
+		}
+	}
+
+	msgs := sess.Conv.History
+	if t := sess.Conv.Current(); t != nil && t.State == TurnStreaming && t.historyLen <= len(msgs) {
+		msgs = msgs[:t.historyLen]
+	}
+	turns := sess.Conv.Turns
+	for i, t := range turns {
+		end := len(msgs)
+		if i+1 < len(turns) {
+			end = min(turns[i+1].historyLen, end)
+		}
+		f.Turns = append(f.Turns, s.savedTurn(t, msgs, end, secrets))
+	}
+	return f, msgs
+}
+
+func (s *Store) savedServer(srv *ServerState, e storeEntry) savedServer {
+	sv := savedServer{
+		Name:    srv.Name,
+		URL:     srv.URL,
+		Enabled: srv.Enabled,
+		Mode:    string(srv.Filter.Mode),
+		Tools:   cloneStrings(srv.Filter.Tools),
+		Defer:   cloneStrings(srv.Filter.Defer),
+	}
+	if sv.Mode == "" {
+		sv.Mode = string(connector.ModeAll)
+	}
+	if len(srv.Pinned) > 0 {
+		sv.Pinned = slices.Clone(srv.Pinned)
+	}
+	sc, inConfig := s.configServer(srv.Name)
+	old, inFile := e.sources[srv.Name]
+	switch {
+	case srv.TokenEnv != "" || srv.TokenFile != "":
+		sv.TokenEnv, sv.TokenFile = srv.TokenEnv, srv.TokenFile
+	case inConfig:
+		sv.TokenEnv, sv.TokenFile, sv.InlineToken = sc.TokenEnv, sc.TokenFile, sc.Token != ""
+	case inFile:
+		sv.TokenEnv, sv.TokenFile, sv.InlineToken = old.TokenEnv, old.TokenFile, old.InlineToken
+	}
+	return sv
+}
+
+func (s *Store) configServer(name string) (ServerConfig, bool) {
+	for _, sc := range s.cfg.Servers {
+		if sc.Name == name {
+			return sc, true
+		}
+	}
+	return ServerConfig{}, false
+}
+
+// savedTurn records t. A finished turn's blocks are its messages in
+// msgs[t.historyLen:end]; only their times are kept beside them. Any other
+// turn (or one whose blocks do not match its messages) keeps its blocks.
+func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets []string) savedTurn {
+	st := savedTurn{
+		Prompt:       t.Prompt,
+		Continuation: t.Continuation,
+		Started:      t.Started,
+		Ended:        t.Ended,
+		State:        stateName(t.State),
+		StopReason:   t.StopReason,
+		Usage:        t.Usage,
+		RequestID:    t.RequestID,
+		Notes:        scrubAll(t.Notes, secrets),
+		Messages:     [2]int{t.historyLen, t.historyLen},
+	}
+	if t.Err != nil {
+		st.Error = scrub(t.Err.Error(), secrets)
+		st.ErrorText = scrub(describeTurnError(t.Err, s.cfg.API.APIKeyEnv), secrets)
+	}
+	inHistory := t.State == TurnDone && t.historyLen <= end && end <= len(msgs) &&
+		assistantBlocks(msgs[t.historyLen:end]) == len(t.Blocks)
+	if inHistory {
+		st.Messages[1] = end
+	}
+	st.Blocks = make([]savedBlock, len(t.Blocks))
+	for i, b := range t.Blocks {
+		sb := savedBlock{Started: b.Started, Finished: b.Finished}
+		if !inHistory {
+			sb.Raw, sb.Done = b.Raw, b.Done
+			if !b.Done {
+				sb.Text, sb.Input = b.Text, b.Input
+			}
+		}
+		st.Blocks[i] = sb
+	}
+	return st
+}
+
+func assistantBlocks(msgs []connector.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Role == "assistant" {
+			n += len(m.Content)
+		}
+	}
+	return n
+}
+
+func stateName(s TurnState) string {
+	switch s {
+	case TurnDone:
+		return stateDone
+	case TurnFailed:
+		return stateFailed
+	case TurnCancelled:
+		return stateCancelled
+	default:
+		return stateStreaming
+	}
+}
+
+// describeTurnError is the plain sentence shown for a turn's error.
+func describeTurnError(err error, apiKeyEnv string) string {
+	var se *SavedError
+	if errors.As(err, &se) && se.Description != "" {
+		return se.Description
+	}
+	return connector.DescribeError(err, apiKeyEnv)
+}
+
+// scrub hides token values in text patchbay wrote itself (error texts and
+// notes); the conversation's blocks are kept exact.
+func scrub(text string, secrets []string) string {
+	for _, sec := range secrets {
+		text = strings.ReplaceAll(text, sec, connector.Redacted)
+	}
+	return text
+}
+
+func scrubAll(texts, secrets []string) []string {
+	if len(texts) == 0 {
+		return nil
+	}
+	out := make([]string, len(texts))
+	for i, t := range texts {
+		out[i] = scrub(t, secrets)
+	}
+	return out
+}

@@ -1,0 +1,263 @@
+package ui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"patchbay/connector"
+	"patchbay/connector/discovery"
+	"patchbay/session"
+	"patchbay/ui/termsafe"
+)
+
+// wideBody is the focused panel: the servers, one line each, then the
+// selected server's checklist and the detail of the row under the cursor.
+func (p *serversPanel) wideBody(v panelView, inner, height int) []string {
+	th := v.th
+	l := p.layout
+	body := []string{th.PanelTitle.Render(termsafe.Clip("Servers · ←/→ pick · o on/off · r rediscover", inner))}
+	if len(v.servers) == 0 {
+		return append(body, th.PanelDetail.Render(termsafe.Clip("none configured", inner)))
+	}
+	nameW := min(max(inner/3, 8), 24)
+	for i := l.serverFirst; i < l.serverFirst+l.serverRows && i < len(v.servers); i++ {
+		s := v.servers[i]
+		line := p.serverLine(v, i, nameW+6, i == p.selected)
+		body = append(body, line+"  "+p.stateLine(v, s, max(inner-nameW-8, 1)))
+	}
+	body = append(body, "")
+	s := v.servers[p.selected]
+	body = append(body, clipStyled(p.listHeader(v, s), inner))
+	body = append(body, p.preListLines(v, s, inner)...)
+	body = append(body, p.listLines(v, s, inner)...)
+	for len(body) < height-l.detailRows-1 {
+		body = append(body, "")
+	}
+	body = append(body, th.PanelBorder.Render(strings.Repeat("─", inner)))
+	return append(body, p.detailLines(v, s, inner, l.detailRows)...)
+}
+
+// preListLines are the lines between the list header and the list: why
+// discovery failed, how a pin differs from the live list, the / filter.
+// The layout reserves exactly as many rows.
+func (p *serversPanel) preListLines(v panelView, s *session.ServerState, inner int) []string {
+	th := v.th
+	out := p.failureLines(v, s, inner)
+	if len(s.Pinned) > 0 && s.Known != nil {
+		added, removed := session.PinDiff(s.Pinned, s.Known)
+		if len(added)+len(removed) > 0 {
+			var parts []string
+			if len(added) > 0 {
+				parts = append(parts, "+"+strings.Join(added, " +"))
+			}
+			if len(removed) > 0 {
+				parts = append(parts, "−"+strings.Join(removed, " −"))
+			}
+			lines := wrapLines("live list vs pin: "+termsafe.Line(strings.Join(parts, "  ")), inner)
+			if len(lines) > maxFailureRows {
+				lines = lines[:maxFailureRows]
+				lines[maxFailureRows-1] = termsafe.Clip(lines[maxFailureRows-1]+" …", inner)
+			}
+			out = append(out, styleLines(lines, th.Warning.Render)...)
+		}
+	}
+	c := &p.list
+	if c.filtering || c.query != "" {
+		q := "/ " + termsafe.Line(c.query)
+		if c.filtering {
+			q += "▌"
+		}
+		q += th.PanelDetail.Render("  " + strconv.Itoa(len(c.rows)) + " of " + strconv.Itoa(len(c.all)))
+		out = append(out, clipStyled(th.PanelSelected.Render(q), inner))
+	}
+	return out
+}
+
+// maxFailureRows bounds how many lines a failed server's reason takes.
+const maxFailureRows = 2
+
+// failureLines spell out why the selected server's discovery failed, in
+// full: the server line has room only for its start.
+func (p *serversPanel) failureLines(v panelView, s *session.ServerState, inner int) []string {
+	st, ok := v.status[s.Name]
+	if !ok || st.State == discovery.Ready || st.State == discovery.Connecting {
+		return nil
+	}
+	lines := wrapLines(statusText(st, s.Known != nil, v.frame), inner)
+	if len(lines) > maxFailureRows {
+		lines = lines[:maxFailureRows]
+		lines[maxFailureRows-1] = termsafe.Clip(lines[maxFailureRows-1]+" …", inner)
+	}
+	style := v.th.ErrorBody
+	if st.State == discovery.NeedsAuth {
+		style = v.th.Warning
+	}
+	return styleLines(lines, style.Render)
+}
+
+// listHeader is "crm tools · deny · 4/5 on · pinned +1 −0", the counts from
+// connector.Counts, the function the request is built with.
+func (p *serversPanel) listHeader(v panelView, s *session.ServerState) string {
+	th := v.th
+	mode := string(s.Filter.Mode)
+	if mode == "" {
+		mode = string(connector.ModeAll)
+	}
+	c := p.list.counts
+	parts := []string{th.PanelName.Render(termsafe.Line(s.Name) + " tools"), mode}
+	if s.Universe() != nil {
+		parts = append(parts, th.StatusValue.Render(strconv.Itoa(c.Enabled)+"/"+strconv.Itoa(c.Total))+" on")
+		if c.Deferred > 0 {
+			parts = append(parts, strconv.Itoa(c.Deferred)+" deferred")
+		}
+	} else {
+		parts = append(parts, "tools unknown")
+	}
+	if !s.Enabled {
+		parts = append(parts, th.Off.Render("server off"))
+	}
+	if len(s.Pinned) > 0 {
+		pin := "pinned"
+		added, removed := session.PinDiff(s.Pinned, s.Known)
+		if s.Known != nil {
+			pin += " +" + strconv.Itoa(len(added)) + " −" + strconv.Itoa(len(removed))
+		}
+		style := th.ToolServer
+		if len(added)+len(removed) > 0 {
+			style = th.Warning
+		}
+		parts = append(parts, style.Render(pin))
+	}
+	return strings.Join(parts, th.PanelDetail.Render(" · "))
+}
+
+// listLines renders only the visible checklist rows.
+func (p *serversPanel) listLines(v panelView, s *session.ServerState, inner int) []string {
+	th := v.th
+	c := &p.list
+	rows := p.layout.listRows
+	if len(c.rows) == 0 {
+		msg := "no tools"
+		switch {
+		case c.query != "":
+			msg = "no tool matches the filter"
+		case s.Universe() == nil:
+			msg = "waiting for the server's tool list"
+			if st, ok := v.status[s.Name]; ok && st.State != discovery.Connecting {
+				msg = statusText(st, false, v.frame)
+			}
+		}
+		return styleLines(wrapLines(msg, inner), th.PanelDetail.Render)
+	}
+	out := make([]string, 0, rows)
+	for i := c.offset; i < len(c.rows) && len(out) < rows; i++ {
+		out = append(out, p.rowLine(v, s, &c.rows[i], i == c.cursor, inner))
+	}
+	return out
+}
+
+// rowLine is "▶ [x] delete_customer ⚠" and the like.
+func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur bool, inner int) string {
+	th := v.th
+	marker := "  "
+	if cur {
+		marker = th.PanelSelected.Render("▶ ")
+	}
+	name := termsafe.Line(r.name)
+	switch r.kind {
+	case rowPattern:
+		text := "pattern " + name + " → "
+		switch {
+		case s.Universe() == nil:
+			text += "(server's list not known yet)"
+		case len(r.matches) == 0:
+			return marker + clipStyled(th.Warning.Render(text+"nothing on the server"), inner-2)
+		default:
+			text += termsafe.Line(strings.Join(r.matches, ", "))
+		}
+		return marker + clipStyled(th.PanelDetail.Render(text), inner-2)
+	case rowMissing:
+		box := "[ ] "
+		if p.list.checked(s, r) {
+			box = "[x] "
+		}
+		return marker + clipStyled(th.Warning.Render(box+name+" · not on server"), inner-2)
+	}
+	box, style := "[ ] ", th.Off
+	if p.list.checked(s, r) {
+		box, style = "[x] ", th.On
+	}
+	nameStyle := th.PanelName
+	if cur {
+		nameStyle = th.PanelSelected
+	}
+	suffix := ""
+	if r.tool.Destructive {
+		suffix += " " + th.Warning.Render("⚠")
+	}
+	if s.Filter.Deferred(r.name) && p.list.checked(s, r) {
+		suffix += " " + th.PanelDetail.Render("deferred")
+	}
+	room := max(inner-2-4-ansi.StringWidth(suffix), 1)
+	return marker + style.Render(box) + nameStyle.Render(termsafe.Clip(name, room)) + suffix
+}
+
+// detailLines describe the row under the cursor: the tool's signature and
+// description, or what a pattern or a missing name means.
+func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, rows int) []string {
+	th := v.th
+	r := p.list.current()
+	if r == nil {
+		return nil
+	}
+	var head, text string
+	headStyle := th.ToolName
+	switch r.kind {
+	case rowPattern:
+		head = "pattern " + termsafe.Line(r.name)
+		text = "matches " + termsafe.Line(strings.Join(r.matches, ", "))
+		if len(r.matches) == 0 {
+			text = "matches no tool the server lists"
+		}
+		if strings.HasPrefix(r.name, connector.Except) {
+			text = "an exception: keeps " + termsafe.Line(strings.Join(r.matches, ", ")) + " out of the list's patterns"
+		}
+	case rowMissing:
+		head, headStyle = termsafe.Line(r.name)+" · not on server", th.Warning
+		text = "The config lists it but the server does not. The API ignores such names (a warning on its side only)."
+	default:
+		head = signature(r.name, r.tool.InputSchema)
+		if r.tool.Destructive {
+			head += " ⚠ destructive"
+		} else if r.tool.ReadOnly {
+			head += " · read-only"
+		}
+		text = description(r.tool.Description)
+		if text == "" {
+			text = "(no description)"
+		}
+	}
+	// A long signature wraps onto a second line when there is room for
+	// the description after it.
+	headLines := wrapLines(head, inner)
+	if n := max(min(len(headLines), rows-2, 2), 1); len(headLines) > n {
+		headLines = headLines[:n]
+		headLines[n-1] = termsafe.Clip(headLines[n-1]+"…", inner)
+	}
+	out := styleLines(headLines, headStyle.Render)
+	if rows -= len(headLines) - 1; rows > 1 {
+		// Only what fits can be seen; wrapping more is wasted work.
+		if limit := rows * inner * 4; len(text) > limit {
+			text = strings.ToValidUTF8(text[:limit], "")
+		}
+		wrapped := wrapLines(text, inner)
+		if len(wrapped) > rows-1 {
+			wrapped = wrapped[:rows-1]
+			wrapped[rows-2] = termsafe.Clip(wrapped[rows-2]+" …", inner)
+		}
+		out = append(out, styleLines(wrapped, th.PanelDetail.Render)...)
+	}
+	return out
+}

@@ -1,0 +1,338 @@
+// Package headless runs one turn without the TUI, for scripts and CI: the
+// answer goes to stdout as text, or every event as one JSON object per
+// line (NDJSON), and the exit code says how the turn went.
+//
+// In text mode stdout carries only the answer's text (sanitised for the
+// terminal), so it can be piped; tool calls, results, notes, warnings and
+// errors go to stderr, one line each. In JSON mode everything goes to
+// stdout as NDJSON and nothing to stderr.
+package headless
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"patchbay/connector"
+	"patchbay/session"
+)
+
+// Exit codes of a headless run. When several apply, the first in this
+// order wins: ExitNotEnabled, ExitAPI, ExitToolError.
+const (
+	// ExitOK: the turn finished (whatever its stop reason).
+	ExitOK = 0
+	// ExitAPI: an API or connection error, or an interruption, ended the
+	// turn before it finished.
+	ExitAPI = 1
+	// ExitUsage: bad flags or config, or a request that cannot be built;
+	// nothing was sent.
+	ExitUsage = 2
+	// ExitToolError: at least one mcp_tool_result of the turn had
+	// is_error: true.
+	ExitToolError = 3
+	// ExitNotEnabled: the model asked for a tool the request did not
+	// enable. That is an mcp_tool_use whose server was not in the request,
+	// or whose tool that server's mcp_toolset (as sent, after --allow and
+	// --deny) left disabled; or any plain tool_use, because patchbay
+	// declares no client tools, so nothing enabled one (the connector
+	// answers it with an error tool_result and the turn goes on).
+	ExitNotEnabled = 4
+)
+
+// Format is how a run prints.
+type Format string
+
+// The output formats.
+const (
+	Text Format = "text"
+	JSON Format = "json"
+)
+
+// ParseFormat reads the --output flag.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case Text, JSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("--output %q is not known; use text or json", s)
+}
+
+// Runner runs one turn, calling emit in order and ending with exactly one
+// connector.TurnDone (*connector.Client does).
+type Runner interface {
+	Run(ctx context.Context, req connector.Request, emit func(connector.Event))
+}
+
+// Options configure Run.
+type Options struct {
+	Session *session.Session
+	Runner  Runner
+	Prompt  string
+	Format  Format
+	Stdout  io.Writer
+	Stderr  io.Writer
+	// APIKeyEnv names the API key's variable, for error messages.
+	APIKeyEnv string
+	// Warnings are printed before the turn (config and load notes).
+	Warnings []string
+	// Save, if set, stores the session: after the prompt is added, after
+	// every finished block and message, and at the end, so a run killed
+	// mid-turn leaves a session that loads. It returns the session's id.
+	// A failed save is reported once and does not change the exit code.
+	Save func(ctx context.Context, sess *session.Session) (string, error)
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// ToolRef names one tool of one server ("" for a plain tool_use).
+type ToolRef struct {
+	Server string `json:"server"`
+	Tool   string `json:"tool"`
+}
+
+// Summary is the outcome of a run; in JSON mode it is the last line.
+type Summary struct {
+	Type       string          `json:"type"` // always "summary"
+	ExitCode   int             `json:"exit_code"`
+	SessionID  string          `json:"session_id,omitempty"`
+	Saved      bool            `json:"saved"`
+	State      string          `json:"state"` // done, failed, cancelled or not_sent
+	StopReason string          `json:"stop_reason,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Usage      connector.Usage `json:"usage"`
+	RequestID  string          `json:"request_id,omitempty"`
+	ToolCalls  int             `json:"tool_calls"`
+	ToolErrors int             `json:"tool_errors"`
+	// NotEnabled lists the tool uses that earned ExitNotEnabled.
+	NotEnabled []ToolRef `json:"not_enabled"`
+	// Text is the answer's text blocks, joined by blank lines.
+	Text       string `json:"text"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// printer is one output format.
+type printer interface {
+	warning(msg string)
+	messageStart(ev connector.MessageStart)
+	textStart()
+	text(index int, s string)
+	textEnd()
+	toolUse(b *session.Block, enabled bool)
+	toolResult(b, use *session.Block)
+	listing(b *session.Block)
+	// messageDelta reports a message's stop reason and the turn's usage
+	// so far (every message of the turn, the API's cumulative counts).
+	messageDelta(ev connector.MessageDelta, turnUsage connector.Usage)
+	continuing(ev connector.Continuing, note string)
+	retrying(ev connector.Retrying, note string)
+	failed(description string, err error)
+	summary(s Summary)
+}
+
+// run is the state of one headless turn.
+type run struct {
+	o       Options
+	out     printer
+	now     func() time.Time
+	sent    []session.SentServer
+	turn    *session.Turn
+	blocks  map[int]*session.Block // of the current message, by index
+	sum     Summary
+	saveErr error
+	// saveCtx is the run's context without its cancellation: a run that
+	// is being stopped must still record how far it got.
+	saveCtx context.Context
+}
+
+// Run sends o.Prompt as a new turn of o.Session, prints it as it streams,
+// and returns the summary (already printed) with the exit code.
+func Run(ctx context.Context, o Options) Summary {
+	r := &run{o: o, now: o.Now, sum: Summary{Type: "summary", NotEnabled: []ToolRef{}}, saveCtx: context.WithoutCancel(ctx)}
+	if r.now == nil {
+		r.now = time.Now
+	}
+	if o.Format == JSON {
+		r.out = newJSONPrinter(o.Stdout)
+	} else {
+		r.out = newTextPrinter(o.Stdout, o.Stderr)
+	}
+	start := r.now()
+	for _, w := range o.Warnings {
+		r.out.warning(w)
+	}
+	sess := o.Session
+	// Build the request once up front: a selection that cannot be sent is
+	// a usage error, before anything is recorded or sent.
+	preview := sess.Request()
+	preview.Messages = append(preview.Messages, connector.NewUserText(o.Prompt))
+	_, warns, err := connector.BuildParams(preview)
+	if err != nil {
+		r.out.failed(fmt.Sprintf("The request cannot be built: %v.", err), err)
+		r.sum.ExitCode, r.sum.State, r.sum.Error = ExitUsage, "not_sent", err.Error()
+		r.finish(start)
+		return r.sum
+	}
+	// What this request offers each server's tools, judged from the
+	// request itself: the yardstick for ExitNotEnabled.
+	r.sent = sess.Sent()
+	r.turn = sess.Conv.Begin(o.Prompt, r.now())
+	for _, w := range warns {
+		r.out.warning(w.String())
+		r.turn.Note("⚠ " + w.String())
+	}
+	r.save()
+	o.Runner.Run(ctx, sess.Request(), r.handle)
+	r.save()
+	r.conclude()
+	r.finish(start)
+	return r.sum
+}
+
+// handle applies one event to the session and prints it. Saves come before
+// the print, so whatever a reader has seen is already on disk.
+func (r *run) handle(ev connector.Event) {
+	conv := &r.o.Session.Conv
+	conv.Apply(ev, r.now())
+	switch ev := ev.(type) {
+	case connector.MessageStart:
+		r.blocks = map[int]*session.Block{}
+		r.out.messageStart(ev)
+	case connector.BlockStart:
+		b := r.turn.Blocks[len(r.turn.Blocks)-1]
+		r.blocks[ev.Index] = b
+		switch b.Kind {
+		case session.KindText:
+			r.out.textStart()
+		case session.KindToolResult:
+			r.toolResult(b)
+		case session.KindListing:
+			r.out.listing(b)
+		}
+	case connector.TextDelta:
+		r.out.text(ev.Index, ev.Text)
+	case connector.BlockStop:
+		r.save()
+		switch b := r.blocks[ev.Index]; {
+		case b == nil:
+		case b.Kind == session.KindText:
+			r.out.textEnd()
+		case b.Kind == session.KindToolUse:
+			r.toolUse(b)
+		}
+	case connector.MessageDelta:
+		r.out.messageDelta(ev, r.turn.Usage)
+	case connector.MessageStop:
+		r.save()
+	case connector.Continuing:
+		r.out.continuing(ev, lastNote(r.turn))
+	case connector.Retrying:
+		r.out.retrying(ev, lastNote(r.turn))
+	case connector.TurnDone:
+		if ev.Err != nil {
+			r.out.failed(connector.DescribeError(ev.Err, r.o.APIKeyEnv), ev.Err)
+		}
+	}
+}
+
+func (r *run) toolUse(b *session.Block) {
+	r.sum.ToolCalls++
+	ok := enabled(r.sent, b)
+	if !ok {
+		r.sum.NotEnabled = append(r.sum.NotEnabled, ToolRef{Server: b.Server, Tool: b.Tool})
+	}
+	r.out.toolUse(b, ok)
+}
+
+func (r *run) toolResult(b *session.Block) {
+	if b.IsError {
+		r.sum.ToolErrors++
+	}
+	var use *session.Block
+	for _, u := range r.turn.Blocks {
+		if u.Kind == session.KindToolUse && u.Result == b {
+			use = u
+		}
+	}
+	r.out.toolResult(b, use)
+}
+
+// enabled reports whether the request enabled the tool a tool use names,
+// by the same audit the TUI shows.
+func enabled(sent []session.SentServer, b *session.Block) bool {
+	if b.Server == "" {
+		return false // a plain tool_use: patchbay declares no client tools
+	}
+	audit := session.AuditTurn(sent, &session.Turn{Blocks: []*session.Block{b}})
+	for _, a := range audit {
+		if a.Name == b.Server {
+			return a.InRequest && len(a.CalledNotEnabled) == 0
+		}
+	}
+	return false
+}
+
+func lastNote(t *session.Turn) string {
+	if len(t.Notes) == 0 {
+		return ""
+	}
+	return t.Notes[len(t.Notes)-1]
+}
+
+// save stores the session, reporting the first failure only.
+func (r *run) save() {
+	if r.o.Save == nil {
+		return
+	}
+	id, err := r.o.Save(r.saveCtx, r.o.Session)
+	if err != nil {
+		if r.saveErr == nil {
+			r.out.warning(fmt.Sprintf("the session could not be saved, so it cannot be continued later: %v", err))
+		}
+		r.saveErr = err
+		r.sum.Saved = false
+		return
+	}
+	r.sum.SessionID, r.sum.Saved = id, true
+}
+
+// conclude reads the finished turn into the summary and picks the exit code.
+func (r *run) conclude() {
+	t := r.turn
+	r.sum.StopReason, r.sum.Usage, r.sum.RequestID = t.StopReason, t.Usage, t.RequestID
+	var texts []string
+	for _, b := range t.Blocks {
+		if b.Kind == session.KindText && b.Text != "" {
+			texts = append(texts, b.Text)
+		}
+	}
+	r.sum.Text = strings.Join(texts, "\n\n")
+	switch t.State {
+	case session.TurnDone:
+		r.sum.State = "done"
+	case session.TurnCancelled:
+		r.sum.State = "cancelled"
+	default:
+		r.sum.State = "failed"
+	}
+	if t.Err != nil {
+		r.sum.Error = connector.DescribeError(t.Err, r.o.APIKeyEnv)
+	}
+	switch {
+	case len(r.sum.NotEnabled) > 0:
+		r.sum.ExitCode = ExitNotEnabled
+	case t.State != session.TurnDone:
+		r.sum.ExitCode = ExitAPI
+	case r.sum.ToolErrors > 0:
+		r.sum.ExitCode = ExitToolError
+	default:
+		r.sum.ExitCode = ExitOK
+	}
+}
+
+func (r *run) finish(start time.Time) {
+	r.sum.DurationMS = r.now().Sub(start).Milliseconds()
+	r.out.summary(r.sum)
+}

@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	tea "charm.land/bubbletea/v2"
+
+	"patchbay/session"
+	"patchbay/ui/termsafe"
+)
+
+// saver writes the selections file off the Update loop. Saves run as
+// commands, so two may race; each carries a sequence number and an older
+// one never overwrites a newer one.
+type saver struct {
+	path string
+
+	mu    sync.Mutex
+	wrote int
+}
+
+func (s *saver) save(ctx context.Context, seq int, sel session.Selections) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if seq <= s.wrote {
+		return nil
+	}
+	s.wrote = seq
+	return session.SaveSelections(ctx, s.path, sel)
+}
+
+// selectionsSavedMsg reports a save; only failures are shown.
+type selectionsSavedMsg struct{ err error }
+
+// snippetWrittenMsg reports the TOML snippet written by the export key.
+type snippetWrittenMsg struct {
+	path    string
+	snippet string
+	err     error
+}
+
+// loadSelections restores saved selections for servers with the same name
+// and URL, and remembers the rest so saving keeps them.
+func (m *Model) loadSelections() {
+	if m.stateDir == "" {
+		return
+	}
+	m.saver = &saver{path: filepath.Join(m.stateDir, session.SelectionsFileName)}
+	sel, err := session.LoadSelections(m.ctx, m.saver.path)
+	if err != nil {
+		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(err.Error())+"; starting from the config (the file is rewritten on the next change)")
+		sel = session.Selections{}
+	}
+	m.saved = sel
+	restored, notes := m.sess.ApplySelections(sel)
+	for _, n := range notes {
+		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(n))
+	}
+	if len(restored) > 0 {
+		m.tr.notices = append(m.tr.notices, "Restored the saved tool selection of "+
+			termsafe.Line(strings.Join(restored, ", "))+" (from "+termsafe.Line(m.saver.path)+").")
+	}
+}
+
+// selectionChanged marks the selection as changed: the checklist rebuilds,
+// and, when the user made the change, it is saved.
+func (m *Model) selectionChanged(byUser bool) tea.Cmd {
+	m.selVersion++
+	if !byUser || m.saver == nil {
+		return nil
+	}
+	m.saveSeq++
+	seq, sel, sv, ctx := m.saveSeq, m.sess.Selections(m.saved), m.saver, m.ctx
+	return func() tea.Msg {
+		return selectionsSavedMsg{err: sv.save(ctx, seq, sel)}
+	}
+}
+
+// exportSelection writes the selection as a TOML snippet to a new file in
+// the state directory, then shows it and copies it.
+func (m *Model) exportSelection() tea.Cmd {
+	now := m.now()
+	servers := make([]*session.ServerState, len(m.sess.Servers))
+	for i, s := range m.sess.Servers {
+		c := *s // edits replace the slices they change, so a shallow copy is a snapshot
+		servers[i] = &c
+	}
+	if m.stateDir == "" {
+		snippet := session.SelectionTOML(servers, now)
+		return func() tea.Msg { return snippetWrittenMsg{snippet: snippet} }
+	}
+	dir, ctx := m.stateDir, m.ctx
+	return func() tea.Msg {
+		path, snippet, err := session.WriteSelectionTOML(ctx, dir, servers, now)
+		return snippetWrittenMsg{path: path, snippet: snippet, err: err}
+	}
+}
+
+func (m *Model) handleSnippet(msg snippetWrittenMsg) tea.Cmd {
+	if msg.err != nil {
+		m.hint = "could not write the TOML snippet: " + termsafe.Line(msg.err.Error())
+		return nil
+	}
+	where := "not saved to a file (no state directory); copied to the clipboard (OSC 52)"
+	if msg.path != "" {
+		where = "written to " + msg.path + " and copied to the clipboard (OSC 52)"
+	}
+	m.hint = "selection " + termsafe.Line(where)
+	text := "# " + where + "\n# Your config file was not changed.\n\n" + msg.snippet
+	m.overlay = m.textOverlay("Selection as TOML · c copies · esc closes", text, msg.snippet, "the TOML snippet")
+	return tea.SetClipboard(msg.snippet)
+}
