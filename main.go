@@ -17,6 +17,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector"
+	"patchbay/connector/discovery"
 	"patchbay/connector/sandbox"
 	"patchbay/session"
 	"patchbay/ui"
@@ -263,12 +264,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return headless.Run(ctx, opts).ExitCode
 	}
 
+	stateDir, err := session.SelectionStateDir(getenv)
+	if err != nil {
+		warnings = append(warnings, "Tool selections will not be saved: "+err.Error())
+	}
 	model := ui.New(ui.Options{
 		Session:   sess,
 		Runner:    client,
 		Live:      live,
 		APIKeyEnv: cfg.API.APIKeyEnv,
 		Warnings:  warnings,
+		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout},
+		StateDir:  stateDir,
 	})
 	p := tea.NewProgram(model, tea.WithContext(ctx))
 	_, runErr := p.Run()

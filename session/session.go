@@ -4,7 +4,6 @@
 package session
 
 import (
-	"fmt"
 
 	"patchbay/connector"
 )
@@ -66,8 +65,10 @@ func New(cfg *Config, getenv func(string) string) (*Session, error) {
 	}}
 	for _, sc := range cfg.Servers {
 		tok, err := sc.ResolveToken(getenv)
-		if err != nil {
-			return nil, fmt.Errorf("server %q: %w", sc.Name, err)
+		// A disabled server's missing token is only a warning in the
+		// config: it stays off, and asks for auth if switched on.
+		if err != nil && sc.Enabled {
+			return nil, err
 		}
 		s.Servers = append(s.Servers, &ServerState{
 			Name: sc.Name, URL: sc.URL, Enabled: sc.Enabled, Filter: sc.Filter(), Token: tok,
