@@ -4,7 +4,6 @@
 package session
 
 import (
-
 	"patchbay/connector"
 )
 
