@@ -40,7 +40,8 @@ Usage:
 Without an API key (or with -sandbox) patchbay runs offline against its
 built-in sandbox: a Messages API emulator and demo MCP servers on loopback.
 Sessions are saved in $XDG_STATE_HOME/patchbay/sessions (default
-~/.local/state/patchbay/sessions); the TUI saves its session when it quits.
+~/.local/state/patchbay/sessions); the TUI saves its session after every
+turn, and its /sessions command opens a saved one.
 
 Flags:
 `
@@ -235,7 +236,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if storeErr == nil {
 		store = session.NewStore(session.StoreOptions{Dir: storeDir, Config: cfg})
 	}
-	sess, id, notes, err := openSession(ctx, o, cfg, store, storeErr, getenv)
+	sess, id, notes, readOnly, err := openSession(ctx, o, cfg, store, storeErr, getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "patchbay: %v\n", err)
 		return exitUsage
@@ -249,7 +250,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return exitUsage
 	}
 	warnings := append(append(append([]string(nil), cfg.Warnings...), notes...), ruleNotes...)
-	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL})
+	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
 
 	if o.headless {
 		opts := headless.Options{
@@ -268,7 +269,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		warnings = append(warnings, "Tool selections will not be saved: "+err.Error())
 	}
-	model := ui.New(ui.Options{
+	opts := ui.Options{
 		Session:   sess,
 		Runner:    client,
 		Live:      live,
@@ -276,13 +277,36 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Warnings:  warnings,
 		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout},
 		StateDir:  stateDir,
-	})
-	p := tea.NewProgram(model, tea.WithContext(ctx))
+		Getenv:    getenv,
+		Config:    cfg,
+		BaseURL:   baseURL,
+		ReadOnly:  readOnly,
+	}
+	if store != nil {
+		opts.Store = store
+	} else {
+		opts.Warnings = append(opts.Warnings, "Sessions cannot be saved: "+storeErr.Error())
+	}
+	if live {
+		opts.Models = client.Models
+	} else {
+		opts.SandboxKey = sandbox.APIKey
+	}
+	guard := crashGuard(getenv, apiKey, sess) // a panic restores the terminal and is reported (crash.go)
+	opts.Runner = guard.Runner(opts.Runner)
+	model := ui.New(opts)
+	p := tea.NewProgram(guard.Wrap(model), tea.WithContext(ctx))
+	guard.Bind(p)
 	_, runErr := p.Run()
-	// The TUI does not save turn by turn yet, so the session is saved as
-	// it stands when the program ends, even when it was stopped.
-	if store != nil && len(sess.Conv.Turns) > 0 {
-		if _, err := store.Save(context.WithoutCancel(ctx), sess); err != nil {
+	if c := guard.Crash(); c != nil {
+		return reportCrash(ctx, c, crashReport{sess: model.Session(), store: store, storeErr: storeErr, stateDir: stateDir,
+			secrets: append(secretsOf(apiKey, sess), secretsOf("", model.Session())...)}, stderr)
+	}
+	// The screen saves after every turn; this last save keeps whatever
+	// changed since (and a turn cut short by a signal), for the session on
+	// screen at the end, which /new or /sessions may have changed.
+	if final := model.Session(); store != nil && len(final.Conv.Turns) > 0 {
+		if _, err := store.Save(context.WithoutCancel(ctx), final); err != nil {
 			fmt.Fprintf(stderr, "patchbay: %v\n", err)
 		}
 	}
@@ -294,33 +318,31 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // openSession starts a new session, or loads the one -continue or -resume
-// names. A session that cannot be continued is refused unless it is only
-// exported.
+// names. A session that cannot be continued (readOnly) is refused for a
+// headless turn; the TUI shows it read-only and -export prints it.
 func openSession(ctx context.Context, o options, cfg *session.Config, store *session.Store, storeErr error,
-	getenv func(string) string) (*session.Session, string, []string, error) {
+	getenv func(string) string) (sess *session.Session, id string, notes []string, readOnly bool, err error) {
 	if !o.cont && o.resume == "" {
-		sess, err := session.New(cfg, getenv)
-		return sess, "", nil, err
+		sess, err = session.New(cfg, getenv)
+		return sess, "", nil, false, err
 	}
 	if store == nil {
-		return nil, "", nil, storeErr
+		return nil, "", nil, false, storeErr
 	}
-	id := o.resume
+	id = o.resume
 	if o.cont {
-		latest, err := store.Latest(ctx)
-		if err != nil {
-			return nil, "", nil, err
+		if id, err = store.Latest(ctx); err != nil {
+			return nil, "", nil, false, err
 		}
-		id = latest
 	}
 	l, err := store.Load(ctx, id, getenv)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", nil, false, err
 	}
-	if l.ReadOnly && o.export == "" {
-		return nil, "", nil, fmt.Errorf("session %s cannot be continued: %s (-export still works)", id, strings.Join(l.Notes, " "))
+	if l.ReadOnly && o.headless {
+		return nil, "", nil, false, fmt.Errorf("session %s cannot be continued: %s (-export still works)", id, strings.Join(l.Notes, " "))
 	}
-	return l.Session, id, l.Notes, nil
+	return l.Session, id, l.Notes, l.ReadOnly, nil
 }
 
 // export prints a loaded session in the chosen format.

@@ -16,6 +16,7 @@ const sandboxFaultEnv = "PATCHBAY_SANDBOX_FAULT"
 
 // parseSandboxFaults reads $PATCHBAY_SANDBOX_FAULT: a comma-separated list
 // of status:CODE (answered with retry-after-ms: 1, so retries are quick),
+// status:CODE:SECONDS (answered with retry-after: SECONDS),
 // error_event[:FRAMES], drop[:FRAMES], no_message_stop, stall, drip:DURATION,
 // stray_tool_use and pause_turn.
 func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
@@ -30,11 +31,20 @@ func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
 		var err error
 		switch f.Kind {
 		case emulator.FaultStatus:
-			f.Status, err = strconv.Atoi(arg)
+			code, wait, hasWait := strings.Cut(arg, ":")
+			f.Status, err = strconv.Atoi(code)
 			if err == nil && (f.Status < 400 || f.Status > 599) {
 				err = fmt.Errorf("status %d is not an HTTP error", f.Status)
 			}
 			f.RetryAfterMs = "1"
+			if hasWait && err == nil {
+				// The API's own retry-after, in seconds, for the countdown.
+				var secs float64
+				if secs, err = strconv.ParseFloat(wait, 64); err == nil && secs < 0 {
+					err = fmt.Errorf("retry-after %q is negative", wait)
+				}
+				f.RetryAfter, f.RetryAfterMs = wait, ""
+			}
 		case emulator.FaultErrorEvent, emulator.FaultDrop:
 			if hasArg {
 				f.AfterFrames, err = strconv.Atoi(arg)
@@ -46,7 +56,7 @@ func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
 				err = fmt.Errorf("takes no argument")
 			}
 		default:
-			err = fmt.Errorf("unknown fault (known: status:CODE, error_event, drop, no_message_stop, stall, drip:DURATION, stray_tool_use, pause_turn)")
+			err = fmt.Errorf("unknown fault (known: status:CODE[:SECONDS], error_event, drop, no_message_stop, stall, drip:DURATION, stray_tool_use, pause_turn)")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %q: %w", sandboxFaultEnv, item, err)

@@ -26,12 +26,16 @@ type ClientOptions struct {
 	MaxRetries int
 	// HTTPClient, if set, must have no Timeout: it would cut long streams.
 	HTTPClient *http.Client
+	// StallTimeout ends a reply when the API sends no byte for this long
+	// (DefaultStallTimeout when zero; never when negative).
+	StallTimeout time.Duration
 }
 
 // Client runs turns against the Messages API with the MCP connector.
 type Client struct {
-	api        anthropic.Client
-	maxRetries int
+	api          anthropic.Client
+	maxRetries   int
+	stallTimeout time.Duration // 0: no stall detection
 }
 
 // NewClient returns a client that reads nothing from the environment: the
@@ -64,7 +68,7 @@ func NewClient(o ClientOptions) *Client {
 	if o.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(o.BaseURL))
 	}
-	return &Client{api: anthropic.NewClient(opts...), maxRetries: retries}
+	return &Client{api: anthropic.NewClient(opts...), maxRetries: retries, stallTimeout: stallTimeout(o.StallTimeout)}
 }
 
 // watchRetries returns a middleware that sees every attempt of one request
@@ -80,7 +84,7 @@ func (c *Client) watchRetries(ctx context.Context, emit func(Event)) option.Midd
 			if res != nil {
 				status = res.StatusCode
 			}
-			emit(Retrying{Attempt: attempts, MaxRetries: c.maxRetries, Status: status})
+			emit(Retrying{Attempt: attempts, MaxRetries: c.maxRetries, Status: status, Delay: retryDelay(res, attempts-1)})
 		}
 		return res, err
 	}

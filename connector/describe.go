@@ -9,16 +9,33 @@ import (
 	"net/http"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/anthropics/anthropic-sdk-go"
 )
 
+// maxAPIMessage bounds how much of the API's own error message is quoted:
+// enough for any real message, not enough for a hostile one to flood the
+// screen.
+const maxAPIMessage = 1000
+
+// errNoMessageStop says the API closed the stream cleanly without ending
+// the message; it is always wrapped with ErrIncomplete.
+var errNoMessageStop = errors.New("the API closed the stream without message_stop")
+
 // DescribeError says in one plain sentence what went wrong with a turn and
 // what to do about it. apiKeyEnv names the variable the key came from (for
-// example ANTHROPIC_API_KEY); the key itself is never mentioned.
+// example ANTHROPIC_API_KEY); the key itself is never mentioned. The API's
+// own error message, when it has one, is quoted as it came (clipped when
+// very long); the caller sanitises it for the terminal.
 func DescribeError(err error, apiKeyEnv string) string {
 	if err == nil {
 		return ""
+	}
+	var stall *StallError
+	if errors.As(err, &stall) {
+		return fmt.Sprintf("Nothing arrived from the API for %s, so patchbay stopped waiting for the reply; "+
+			"try again (the limit is stall_timeout in [api]).", shortDuration(stall.After))
 	}
 	if errors.Is(err, context.Canceled) {
 		return "The request was cancelled."
@@ -29,6 +46,9 @@ func DescribeError(err error, apiKeyEnv string) string {
 	var apiErr *anthropic.Error
 	if errors.As(err, &apiErr) {
 		return describeAPIError(apiErr, apiKeyEnv)
+	}
+	if errors.Is(err, errNoMessageStop) {
+		return "The API ended the reply stream before the message was complete (no message_stop); try again."
 	}
 	if errors.Is(err, ErrIncomplete) {
 		return "The connection dropped in the middle of the reply; try again."
@@ -53,9 +73,9 @@ func DescribeError(err error, apiKeyEnv string) string {
 
 func describeAPIError(e *anthropic.Error, apiKeyEnv string) string {
 	msg := apiMessage(e)
-	keyHint := "check your API key"
+	key, fixKey := "The API key", "check your API key"
 	if apiKeyEnv != "" {
-		keyHint = "check $" + apiKeyEnv
+		key, fixKey = "The API key in $"+apiKeyEnv, "set $"+apiKeyEnv+" to a valid key"
 	}
 	// A mid-stream error event arrives on a 200 response; its type says what
 	// happened.
@@ -63,33 +83,41 @@ func describeAPIError(e *anthropic.Error, apiKeyEnv string) string {
 		if e.Type() == "overloaded_error" {
 			return "The API became overloaded in the middle of the reply; try again in a moment."
 		}
-		return fmt.Sprintf("The API broke off the reply with an error (%s); try again.", orType(msg, e))
+		return fmt.Sprintf("The API broke off the reply with an error (%s); try again.", orType(trimStop(msg), e))
 	}
 	switch code := e.StatusCode; {
 	case code == http.StatusUnauthorized:
-		return fmt.Sprintf("The API key was rejected as invalid; %s.", keyHint)
+		return fmt.Sprintf("%s was rejected as invalid (%s); %s.", key, orType(trimStop(msg), e), fixKey)
 	case code == http.StatusForbidden:
-		return fmt.Sprintf("The API key is not allowed to do this (%s); %s.", orType(msg, e), keyHint)
+		return fmt.Sprintf("%s is not allowed to do this (%s); %s, or ask your organisation's admin.", key, orType(trimStop(msg), e), fixKey)
 	case code == http.StatusPaymentRequired:
-		return fmt.Sprintf("The API refused the request for billing reasons (%s); check your account.", orType(msg, e))
+		return fmt.Sprintf("The API refused the request for billing reasons (%s); check your account.", orType(trimStop(msg), e))
 	case code == http.StatusTooManyRequests:
-		return "The API is rate limiting this key; wait a moment and retry."
+		return "The API is rate limiting this key and the retries ran out; wait" + waitHint(e) + " and retry."
 	case code == 529:
-		return "The API is overloaded right now; try again in a moment."
+		return "The API is overloaded right now and the retries ran out; try again in a moment."
 	case code == http.StatusRequestEntityTooLarge:
 		return "The request is too large for the API; start a new conversation or switch off some servers."
 	case code == http.StatusNotFound:
-		return fmt.Sprintf("The API could not find what was asked for (%s); check the model name and the base URL.", orType(msg, e))
+		if model, ok := unknownModel(msg); ok {
+			return fmt.Sprintf("The model %q is not known to the API; set model in [api] of the config to a model your key can use.", model)
+		}
+		return fmt.Sprintf("The API could not find what was asked for (%s); check the model name and the base URL.", orType(trimStop(msg), e))
 	case code >= 500:
-		return fmt.Sprintf("The API had a server error (HTTP %d); try again later.", code)
+		return fmt.Sprintf("The API had a server error (HTTP %d) and the retries ran out; try again later.", code)
 	case code >= 400:
-		return fmt.Sprintf("The API rejected the request: %s.", orType(msg, e))
+		if msg == "" {
+			return fmt.Sprintf("The API rejected the request (HTTP %d %s).", code, orType("", e))
+		}
+		// The API's words are the diagnosis: quote them as they came.
+		return fmt.Sprintf("The API rejected the request (HTTP %d): %s", code, endSentence(msg))
 	default:
 		return fmt.Sprintf("The API answered with HTTP %d; try again.", code)
 	}
 }
 
-// apiMessage is the error.message of the API's error body, if any.
+// apiMessage is the error.message of the API's error body, if any, clipped
+// to maxAPIMessage runes.
 func apiMessage(e *anthropic.Error) string {
 	var body struct {
 		Error struct {
@@ -99,8 +127,53 @@ func apiMessage(e *anthropic.Error) string {
 	if json.Unmarshal([]byte(e.RawJSON()), &body) != nil {
 		return ""
 	}
-	// Our sentences add their own full stop.
-	return strings.TrimRight(body.Error.Message, ". ")
+	msg := strings.TrimSpace(body.Error.Message)
+	if r := []rune(msg); len(r) > maxAPIMessage {
+		msg = string(r[:maxAPIMessage]) + "…"
+	}
+	return msg
+}
+
+// trimStop drops a final full stop: our sentences add their own.
+func trimStop(msg string) string { return strings.TrimRight(msg, ". ") }
+
+// endSentence ends a quoted message with a full stop unless it already
+// ends like a sentence.
+func endSentence(msg string) string {
+	if strings.HasSuffix(msg, ".") || strings.HasSuffix(msg, "!") || strings.HasSuffix(msg, "?") || strings.HasSuffix(msg, "…") {
+		return msg
+	}
+	return msg + "."
+}
+
+// UnknownModel reports whether err is the API saying the requested model
+// does not exist, and the name it did not know.
+func UnknownModel(err error) (string, bool) {
+	var e *anthropic.Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusNotFound {
+		return "", false
+	}
+	return unknownModel(apiMessage(e))
+}
+
+// unknownModel reads the model name from the API's 404 message, which
+// reads "model: NAME".
+func unknownModel(msg string) (string, bool) {
+	name, ok := strings.CutPrefix(msg, "model: ")
+	name = strings.TrimSpace(name)
+	return name, ok && name != "" && !strings.ContainsAny(name, " \n")
+}
+
+// waitHint is " 3s" when the API said how long to wait, else " a moment".
+func waitHint(e *anthropic.Error) string {
+	if e.Response == nil {
+		return " a moment"
+	}
+	d, ok := retryAfter(e.Response)
+	if !ok || d < time.Second {
+		return " a moment"
+	}
+	return " " + shortDuration(d.Round(time.Second))
 }
 
 func orType(msg string, e *anthropic.Error) string {

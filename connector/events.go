@@ -1,6 +1,9 @@
 package connector
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"time"
+)
 
 // Event is something that happened while a turn ran. Events are delivered in
 // order from the goroutine running the turn. One turn may span several API
@@ -63,11 +66,15 @@ type Continuing struct {
 	Attempt int
 }
 
-// Retrying says the SDK is retrying the request after an HTTP error.
+// Retrying says the SDK is retrying the request after an HTTP error (or a
+// failed connection, Status 0). Delay is how long the SDK waits before the
+// retry: the API's retry-after when it sent one, else the SDK's backoff
+// (which it shortens by a random jitter of up to a quarter).
 type Retrying struct {
 	Attempt    int // 1-based retry number
 	MaxRetries int
 	Status     int
+	Delay      time.Duration
 }
 
 // TurnDone ends the turn. Appended holds every message the turn added to the

@@ -53,7 +53,7 @@ func TestRunRetriesOverloadedThenSucceeds(t *testing.T) {
 	if done.Err != nil || done.StopReason != "end_turn" {
 		t.Fatalf("TurnDone = %+v", done)
 	}
-	if got, want := rec.events[0], (Retrying{Attempt: 1, MaxRetries: 2, Status: 529}); got != Event(want) {
+	if got, want := rec.events[0], (Retrying{Attempt: 1, MaxRetries: 2, Status: 529, Delay: time.Millisecond}); got != Event(want) {
 		t.Errorf("first event = %#v, want %#v", got, want)
 	}
 	retries := 0
@@ -80,7 +80,8 @@ func TestRunGivesUpAfterMaxRetries(t *testing.T) {
 	var rec recorder
 	api.client(2).Run(context.Background(), trackerRequest(Beta20251120, NewUserText("hi")), rec.emit)
 	done := rec.done(t)
-	want := []Event{Retrying{Attempt: 1, MaxRetries: 2, Status: 529}, Retrying{Attempt: 2, MaxRetries: 2, Status: 529}}
+	want := []Event{Retrying{Attempt: 1, MaxRetries: 2, Status: 529, Delay: time.Millisecond},
+		Retrying{Attempt: 2, MaxRetries: 2, Status: 529, Delay: time.Millisecond}}
 	if !reflect.DeepEqual(rec.events[:len(rec.events)-1], want) {
 		t.Errorf("events = %#v, want %#v", rec.events, want)
 	}
@@ -144,13 +145,14 @@ func TestRunStreamCutOff(t *testing.T) {
 	tests := []struct {
 		name  string
 		reply http.HandlerFunc
+		say   string
 	}{
-		{"ends without message_stop", sse("req_D", head)},
+		{"ends without message_stop", sse("req_D", head), "before the message was complete (no message_stop)"},
 		{"connection dropped", func(w http.ResponseWriter, r *http.Request) {
 			sse("req_D", head)(w, r)
 			w.(http.Flusher).Flush()
 			panic(http.ErrAbortHandler)
-		}},
+		}, "connection dropped"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,7 +163,7 @@ func TestRunStreamCutOff(t *testing.T) {
 			if !errors.Is(done.Err, ErrIncomplete) || len(done.Appended) != 0 {
 				t.Fatalf("TurnDone = %+v", done)
 			}
-			if d := DescribeError(done.Err, ""); !strings.Contains(d, "connection dropped") {
+			if d := DescribeError(done.Err, ""); !strings.Contains(d, tt.say) {
 				t.Errorf("DescribeError = %q", d)
 			}
 		})

@@ -25,10 +25,19 @@ type block struct {
 // returns the complete assistant message and its stop reason, or an error
 // if the message did not complete.
 func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, emit func(Event)) (Message, string, error) {
+	// A reply that goes silent is cancelled through its own context, so
+	// the cause tells a stall from the caller's cancellation.
+	sctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	middleware := []option.Middleware{c.watchRetries(sctx, emit)}
+	if w := newStallWatch(c.stallTimeout, cancel); w != nil {
+		defer w.disarm()
+		middleware = append(middleware, w.middleware)
+	}
 	var res *http.Response
-	stream := c.api.Beta.Messages.NewStreaming(ctx, params,
+	stream := c.api.Beta.Messages.NewStreaming(sctx, params,
 		option.WithResponseInto(&res),
-		option.WithMiddleware(c.watchRetries(ctx, emit)))
+		option.WithMiddleware(middleware...))
 	defer stream.Close()
 
 	var (
@@ -74,10 +83,13 @@ func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessage
 	if err := ctx.Err(); err != nil {
 		return Message{}, "", fmt.Errorf("turn stopped: %w", err)
 	}
+	if stall, ok := stallCause(sctx); ok {
+		return Message{}, "", stall
+	}
 	err := stream.Err()
 	switch {
 	case err == nil:
-		return Message{}, "", ErrIncomplete
+		return Message{}, "", fmt.Errorf("%w: %w", ErrIncomplete, errNoMessageStop)
 	case !started:
 		return Message{}, "", fmt.Errorf("messages API: %w", err)
 	default:

@@ -19,6 +19,7 @@ const (
 	DefaultMCPBeta          = connector.Beta20251120
 	DefaultAPIKeyEnv        = "ANTHROPIC_API_KEY"
 	DefaultDiscoveryTimeout = 10 * time.Second
+	DefaultStallTimeout     = connector.DefaultStallTimeout
 )
 
 // maxConfigBytes bounds how much Load reads, so that pointing -config at
@@ -49,6 +50,9 @@ type APIConfig struct {
 	BaseURL string
 	// DiscoveryTimeout bounds listing one MCP server's tools.
 	DiscoveryTimeout time.Duration
+	// StallTimeout is how long a reply may send nothing before it is
+	// given up (connector.ClientOptions.StallTimeout).
+	StallTimeout time.Duration
 }
 
 // ServerConfig is one [[servers]] entry. At most one of TokenEnv, TokenFile
@@ -83,19 +87,23 @@ type ConfigError struct {
 }
 
 // Error returns "<file>:<line>:<col>: <msg>", leaving out what is unknown.
+// It is one line of printable text: control characters that the file (or
+// its name) smuggled into the message are written as escapes.
 func (e *ConfigError) Error() string {
 	file := e.File
 	if file == "" {
 		file = "config"
 	}
+	var s string
 	switch {
 	case e.Line > 0 && e.Col > 0:
-		return fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Col, e.Msg)
+		s = fmt.Sprintf("%s:%d:%d: %s", file, e.Line, e.Col, e.Msg)
 	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %s", file, e.Line, e.Msg)
+		s = fmt.Sprintf("%s:%d: %s", file, e.Line, e.Msg)
 	default:
-		return fmt.Sprintf("%s: %s", file, e.Msg)
+		s = fmt.Sprintf("%s: %s", file, e.Msg)
 	}
+	return escapeControls(s)
 }
 
 // Unwrap returns the underlying cause, if any.
@@ -110,6 +118,7 @@ func Default() *Config {
 			MCPBeta:          DefaultMCPBeta,
 			APIKeyEnv:        DefaultAPIKeyEnv,
 			DiscoveryTimeout: DefaultDiscoveryTimeout,
+			StallTimeout:     DefaultStallTimeout,
 		},
 	}
 }
@@ -179,7 +188,12 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 		return nil, &ConfigError{File: path,
 			Msg: "is larger than 4 MiB, which is far too big for a config file; check that this is the right file"}
 	}
-	return Parse(path, data, getenv)
+	cfg, err := Parse(path, data, getenv)
+	if err != nil {
+		return nil, err
+	}
+	warnOpenInlineToken(cfg, info.Mode().Perm())
+	return cfg, nil
 }
 
 // fileError words an error opening or reading the config file itself.

@@ -26,6 +26,7 @@ type fileAPI struct {
 	APIKeyEnv        *string `toml:"api_key_env"`
 	BaseURL          *string `toml:"base_url"`
 	DiscoveryTimeout *string `toml:"discovery_timeout"`
+	StallTimeout     *string `toml:"stall_timeout"`
 }
 
 type fileServer struct {
@@ -68,6 +69,7 @@ func apiFields() []field {
 		{"api_key_env", kindString, `api_key_env = "` + DefaultAPIKeyEnv + `"`},
 		{"base_url", kindString, `base_url = "https://api.anthropic.com"`},
 		{"discovery_timeout", kindString, `discovery_timeout = "10s"`},
+		{"stall_timeout", kindString, `stall_timeout = "60s"`},
 	}
 }
 
@@ -115,20 +117,67 @@ func decode(file string, data []byte) (*fileConfig, error) {
 func syntaxError(file string, data []byte, err error) error {
 	var pe toml.ParseError
 	if !errors.As(err, &pe) {
-		return &ConfigError{File: file, err: err, Msg: "cannot parse the config: " + err.Error() + "; check the TOML syntax"}
+		return &ConfigError{File: file, err: err, Msg: "cannot parse the config: " + clipText(err.Error()) + "; check the TOML syntax"}
 	}
-	msg := strings.TrimSuffix(pe.Message, ".")
+	msg := clipText(strings.TrimSuffix(pe.Message, "."))
 	// The parser quotes the text it choked on; after a key such as token
 	// that text may be a secret someone forgot to put in quotes.
-	if isSecretKey(pe.LastKey) {
+	switch {
+	case isSecretKey(pe.LastKey):
 		msg = "the value of " + lastPiece(pe.LastKey) + " is not valid TOML"
-	}
-	fix := `fix the syntax there (strings need double quotes, e.g. model = "` + DefaultModel + `")`
-	if strings.Contains(msg, "already been defined") {
-		fix = "a key may appear only once in a table; remove the repeated line"
+	case strings.Contains(msg, "NULL bytes"):
+		msg = "the file holds NUL bytes, so it is binary or UTF-16 rather than UTF-8 text"
 	}
 	line, col := errorPosition(data, pe.Position)
-	return &ConfigError{File: file, Line: line, Col: col, err: err, Msg: "invalid TOML: " + msg + "; " + fix}
+	return &ConfigError{File: file, Line: line, Col: col, err: err,
+		Msg: "invalid TOML: " + msg + "; " + syntaxFix(pe.Message, lineAt(data, line))}
+}
+
+// syntaxFix says how to mend the parse error the parser described as msg,
+// found on the line text.
+func syntaxFix(msg, text string) string {
+	switch {
+	case strings.Contains(msg, "NULL bytes"), strings.Contains(msg, "invalid UTF-8"):
+		return "check that the path names your config.toml, and save it as UTF-8 text"
+	case strings.Contains(msg, "control characters"):
+		return "remove the invisible control character there (only tab, newline and carriage return are allowed)"
+	case strings.Contains(msg, "already been defined") && strings.HasPrefix(strings.TrimSpace(text), "["):
+		return "each table may appear only once; merge the repeated " + strings.TrimSpace(text) + " section into the first"
+	case strings.Contains(msg, "already been defined"):
+		return "a key may appear only once in a table; remove the repeated line"
+	case strings.Contains(msg, "cannot be used as an array"):
+		return "write every server as a [[servers]] table (double brackets)"
+	case strings.Contains(msg, "invalid escape"):
+		return `in "..." strings a backslash starts an escape: write \\ for a backslash, or use single quotes ('C:\path')`
+	case strings.Contains(msg, "strings cannot contain newlines"):
+		return `close the string on the same line, or use """ ... """ for text over several lines`
+	case strings.Contains(msg, "unexpected EOF"):
+		return "the file ends inside a value: close the string, array or table that is still open"
+	}
+	return `fix the syntax there (strings need double quotes, e.g. model = "` + DefaultModel + `")`
+}
+
+// lineAt returns 1-based line n of data, or "".
+func lineAt(data []byte, n int) string {
+	for i := 1; len(data) > 0; i++ {
+		line, rest, _ := bytes.Cut(data, []byte{'\n'})
+		if i == n {
+			return string(line)
+		}
+		data = rest
+	}
+	return ""
+}
+
+// maxQuoted bounds the part of a parser message that can quote the file:
+// a 1 MB line must not become a 1 MB message.
+const maxQuoted = 160
+
+func clipText(s string) string {
+	if r := []rune(s); len(r) > maxQuoted {
+		return string(r[:maxQuoted]) + "…"
+	}
+	return s
 }
 
 // errorPosition returns the 1-based line and column (in characters) of a

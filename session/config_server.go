@@ -189,7 +189,7 @@ func (v *validator) tokenFile(label string, s *ServerConfig) error {
 		problem, fix = "is empty", "put the token in it"
 	default:
 		if perm&0o077 != 0 && !windows() {
-			v.warn("Token file %s can be read by other users; run chmod 600 on it.", s.TokenFile)
+			v.warn("Token file %s can be read by other users; run: chmod 600 %s", s.TokenFile, shellPath(s.TokenFile))
 		}
 		return nil
 	}

@@ -58,7 +58,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown api key", "[api]\nmodle = \"x\"\n", nil,
 			`config.toml: unknown key "modle" in [api]; did you mean model?`},
 		{"unknown api key, nothing close", "[api]\ncolour = \"red\"\n", nil,
-			`config.toml: unknown key "colour" in [api]; valid keys are model, max_tokens, system, mcp_beta, api_key_env, base_url, discovery_timeout`},
+			`config.toml: unknown key "colour" in [api]; valid keys are model, max_tokens, system, mcp_beta, api_key_env, base_url, discovery_timeout, stall_timeout`},
 		{"unknown table", "[server]\nname = \"x\"\n", nil,
 			`config.toml: unknown top-level key "server"; did you mean servers?`},
 		{"api key at top level", "model = \"x\"\n", nil,
@@ -217,7 +217,7 @@ func TestParseWarnings(t *testing.T) {
 		{"disabled server with missing token_file", server1 + "enabled = false\ntoken_file = \"" + dir + "/nope\"\n", nil, []string{
 			`Server "crm" is disabled and its token_file ` + dir + `/nope cannot be read (no such file or directory); create it or fix the path before you enable the server.`}},
 		{"token file readable by others", server1 + "token_file = \"" + dir + "/open.token\"\n", nil, []string{
-			`Token file ` + dir + `/open.token can be read by other users; run chmod 600 on it.`}},
+			`Token file ` + dir + `/open.token can be read by other users; run: chmod 600 ` + dir + `/open.token`}},
 		{"allow with no tools", server1 + "mode = \"allow\"\n", nil, []string{
 			`Server "crm" has mode = "allow" but lists no tools, so none of its tools are on.`}},
 		{"tools with mode all", server1 + "tools = [\"x\"]\n", nil, []string{
@@ -256,6 +256,7 @@ mcp_beta = "mcp-client-2026-09-15"
 api_key_env = "MY_KEY"
 base_url = "http://127.0.0.1:4000"
 discovery_timeout = "1m30s"
+stall_timeout = "2m"
 
 [[servers]]
 name = "crm"
@@ -283,6 +284,7 @@ tools = ["delete_*"]
 		API: APIConfig{
 			Model: "claude-opus-9", MaxTokens: 1000, System: "Be brief.\n", MCPBeta: connector.Beta20260915,
 			APIKeyEnv: "MY_KEY", BaseURL: "http://127.0.0.1:4000", DiscoveryTimeout: 90 * time.Second,
+			StallTimeout: 2 * time.Minute,
 		},
 		Servers: []ServerConfig{
 			{Name: "crm", URL: "https://crm.example.com/mcp", TokenEnv: "CRM_TOKEN", Enabled: true,

@@ -100,8 +100,24 @@ func (v *validator) api(f fileAPI) error {
 		}
 		a.DiscoveryTimeout = d
 	}
+	if f.StallTimeout != nil {
+		d, err := time.ParseDuration(*f.StallTimeout)
+		if err != nil || d <= 0 {
+			return v.fail(`[api] stall_timeout %q is not a positive duration; write it like stall_timeout = "60s" `+
+				`(units: ms, s, m)`, *f.StallTimeout)
+		}
+		if d < minQuietStall {
+			v.warn("[api] stall_timeout %s is short: the API can go quiet for a while during a long tool call, "+
+				"so replies may be cut off; %s is the default.", d, DefaultStallTimeout)
+		}
+		a.StallTimeout = d
+	}
 	return nil
 }
+
+// minQuietStall is the shortest stall_timeout that is safe with the real
+// API; shorter ones are allowed (tests and demos use them) but warned of.
+const minQuietStall = 10 * time.Second
 
 func betaList() string {
 	names := make([]string, len(connector.Betas))

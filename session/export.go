@@ -14,8 +14,8 @@ import (
 type ExportOptions struct {
 	// ID is the session's id, shown in the Markdown title; may be empty.
 	ID string
-	// Config names the API key variable, each server's token source and
-	// the API base URL. Nil means Default().
+	// Config names the API key variable, the config file (for a token
+	// written in it) and the API base URL. Nil means Default().
 	Config *Config
 	// BaseURL is where CurlCommand sends the request. Empty: the config's
 	// base URL, else the production API.

@@ -40,7 +40,7 @@ type requestExport struct {
 // Tokens are left out; server_tokens says where each one comes from.
 func ExportJSON(sess *Session, o ExportOptions) ([]byte, error) {
 	req := sess.Request()
-	vars := tokenVars(req.Servers, o.config())
+	vars := tokenVars(req.Servers, sess, o.config())
 	tokens := map[string]string{}
 	var secrets []string
 	for i := range req.Servers {
@@ -104,7 +104,7 @@ func CurlCommand(sess *Session, o ExportOptions) (string, error) {
 		return "", err
 	}
 	cfg := o.config()
-	vars := tokenVars(req.Servers, cfg)
+	vars := tokenVars(req.Servers, sess, cfg)
 	nonce, err := randomHex(8)
 	if err != nil {
 		return "", fmt.Errorf("curl command: %w", err)
@@ -207,26 +207,25 @@ type tokenVar struct {
 	about string // what to put in it, for the comment
 }
 
-// tokenVars names a variable for each server in servers that has a token.
-func tokenVars(servers []connector.Server, cfg *Config) []tokenVar {
+// tokenVars names a variable for each server in servers that has a
+// token, from where sess says the token comes from.
+func tokenVars(servers []connector.Server, sess *Session, cfg *Config) []tokenVar {
 	out := make([]tokenVar, len(servers))
 	for i, s := range servers {
 		if s.Token == "" {
 			continue
 		}
-		var sc ServerConfig
-		for _, c := range cfg.Servers {
-			if c.Name == s.Name {
-				sc = c
-			}
+		src := sess.Server(s.Name)
+		if src == nil {
+			src = &ServerState{}
 		}
 		placeholder := "PATCHBAY_TOKEN_" + strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_"))
 		switch {
-		case sc.TokenEnv != "" && shellName(sc.TokenEnv):
-			out[i] = tokenVar{sc.TokenEnv, fmt.Sprintf("the token of MCP server %q", s.Name)}
-		case sc.TokenFile != "":
-			out[i] = tokenVar{placeholder, fmt.Sprintf("the token of MCP server %q, which patchbay reads from the file %q", s.Name, sc.TokenFile)}
-		case sc.Token != "":
+		case src.TokenEnv != "" && shellName(src.TokenEnv):
+			out[i] = tokenVar{src.TokenEnv, fmt.Sprintf("the token of MCP server %q", s.Name)}
+		case src.TokenFile != "":
+			out[i] = tokenVar{placeholder, fmt.Sprintf("the token of MCP server %q, which patchbay reads from the file %q", s.Name, src.TokenFile)}
+		case src.TokenInline:
 			out[i] = tokenVar{placeholder, fmt.Sprintf("the token of MCP server %q, written in the config file %q", s.Name, cfg.Path)}
 		default:
 			out[i] = tokenVar{placeholder, fmt.Sprintf("the token of MCP server %q", s.Name)}

@@ -45,7 +45,7 @@ var errInterrupted = &SavedError{
 // restore rebuilds a session from a decoded file.
 func restore(f *savedFile, id string, cfg *Config, getenv func(string) string) (*Loaded, error) {
 	l := &Loaded{ID: id, Created: f.Created, Updated: f.Updated}
-	sess := &Session{Settings: Settings{
+	sess := &Session{ID: id, Created: f.Created, Settings: Settings{
 		Model:     f.Settings.Model,
 		MaxTokens: f.Settings.MaxTokens,
 		System:    f.Settings.System,
@@ -102,7 +102,7 @@ func (l *Loaded) restoreServers(sess *Session, saved []savedServer, cfg *Config,
 			l.Notes = append(l.Notes, fmt.Sprintf("Server %q is no longer in the config, so this session is read-only: "+
 				"it can be read and exported, not continued. Add the server back to continue it.", sv.Name))
 			sess.Servers = append(sess.Servers, &ServerState{Name: sv.Name, URL: sv.URL, Filter: filter,
-				TokenEnv: sv.TokenEnv, TokenFile: sv.TokenFile, Pinned: sv.Pinned})
+				TokenEnv: sv.TokenEnv, TokenFile: sv.TokenFile, TokenInline: sv.InlineToken, Pinned: sv.Pinned})
 			continue
 		}
 		st, err := configuredServer(sc, sv.Enabled, getenv)
@@ -137,7 +137,8 @@ func configuredServer(sc ServerConfig, enabled bool, getenv func(string) string)
 	if err != nil && enabled {
 		return nil, err
 	}
-	return &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok, TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile}, nil
+	return &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
+		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != ""}, nil
 }
 
 func onOff(on bool) string {

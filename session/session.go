@@ -4,6 +4,8 @@
 package session
 
 import (
+	"time"
+
 	"patchbay/connector"
 )
 
@@ -27,6 +29,9 @@ type ServerState struct {
 	// not secrets), so a selection can be written back as config.
 	TokenEnv  string
 	TokenFile string
+	// TokenInline says the config file holds the token itself: exports
+	// then name a placeholder variable instead of a real one.
+	TokenInline bool
 	// Known is the server's tool list from discovery; nil while unknown.
 	Known []connector.Tool
 	// Pinned, under connector.Beta20260915, fixes the toolset's tools to
@@ -48,6 +53,10 @@ func (s *ServerState) Spec() connector.Server {
 
 // Session is one conversation with its settings and servers.
 type Session struct {
+	// ID names the session's saved file; empty until it is first saved.
+	ID string
+	// Created is when the session was first saved; zero until then.
+	Created  time.Time
 	Settings Settings
 	Servers  []*ServerState
 	Conv     Conversation
@@ -71,7 +80,7 @@ func New(cfg *Config, getenv func(string) string) (*Session, error) {
 		}
 		s.Servers = append(s.Servers, &ServerState{
 			Name: sc.Name, URL: sc.URL, Enabled: sc.Enabled, Filter: sc.Filter(), Token: tok,
-			TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile,
+			TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "",
 		})
 	}
 	return s, nil
@@ -93,4 +102,51 @@ func (s *Session) Request() connector.Request {
 		}
 	}
 	return req
+}
+
+// Touch marks t as changed, so a view that caches t's rendering by
+// Version draws it again when something shown beside it changed.
+func (t *Turn) Touch() { t.version++ }
+
+// Retract takes turn t and every turn after it out of what the model is
+// sent next: the history goes back to where it stood before t began. The
+// turns stay in Turns, to be read and saved as they were. It reports
+// whether t is one of the conversation's turns; it does nothing while the
+// last turn streams.
+func (c *Conversation) Retract(t *Turn) bool {
+	i := c.index(t)
+	if i < 0 || c.Streaming() {
+		return false
+	}
+	at := min(t.historyLen, len(c.History))
+	c.History = c.History[:at]
+	for _, later := range c.Turns[i:] {
+		// Their messages are gone from the history: each keeps its blocks
+		// on its own, as a turn that did not finish does.
+		later.historyLen = at
+		later.version++
+	}
+	return true
+}
+
+// Drop removes turn t and every turn after it, with their messages, as if
+// they had never been asked. It reports whether t was one of the
+// conversation's turns; it does nothing while the last turn streams.
+func (c *Conversation) Drop(t *Turn) bool {
+	i := c.index(t)
+	if i < 0 || !c.Retract(t) {
+		return false
+	}
+	clear(c.Turns[i:])
+	c.Turns = c.Turns[:i]
+	return true
+}
+
+func (c *Conversation) index(t *Turn) int {
+	for i, x := range c.Turns {
+		if x == t {
+			return i
+		}
+	}
+	return -1
 }

@@ -24,35 +24,29 @@ const sessionExt = ".json"
 type StoreOptions struct {
 	// Dir holds the session files; it is created on the first Save.
 	Dir string
-	// Config names where each server's token comes from (only the names
-	// are saved) and the API key variable (for error texts). Load also
-	// takes the servers' URLs and tokens from it. Nil means Default().
+	// Config names the API key variable (for error texts); Load takes
+	// the servers' URLs and tokens from it. Nil means Default().
 	Config *Config
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
-// Store keeps sessions as one JSON file each in a directory. Every Save
+// Store keeps sessions as one JSON file each in a directory. Every write
 // replaces the file atomically, so a crash leaves the previous or the new
-// version, never a mix. It is safe for concurrent use; the sessions
-// themselves must not change while Save reads them.
+// version, never a mix. It is safe for concurrent use; a session must not
+// change while Save or Snapshot reads it.
 type Store struct {
 	dir string
 	cfg *Config
 	now func() time.Time
 
 	mu sync.Mutex
-	// known gives each session saved or loaded here its id, so that later
-	// saves go to the same file. (Session has no id field of its own.)
-	known map[*Session]storeEntry
-}
-
-type storeEntry struct {
-	id      string
-	created time.Time
-	// sources are the token sources a loaded file recorded, for servers
-	// the config no longer names.
-	sources map[string]savedServer
+	// seq numbers snapshots in the order they were taken; written holds,
+	// per id, the newest snapshot on disk (0: an id handed out, nothing
+	// written yet), so a slow write of an older snapshot never replaces a
+	// newer file.
+	seq     uint64
+	written map[string]uint64
 }
 
 // Summary describes a saved session for a picker.
@@ -89,7 +83,7 @@ func NewStore(o StoreOptions) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{dir: o.Dir, cfg: cfg, now: now, known: map[*Session]storeEntry{}}
+	return &Store{dir: o.Dir, cfg: cfg, now: now, written: map[string]uint64{}}
 }
 
 // DefaultStoreDir is $XDG_STATE_HOME/patchbay/sessions, or
@@ -113,46 +107,85 @@ func (s *Store) Dir() string { return s.dir }
 // Path is the file of session id.
 func (s *Store) Path(id string) string { return filepath.Join(s.dir, id+sessionExt) }
 
-// ID is the id of a session this store saved or loaded, or "".
-func (s *Store) ID(sess *Session) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.known[sess].id
-}
-
-// Save writes sess to its file. A session this store has neither saved
-// nor loaded gets a new id (and file). A turn still streaming is saved as
-// it stands; loading it later shows it as interrupted. It returns the
+// Save writes sess to its file: Snapshot, then Write. A session never
+// saved gets a new id (and file). A turn still streaming is saved as it
+// stands; loading it later shows it as interrupted. It returns the
 // session's id.
 func (s *Store) Save(ctx context.Context, sess *Session) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", fmt.Errorf("save session: %w", err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	e, ok := s.known[sess]
-	if !ok {
-		id, err := s.newID(now)
-		if err != nil {
-			return "", err
-		}
-		e = storeEntry{id: id, created: now}
-	}
-	f, msgs := s.snapshot(sess, e, now)
-	data, err := encodeFile(f, msgs)
+	snap, err := s.Snapshot(sess)
 	if err != nil {
 		return "", err
 	}
-	if err := writeAtomic(s.dir, e.id+sessionExt, data); err != nil {
-		return "", fmt.Errorf("save session %s: %w", e.id, err)
+	return snap.ID, snap.Write(ctx)
+}
+
+// Snapshot is a session's file as it stood when it was taken, ready to be
+// written.
+type Snapshot struct {
+	// ID is the session's id.
+	ID    string
+	store *Store
+	seq   uint64
+	data  []byte
+}
+
+// Snapshot captures sess as its file will hold it, so that the disk I/O
+// can happen later on another goroutine (a screen takes snapshots on its
+// event loop and writes them in the background). A session never saved
+// gets its id and creation time here, in sess.ID and sess.Created; apart
+// from checking that the new id names no file, it touches no disk.
+func (s *Store) Snapshot(sess *Session) (*Snapshot, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if sess.ID == "" {
+		id, err := s.newID(now)
+		if err != nil {
+			return nil, err
+		}
+		sess.ID, sess.Created = id, now
+		s.written[id] = 0
+	} else if !validID(sess.ID) {
+		return nil, fmt.Errorf("save session: %q is not a session id", sess.ID)
 	}
-	s.known[sess] = e
-	return e.id, nil
+	if sess.Created.IsZero() {
+		sess.Created = now
+	}
+	f, msgs := s.snapshot(sess, now)
+	data, err := encodeFile(f, msgs)
+	if err != nil {
+		return nil, err
+	}
+	s.seq++
+	return &Snapshot{ID: sess.ID, store: s, seq: s.seq, data: data}, nil
+}
+
+// Write puts the snapshot in its file. When a newer snapshot of the same
+// session has been written already, it does nothing: the file never goes
+// back in time.
+func (snap *Snapshot) Write(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("save session %s: %w", snap.ID, err)
+	}
+	s := snap.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if snap.seq <= s.written[snap.ID] {
+		return nil
+	}
+	if err := writeAtomic(s.dir, snap.ID+sessionExt, snap.data); err != nil {
+		return fmt.Errorf("save session %s: %w", snap.ID, err)
+	}
+	s.written[snap.ID] = snap.seq
+	return nil
 }
 
 // newID makes an id that sorts by creation time and names no existing
-// file, so a new session never overwrites one, damaged or not.
+// file nor a session this store handed an id to, so a new session never
+// overwrites another, damaged or not.
 func (s *Store) newID(now time.Time) (string, error) {
 	for range 8 {
 		var b [3]byte
@@ -160,7 +193,12 @@ func (s *Store) newID(now time.Time) (string, error) {
 			return "", fmt.Errorf("new session id: %w", err)
 		}
 		id := now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
-		if _, err := os.Lstat(s.Path(id)); errors.Is(err, fs.ErrNotExist) {
+		if _, taken := s.written[id]; taken {
+			continue
+		}
+		// Only a file that exists takes the id; any other trouble with
+		// the directory is for the write to report, in its own words.
+		if _, err := os.Lstat(s.Path(id)); err != nil {
 			return id, nil
 		}
 	}
@@ -250,13 +288,6 @@ func (s *Store) Load(ctx context.Context, id string, getenv func(string) string)
 	if err != nil {
 		return nil, fmt.Errorf("session %s: %w", id, err)
 	}
-	sources := map[string]savedServer{}
-	for _, sv := range f.Servers {
-		sources[sv.Name] = sv
-	}
-	s.mu.Lock()
-	s.known[l.Session] = storeEntry{id: id, created: f.Created, sources: sources}
-	s.mu.Unlock()
 	return l, nil
 }
 

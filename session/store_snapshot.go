@@ -12,11 +12,11 @@ import (
 // snapshot turns sess into what its file holds. The history written is the
 // one the next request would build on: a turn still streaming has not
 // added its messages yet, so its prompt is left out too.
-func (s *Store) snapshot(sess *Session, e storeEntry, now time.Time) (*savedFile, []connector.Message) {
+func (s *Store) snapshot(sess *Session, now time.Time) (*savedFile, []connector.Message) {
 	f := &savedFile{
 		Version: FormatVersion,
-		ID:      e.id,
-		Created: e.created,
+		ID:      sess.ID,
+		Created: sess.Created,
 		Updated: now,
 		Settings: savedSettings{
 			Model:     sess.Settings.Model,
@@ -29,7 +29,7 @@ func (s *Store) snapshot(sess *Session, e storeEntry, now time.Time) (*savedFile
 	}
 	var secrets []string
 	for _, srv := range sess.Servers {
-		f.Servers = append(f.Servers, s.savedServer(srv, e))
+		f.Servers = append(f.Servers, savedServerOf(srv))
 		if srv.Token != "" {
 			secrets = append(secrets, srv.Token)
 		}
@@ -50,14 +50,19 @@ func (s *Store) snapshot(sess *Session, e storeEntry, now time.Time) (*savedFile
 	return f, msgs
 }
 
-func (s *Store) savedServer(srv *ServerState, e storeEntry) savedServer {
+// savedServerOf records a server's choices and where its token comes
+// from, never the token.
+func savedServerOf(srv *ServerState) savedServer {
 	sv := savedServer{
-		Name:    srv.Name,
-		URL:     srv.URL,
-		Enabled: srv.Enabled,
-		Mode:    string(srv.Filter.Mode),
-		Tools:   cloneStrings(srv.Filter.Tools),
-		Defer:   cloneStrings(srv.Filter.Defer),
+		Name:        srv.Name,
+		URL:         srv.URL,
+		TokenEnv:    srv.TokenEnv,
+		TokenFile:   srv.TokenFile,
+		InlineToken: srv.TokenInline,
+		Enabled:     srv.Enabled,
+		Mode:        string(srv.Filter.Mode),
+		Tools:       cloneStrings(srv.Filter.Tools),
+		Defer:       cloneStrings(srv.Filter.Defer),
 	}
 	if sv.Mode == "" {
 		sv.Mode = string(connector.ModeAll)
@@ -65,26 +70,7 @@ func (s *Store) savedServer(srv *ServerState, e storeEntry) savedServer {
 	if len(srv.Pinned) > 0 {
 		sv.Pinned = slices.Clone(srv.Pinned)
 	}
-	sc, inConfig := s.configServer(srv.Name)
-	old, inFile := e.sources[srv.Name]
-	switch {
-	case srv.TokenEnv != "" || srv.TokenFile != "":
-		sv.TokenEnv, sv.TokenFile = srv.TokenEnv, srv.TokenFile
-	case inConfig:
-		sv.TokenEnv, sv.TokenFile, sv.InlineToken = sc.TokenEnv, sc.TokenFile, sc.Token != ""
-	case inFile:
-		sv.TokenEnv, sv.TokenFile, sv.InlineToken = old.TokenEnv, old.TokenFile, old.InlineToken
-	}
 	return sv
-}
-
-func (s *Store) configServer(name string) (ServerConfig, bool) {
-	for _, sc := range s.cfg.Servers {
-		if sc.Name == name {
-			return sc, true
-		}
-	}
-	return ServerConfig{}, false
 }
 
 // savedTurn records t. A finished turn's blocks are its messages in

@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -8,35 +10,218 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector"
+	"patchbay/session"
 )
 
-// BenchmarkStreamingFrame measures one streamed text delta applied and
-// drawn, with a long finished conversation above it: finished blocks come
-// from the cache, so the cost should not grow with the transcript. (The
-// delta is empty so the streaming block keeps its size across iterations;
-// it is re-rendered all the same.)
-func BenchmarkStreamingFrame(b *testing.B) {
+// The benchmarks of issue 6. Each builds its screen at 120x40 outside the
+// timer; PERFORMANCE.md has the numbers and the commands.
+
+const benchW, benchH = 120, 40
+
+// answerMarkdown is a plausible answer of about 700 characters: a heading,
+// paragraphs with inline styling, a list and a code block.
+func answerMarkdown(i int) string {
+	return fmt.Sprintf("## Result %d\n\nI found **%d customers** matching the query; the closest is "+
+		"*Ada Lovelace* at `Analytical Engines`, whose account has been open since 1843.\n\n"+
+		"- orders: %d, the last one shipped on time\n- balance: %d.00 EUR, nothing overdue\n"+
+		"- contact: ada@example.com\n\n```json\n{\"id\": \"c_%03d\", \"tier\": \"gold\"}\n```\n\n"+
+		"Let me know if you want me to look at her orders or update her record; I can also "+
+		"search the knowledge base for the refund policy that applies to gold customers.\n", i, i%7+1, i%13, i*3, i)
+}
+
+// historyTurn is a finished turn: a sentence, a tool call with a JSON
+// result of about 1 KB, and a Markdown answer.
+func historyTurn(i int) []connector.Event {
+	id := "mcptoolu_" + strconv.Itoa(i)
+	input := map[string]any{"query": "customer " + strconv.Itoa(i)}
+	use := map[string]any{"type": "mcp_tool_use", "id": id, "name": "find_customer", "server_name": "crm", "input": input}
+	var rows []map[string]any
+	for r := range 8 {
+		rows = append(rows, map[string]any{"id": fmt.Sprintf("c_%03d_%d", i, r), "name": "Customer " + strconv.Itoa(r), "company": "Company of turn " + strconv.Itoa(i)})
+	}
+	result := map[string]any{"type": "mcp_tool_result", "tool_use_id": id, "is_error": false,
+		"content": []any{map[string]any{"type": "text", "text": string(rawJSON(rows))}}}
+	text := func(s string) []byte { return rawJSON(map[string]any{"type": "text", "text": s}) }
+	return []connector.Event{
+		connector.MessageStart{ID: "msg_" + strconv.Itoa(i), RequestID: "req_" + strconv.Itoa(i)},
+		connector.BlockStart{Index: 0, Type: "text", Block: text("Let me look that up.")},
+		connector.BlockStop{Index: 0},
+		connector.BlockStart{Index: 1, Type: "mcp_tool_use", Block: rawJSON(use)},
+		connector.BlockStop{Index: 1, Block: rawJSON(use)},
+		connector.BlockStart{Index: 2, Type: "mcp_tool_result", Block: rawJSON(result)},
+		connector.BlockStop{Index: 2},
+		connector.BlockStart{Index: 3, Type: "text", Block: text("")},
+		connector.TextDelta{Index: 3, Text: answerMarkdown(i)},
+		connector.BlockStop{Index: 3},
+		connector.MessageDelta{StopReason: "end_turn", Usage: connector.Usage{OutputTokens: 200}},
+		connector.MessageStop{},
+		connector.TurnDone{StopReason: "end_turn"},
+	}
+}
+
+// benchModel is a 120x40 screen with history finished turns, drawn once.
+func benchModel(tb testing.TB, history int) *Model {
+	tb.Helper()
 	m := New(Options{Session: testSession(), Runner: &fakeRunner{}})
-	defer m.stop()
-	m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	tb.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: benchW, Height: benchH})
 	conv := &m.sess.Conv
 	now := time.Now()
-	for i := range 100 {
-		conv.Begin("question "+strings.Repeat("x", i%20), now)
-		for _, ev := range toolTurn("end_turn") {
+	for i := range history {
+		conv.Begin("question number "+strconv.Itoa(i), now)
+		for _, ev := range historyTurn(i) {
 			conv.Apply(ev, now)
 		}
 	}
-	conv.Begin("the streaming one", now)
-	m.run = &run{id: 1, cancel: func() {}, events: make(chan connector.Event)}
-	m.runs = 1
-	m.Update(streamEventsMsg{turnID: 1, events: toolTurn("end_turn")[:13]})
-	m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{
-		connector.TextDelta{Index: 3, Text: strings.Repeat("Some **streamed** words. ", 80)}}})
+	m.Update(tea.WindowSizeMsg{Width: benchW, Height: benchH})
 	m.View()
-	b.ResetTimer()
+	return m
+}
+
+// streamingText is about n characters of Markdown, cut mid-paragraph as a
+// streaming answer is.
+func streamingText(n int) string {
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(answerMarkdown(i))
+		b.WriteString("\n")
+	}
+	return b.String()[:n]
+}
+
+// startStreaming opens a turn whose text block holds text, as if it had
+// streamed in; it returns the block.
+func startStreaming(m *Model, text string) *session.Block {
+	conv := &m.sess.Conv
+	conv.Begin("the streaming one", time.Now())
+	m.run = &run{id: m.runs + 1, cancel: func() {}, events: make(chan connector.Event)}
+	m.runs++
+	m.Update(streamEventsMsg{turnID: m.run.id, events: []connector.Event{
+		connector.MessageStart{ID: "msg_s"},
+		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": ""})},
+		connector.TextDelta{Index: 0, Text: text},
+	}})
+	m.View()
+	t := conv.Current()
+	return t.Blocks[len(t.Blocks)-1]
+}
+
+// BenchmarkStreamDelta applies one 20-character delta to a streaming answer
+// of 20,000 characters and draws the frame. The answer is put back to
+// 19,980 characters before each delta (outside the timer would cost more
+// than the work), and the deltas differ, so every frame has new text.
+func BenchmarkStreamDelta(b *testing.B) {
+	for _, n := range []int{0, 100, 1000} {
+		m := benchModel(b, n)
+		b.Run("history="+strconv.Itoa(n), func(b *testing.B) {
+			base := streamingText(20000 - 20)
+			blk := startStreaming(m, base)
+			deltas := make([]string, 64)
+			for i := range deltas {
+				deltas[i] = fmt.Sprintf(" word%-4d and more %c", i, 'a'+i%26)
+			}
+			id := m.run.id
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := range b.N {
+				blk.Text = base
+				m.Update(streamEventsMsg{turnID: id, events: []connector.Event{connector.TextDelta{Index: 0, Text: deltas[i%len(deltas)]}}})
+				m.View()
+			}
+			b.StopTimer()
+			if got := len(blk.Text); got != 20000 {
+				b.Fatalf("streaming text is %d characters, want 20000", got)
+			}
+		})
+	}
+}
+
+// BenchmarkView draws a frame with nothing changed.
+func BenchmarkView(b *testing.B) {
+	m := benchModel(b, 1000)
+	b.Run("history=1000", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			m.View()
+		}
+	})
+}
+
+// BenchmarkScroll scrolls one wheel notch (3 lines) in the middle of a long
+// history and draws the frame.
+func BenchmarkScroll(b *testing.B) {
+	m := benchModel(b, 1000)
+	m.tr.scroll(-m.tr.totalRows() / 2)
+	m.View()
+	b.Run("history=1000", func(b *testing.B) {
+		up := tea.MouseWheelMsg{Button: tea.MouseWheelUp, X: 10, Y: 10}
+		down := tea.MouseWheelMsg{Button: tea.MouseWheelDown, X: 10, Y: 10}
+		b.ReportAllocs()
+		for i := range b.N {
+			msg := up
+			if i%2 == 1 {
+				msg = down
+			}
+			m.Update(msg)
+			m.View()
+		}
+	})
+}
+
+// bigResult is a JSON-free text result of about size bytes in lines of
+// 64 bytes, like the lab server's big tool.
+func bigResult(size int) string {
+	var b strings.Builder
+	b.Grow(size)
+	for i := 1; b.Len() < size; i++ {
+		fmt.Fprintf(&b, "%08d the quick brown fox jumps over the lazy dog, 0123456789 ABCD\n", i)
+	}
+	return b.String()
+}
+
+// resultTurn is a finished turn whose tool call returned text.
+func resultTurn(text string) []connector.Event {
+	use := map[string]any{"type": "mcp_tool_use", "id": "mcptoolu_big", "name": "big", "server_name": "lab", "input": map[string]any{"kb": 10240}}
+	result := map[string]any{"type": "mcp_tool_result", "tool_use_id": "mcptoolu_big", "is_error": false,
+		"content": []any{map[string]any{"type": "text", "text": text}}}
+	return []connector.Event{
+		connector.MessageStart{ID: "msg_big"},
+		connector.BlockStart{Index: 0, Type: "mcp_tool_use", Block: rawJSON(use)},
+		connector.BlockStop{Index: 0, Block: rawJSON(use)},
+		connector.BlockStart{Index: 1, Type: "mcp_tool_result", Block: rawJSON(result)},
+		connector.BlockStop{Index: 1},
+		connector.MessageDelta{StopReason: "end_turn"},
+		connector.MessageStop{},
+		connector.TurnDone{StopReason: "end_turn"},
+	}
+}
+
+// BenchmarkExpandLargeResult expands a collapsed 10 MB tool result that has
+// never been expanded and draws the frame.
+func BenchmarkExpandLargeResult(b *testing.B) {
+	events := resultTurn(bigResult(10 << 20))
+	b.ReportAllocs()
 	for range b.N {
-		m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{connector.TextDelta{Index: 3, Text: ""}}})
+		b.StopTimer()
+		m := New(Options{Session: testSession(), Runner: &fakeRunner{}})
+		m.Update(tea.WindowSizeMsg{Width: benchW, Height: benchH})
+		conv := &m.sess.Conv
+		conv.Begin("big 10240", time.Now())
+		for _, ev := range events {
+			conv.Apply(ev, time.Now())
+		}
+		m.Update(tea.WindowSizeMsg{Width: benchW, Height: benchH})
 		m.View()
+		press(m, "tab")
+		m.tr.focused = conv.Current().Blocks[0]
+		b.StartTimer()
+		press(m, "enter")
+		m.View()
+		b.StopTimer()
+		if !m.tr.isExpanded(conv.Current().Blocks[0]) {
+			b.Fatal("the result did not expand")
+		}
+		m.stop()
+		b.StartTimer()
 	}
 }

@@ -10,6 +10,8 @@ type KeyMap struct {
 	Cancel   key.Binding
 	Quit     key.Binding
 	Continue key.Binding
+	// Palette opens the command palette.
+	Palette key.Binding
 
 	NextFocus key.Binding
 	PrevFocus key.Binding
@@ -22,6 +24,8 @@ type KeyMap struct {
 	PageDown key.Binding
 	Top      key.Binding
 	Bottom   key.Binding
+	// ViewAll opens the focused block's whole text in the pager.
+	ViewAll key.Binding
 
 	// The servers panel and its tool checklist.
 	PrevServer   key.Binding
@@ -56,6 +60,7 @@ func DefaultKeyMap() KeyMap {
 		Cancel:   key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc", "cancel answer")),
 		Quit:     key.NewBinding(key.WithKeys("ctrl+c", "ctrl+d"), key.WithHelp("ctrl+c", "quit")),
 		Continue: key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "continue answer")),
+		Palette:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "commands")),
 
 		NextFocus: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		PrevFocus: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
@@ -68,6 +73,7 @@ func DefaultKeyMap() KeyMap {
 		PageDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
 		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home/g", "top")),
 		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end/G", "bottom, follow")),
+		ViewAll:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "view whole text")),
 
 		PrevServer:   key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "previous server")),
 		NextServer:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next server")),
@@ -99,6 +105,9 @@ type helpKeys struct {
 	streaming bool
 	filtering bool
 	overlay   bool
+	pager     bool
+	picker    bool
+	palette   bool
 }
 
 // ShortHelp implements help.KeyMap.
@@ -106,6 +115,15 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	k := h.k
 	if h.overlay {
 		return []key.Binding{k.Up, k.Down, k.PageDown, k.Copy, k.Back}
+	}
+	if h.pager {
+		return []key.Binding{k.Up, k.Down, k.PageDown, k.Bottom,
+			key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+			key.NewBinding(key.WithKeys("n", "N"), key.WithHelp("n/N", "next/previous match")),
+			key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "close"))}
+	}
+	if h.picker || h.palette {
+		return modalHelp(h.picker)
 	}
 	if h.filtering {
 		return []key.Binding{
@@ -141,9 +159,9 @@ func (h helpKeys) ShortHelp() []key.Binding {
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.k
 	return [][]key.Binding{
-		{k.Send, k.Newline, k.Cancel, k.Continue, k.Quit},
+		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.Quit},
 		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help},
-		{k.Up, k.Down, k.Toggle, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Up, k.Down, k.Toggle, k.ViewAll, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},
 		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema, k.Copy},
 	}

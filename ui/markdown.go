@@ -9,9 +9,19 @@ import (
 	"patchbay/ui/termsafe"
 )
 
-// maxMarkdown is the largest text handed to glamour; beyond it Markdown
-// rendering costs more than it is worth and the text is shown wrapped.
+// maxMarkdown is the largest text rendered as Markdown; beyond it the
+// text is shown wrapped, chunk by chunk.
 const maxMarkdown = 64 << 10
+
+// maxChunk is the largest chunk glamour renders; a bigger one (a huge
+// paragraph or code block) is shown wrapped.
+const maxChunk = 16 << 10
+
+// maxStreamingChunk is the largest unfinished chunk glamour renders on
+// every frame while the answer streams: beyond it (a long code block
+// arriving) the chunk is shown wrapped until it is finished, since glamour
+// costs about a millisecond per kilobyte.
+const maxStreamingChunk = 2 << 10
 
 // markdown renders assistant text. It keeps one glamour renderer for the
 // current width and theme, since building one is far dearer than using it.
@@ -19,47 +29,141 @@ type markdown struct {
 	width int
 	dark  bool
 	r     *glamour.TermRenderer
+	theme *Theme // of the last render call
+	// renders counts glamour renderings, for tests of the cache.
+	renders int
 }
 
-// chunkCache keeps the rendered chunks of one text block, so a growing
-// answer re-renders only its last chunk.
+// chunkCache is the render cache of one text block: a stable prefix of
+// the text, rendered once, and the unfinished chunks after it.
+//
+// Invariants, which make the streamed render equal to a one-shot render of
+// the same text:
+//  1. raw is a prefix of the text, and a chunk of the text starts at
+//     len(raw): there splitMarkdown is outside any code fence with nothing
+//     pending, so splitting the rest alone cuts it exactly as splitting the
+//     whole text would.
+//  2. raw holds no escape-sequence introducer (ESC, or a C1 control), so
+//     termsafe.Text removes nothing across its end and keeps its newlines
+//     one for one: Text(text) == Text(raw) + Text(text[len(raw):]).
+//  3. stable is the chunks of Text(raw) rendered and joined as render
+//     joins them, and none of those chunks can change as text is appended.
+//
+// A chunk is finished once the next one has begun (a later line starts a
+// new paragraph outside any fence); only then does it join the prefix.
 type chunkCache struct {
 	width  int
 	dark   bool
-	chunks []string
-	lines  [][]string
+	plain  bool
+	raw    string
+	stable []string
+	// tail is the unfinished chunks as last rendered, reused when equal.
+	tail []renderedChunk
+	// text, streaming and out are the last call and its result.
+	text      string
+	streaming bool
+	out       []string
 }
 
-// maxChunk is the largest chunk glamour renders; a bigger one (a huge
-// paragraph or code block) is shown wrapped.
-const maxChunk = 16 << 10
+type renderedChunk struct {
+	safe  string
+	lines []string
+}
 
-// render returns text (untrusted) as styled lines at most width cells wide.
+// render returns text (untrusted) as styled lines of exactly width cells.
 // The text is cut into chunks at blank lines (outside code fences), each
-// rendered on its own and cached in cache: glamour's cost grows with its
-// input, and only the last chunk of a streaming answer changes.
-func (md *markdown) render(text string, width int, theme *Theme, cache *chunkCache) []string {
-	safe := termsafe.Text(text)
-	if len(safe) > maxMarkdown {
-		return wrapLines(safe, width)
+// rendered on its own: glamour's cost grows with its input, and only the
+// last chunk of a streaming answer changes. While streaming, a long
+// unfinished chunk is shown wrapped rather than rendered on every frame.
+func (md *markdown) render(text string, width int, theme *Theme, streaming bool, c *chunkCache) []string {
+	md.theme = theme
+	plain := len(text) > maxMarkdown
+	if c.width != width || c.dark != theme.Dark || c.plain != plain || !strings.HasPrefix(text, c.raw) {
+		*c = chunkCache{width: width, dark: theme.Dark, plain: plain}
 	}
-	if cache.width != width || cache.dark != theme.Dark {
-		*cache = chunkCache{width: width, dark: theme.Dark}
+	if c.out != nil && c.streaming == streaming && c.text == text {
+		return c.out
 	}
-	chunks := splitMarkdown(safe)
-	var out []string
-	for i, c := range chunks {
-		if i >= len(cache.chunks) || cache.chunks[i] != c {
-			cache.chunks = append(cache.chunks[:i], c)
-			cache.lines = append(cache.lines[:i], md.renderChunk(c, width, theme))
+	rest := text[len(c.raw):]
+	safe := termsafe.Text(rest)
+	spans := chunkSpans(safe)
+
+	// Fold the finished chunks into the stable prefix (invariants 1–3).
+	folded, safeAt, rawAt := 0, 0, 0
+	for k := 0; k+1 < len(spans); k++ {
+		next := spans[k+1].start
+		r := rawAt
+		for range strings.Count(safe[safeAt:next], "\n") {
+			r += strings.IndexByte(rest[r:], '\n') + 1
 		}
-		if i > 0 && len(out) > 0 {
-			out = append(out, "")
+		if hasIntroducer(rest[rawAt:r]) {
+			break
 		}
-		out = append(out, cache.lines[i]...)
+		lines := md.chunk(c, safe[spans[k].start:spans[k].end], false)
+		c.stable = joinChunk(c.stable, lines, width)
+		folded, safeAt, rawAt = k+1, next, r
 	}
-	cache.chunks, cache.lines = cache.chunks[:len(chunks)], cache.lines[:len(chunks)]
+	c.raw = text[:len(c.raw)+rawAt]
+
+	tail := make([]renderedChunk, 0, len(spans)-folded)
+	out := make([]string, len(c.stable), len(c.stable)+16)
+	copy(out, c.stable)
+	for k := folded; k < len(spans); k++ {
+		s := safe[spans[k].start:spans[k].end]
+		lines := md.chunk(c, s, streaming && k == len(spans)-1)
+		tail = append(tail, renderedChunk{safe: s, lines: lines})
+		out = joinChunk(out, lines, width)
+	}
+	c.tail = tail
+	c.text, c.streaming, c.out = text, streaming, out
 	return out
+}
+
+// chunk renders one chunk, padded to the width, reusing last frame's
+// rendering when the chunk is unchanged. An unfinished chunk too long to
+// render every frame is wrapped instead.
+func (md *markdown) chunk(c *chunkCache, safe string, unfinished bool) []string {
+	for _, t := range c.tail {
+		if t.safe == safe {
+			return t.lines
+		}
+	}
+	var lines []string
+	if c.plain || (unfinished && len(safe) > maxStreamingChunk) {
+		lines = wrapLines(strings.TrimRight(safe, "\n"), c.width)
+	} else {
+		lines = md.renderChunk(safe, c.width, md.theme)
+	}
+	for i, l := range lines {
+		lines[i] = pad(l, c.width)
+	}
+	return lines
+}
+
+// joinChunk appends a chunk's lines, with a blank line between chunks that
+// show anything.
+func joinChunk(out, lines []string, width int) []string {
+	if len(lines) == 0 {
+		return out
+	}
+	if len(out) > 0 {
+		out = append(out, strings.Repeat(" ", width))
+	}
+	return append(out, lines...)
+}
+
+// hasIntroducer reports whether s holds anything that may start an escape
+// sequence: ESC, or a C1 control encoded in UTF-8.
+func hasIntroducer(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 0x1b:
+			return true
+		case c == 0xc2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f:
+			return true
+		}
+	}
+	return false
 }
 
 // renderChunk renders one chunk of sanitised Markdown.
@@ -68,6 +172,7 @@ func (md *markdown) renderChunk(safe string, width int, theme *Theme) []string {
 	if r == nil || len(safe) > maxChunk {
 		return wrapLines(strings.TrimRight(safe, "\n"), width)
 	}
+	md.renders++
 	out, err := r.Render(safe)
 	if err != nil {
 		return wrapLines(strings.TrimRight(safe, "\n"), width)
@@ -77,47 +182,90 @@ func (md *markdown) renderChunk(safe string, width int, theme *Theme) []string {
 	out = termsafe.KeepStyle(out)
 	lines := trimBlank(strings.Split(out, "\n"))
 	for i, l := range lines {
+		l = trimPadding(l)
 		if ansi.StringWidth(l) > width {
-			lines[i] = ansi.Truncate(l, width, "")
+			l = ansi.Truncate(l, width, "")
 		}
+		lines[i] = l
 	}
 	return lines
 }
+
+// trimPadding drops the unstyled spaces glamour pads every line with; the
+// transcript pads lines itself, and shorter lines are cheaper to measure.
+// Spaces after a style that is still on (a code block's background) stay.
+func trimPadding(l string) string {
+	t := strings.TrimRight(l, " ")
+	if len(t) == len(l) {
+		return l
+	}
+	esc := strings.LastIndexByte(t, 0x1b)
+	if esc < 0 {
+		return t
+	}
+	switch seq := t[esc:]; {
+	case strings.HasPrefix(seq, "\x1b[m"), strings.HasPrefix(seq, "\x1b[0m"):
+		return t
+	}
+	return l
+}
+
+// span is a chunk's place in the text: [start, end).
+type chunkSpan struct{ start, end int }
 
 // splitMarkdown cuts Markdown into chunks that render the same alone as
 // together: at blank lines, but not inside a fenced code block and not
 // before an indented line (a list item's continuation or nested list).
 func splitMarkdown(s string) []string {
-	var chunks []string
-	var cur, blanks strings.Builder
+	spans := chunkSpans(s)
+	out := make([]string, len(spans))
+	for i, sp := range spans {
+		out[i] = s[sp.start:sp.end]
+	}
+	return out
+}
+
+// chunkSpans is splitMarkdown's cut, as places in s. Each chunk runs from
+// the start of its first line to the end of its last non-blank line; the
+// blank lines between chunks belong to none.
+func chunkSpans(s string) []chunkSpan {
+	var spans []chunkSpan
+	cur := chunkSpan{start: -1}
+	blanks := false
 	fence := ""
-	for _, line := range strings.SplitAfter(s, "\n") {
+	for pos := 0; pos < len(s); {
+		end := strings.IndexByte(s[pos:], '\n') + 1
+		if end == 0 {
+			end = len(s) - pos
+		}
+		line := s[pos : pos+end]
+		at := pos
+		pos += end
 		trimmed := strings.TrimSpace(line)
 		if fence == "" && trimmed == "" {
-			blanks.WriteString(line)
+			blanks = true
 			continue
 		}
-		if blanks.Len() > 0 {
-			if cur.Len() > 0 && line[0] != ' ' && line[0] != '\t' {
-				chunks = append(chunks, cur.String())
-				cur.Reset()
-			} else if cur.Len() > 0 {
-				cur.WriteString(blanks.String())
-			}
-			blanks.Reset()
+		if blanks && cur.start >= 0 && line[0] != ' ' && line[0] != '\t' {
+			spans = append(spans, cur)
+			cur.start = -1
 		}
+		blanks = false
 		switch {
 		case fence == "":
 			fence = openingFence(trimmed)
 		case strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "":
 			fence = ""
 		}
-		cur.WriteString(line)
+		if cur.start < 0 {
+			cur.start = at
+		}
+		cur.end = pos
 	}
-	if cur.Len() > 0 {
-		chunks = append(chunks, cur.String())
+	if cur.start >= 0 {
+		spans = append(spans, cur)
 	}
-	return chunks
+	return spans
 }
 
 // openingFence returns the fence (``` or ~~~, possibly longer) that line
@@ -132,12 +280,19 @@ func openingFence(line string) string {
 	return ""
 }
 
+// renderer is glamour for the width and theme. Body text and every
+// block's padding are left in the terminal's own colour: glamour pads each
+// line to the full width, and coloured padding costs a styled write per
+// cell — most of its time.
 func (md *markdown) renderer(width int, theme *Theme) *glamour.TermRenderer {
 	if md.r != nil && md.width == width && md.dark == theme.Dark {
 		return md.r
 	}
+	cfg := theme.Markdown
+	cfg.Document.Color, cfg.Document.BackgroundColor = nil, nil
+	cfg.Paragraph.Color, cfg.Paragraph.BackgroundColor = nil, nil
 	r, err := glamour.NewTermRenderer(
-		glamour.WithStyles(theme.Markdown),
+		glamour.WithStyles(cfg),
 		glamour.WithWordWrap(width),
 	)
 	if err != nil {

@@ -9,10 +9,12 @@ import (
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 
+	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/termsafe"
@@ -39,6 +41,27 @@ type Options struct {
 	// snippets are written (session.SelectionStateDir gives the usual
 	// place). Empty: nothing is saved or restored.
 	StateDir string
+
+	// Store saves the session after every turn and lists saved sessions
+	// for /sessions; nil: nothing is saved (main says why).
+	Store *session.Store
+	// Getenv resolves server tokens when /sessions opens a saved session;
+	// nil means the process environment.
+	Getenv func(string) string
+	// Config names the API key variable and the config file for /curl and
+	// /export; nil means session.Default().
+	Config *session.Config
+	// BaseURL is where /curl sends its request (the sandbox's URL offline).
+	BaseURL string
+	// SandboxKey is the key the offline sandbox accepts (no secret), which
+	// /curl names for a command sent to it.
+	SandboxKey string
+	// Models lists the models /model offers from the Models API; nil (the
+	// sandbox) means a built-in list.
+	Models func(context.Context) ([]connector.ModelInfo, error)
+	// ReadOnly marks a session whose servers are not all in the config: it
+	// is shown and exported, but not sent again.
+	ReadOnly bool
 }
 
 // focusArea is the pane that receives keys.
@@ -97,6 +120,15 @@ type Model struct {
 	lastSent *sentRecord
 	// overlay is the full-screen view open over the panes, or nil.
 	overlay *overlay
+	// pager shows one block's whole text over the panes, or is nil.
+	pager *pager
+	// inputCache keeps the input's drawing between frames.
+	inputCache inputCache
+
+	// cs is the slash commands' state: saving, notes, palette, picker.
+	cs commandState
+	// retry is the retry the running turn waits for, counted down on screen.
+	retry *retryWait
 
 	// Layout, from the last refresh.
 	mainHeight int
@@ -139,6 +171,7 @@ func New(o Options) *Model {
 	}
 	m.stateDir = o.StateDir
 	m.loadSelections()
+	m.initCommands(o)
 
 	in := textarea.New()
 	in.ShowLineNumbers = false
@@ -212,12 +245,21 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case snippetWrittenMsg:
 		cmd = m.handleSnippet(msg)
+	case retryTickMsg:
+		cmd = m.handleRetryTick(msg)
+	case sessionSavedMsg, modelsListedMsg, sessionsListedMsg, sessionLoadedMsg, exportWrittenMsg, list.FilterMatchesMsg:
+		cmd = m.handleCommandMsg(msg)
+	case relayoutMsg:
+		m.tr.relayoutStep(msg)
 	case spinner.TickMsg:
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	}
 	m.refresh()
+	if c := m.tr.relayoutCmd(); c != nil {
+		cmd = tea.Batch(cmd, c)
+	}
 	return m, cmd
 }
 
@@ -228,12 +270,18 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if m.overlay != nil && !key.Matches(msg, k.Quit) {
 		return m.overlayKey(msg)
 	}
+	if m.pager != nil && !key.Matches(msg, k.Quit) {
+		return m.pagerKey(msg)
+	}
+	if cmd, ok := m.commandKey(msg); ok {
+		return cmd
+	}
 	filtering := m.focus == focusServers && m.panel.list.filtering
 	switch {
 	case m.streaming() && key.Matches(msg, k.Cancel) && !filtering &&
 		!(m.focus == focusServers && m.panel.list.query != "" && msg.String() == "esc"):
 		m.cancel()
-		return nil
+		return m.saveSession()
 	case !m.streaming() && key.Matches(msg, k.Quit):
 		m.quit()
 		return tea.Quit
@@ -305,6 +353,8 @@ func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.tr.follow = m.tr.atBottom()
 	case key.Matches(msg, k.Bottom):
 		m.tr.toBottom()
+	case key.Matches(msg, k.ViewAll):
+		m.openPager()
 	default:
 		return m.typeIntoInput(msg)
 	}
@@ -348,7 +398,7 @@ func (m *Model) toggleFocused() {
 		return
 	}
 	m.tr.toggle(b)
-	m.tr.sync(&m.sess.Conv, m.painter())
+	m.tr.sync(m.shownConv(), m.painter())
 	if i = m.tr.indexOf(b); i >= 0 {
 		m.tr.reveal(i)
 	}
@@ -376,6 +426,8 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	switch {
 	case m.overlay != nil:
 		m.overlay.scroll(step)
+	case m.pager != nil:
+		m.pager.scroll(step)
 	case m.focus == focusServers && msg.Mouse().X >= m.width-m.panelWidth:
 		m.panel.list.move(step, m.panel.layout.listRows)
 	default:
@@ -387,7 +439,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 // toggles it.
 func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != nil {
+	if mouse.Button != tea.MouseLeft || m.overlay != nil || m.pager != nil {
 		return
 	}
 	top := headerHeight
@@ -440,7 +492,8 @@ func (m *Model) refresh() {
 	m.input.SetWidth(m.width)
 	m.help.SetWidth(m.width)
 	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil})
+		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, pager: m.pager != nil,
+		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
 	m.mainHeight = max(m.height-fixed, 1)
 	m.tr.width = m.width - m.panelWidth
@@ -449,7 +502,7 @@ func (m *Model) refresh() {
 		m.tr.width = m.width
 	}
 	m.tr.height = m.mainHeight
-	m.tr.sync(&m.sess.Conv, m.painter())
+	m.tr.sync(m.shownConv(), m.painter())
 	m.panel.layout.wide = false
 	if s := m.selectedServer(); panelFocused && s != nil {
 		m.panel.list.sync(s, m.selVersion)
@@ -459,6 +512,10 @@ func (m *Model) refresh() {
 	if m.overlay != nil {
 		m.overlay.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
 	}
+	if m.pager != nil {
+		m.pager.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
+	}
+	m.layoutPicker()
 }
 
 // panelView is what the servers panel draws from.
@@ -470,5 +527,6 @@ func (m *Model) panelView() panelView {
 }
 
 func (m *Model) painter() painter {
-	return painter{theme: &m.theme, width: m.tr.width, frame: m.spin.View(), md: m.md}
+	return painter{theme: &m.theme, width: m.tr.width, frame: m.spin.View(), md: m.md,
+		viewKey: m.keys.ViewAll.Help().Key}
 }

@@ -17,10 +17,14 @@ import (
 
 const (
 	// maxBodyLines is how many lines of a tool's input or result an
-	// expanded block shows before "N more lines".
+	// expanded block shows before "N more lines" when the screen's height
+	// is not known; otherwise it shows a screenful.
 	maxBodyLines = 40
+	// minBodyLines is the least an expanded body shows on a tiny screen.
+	minBodyLines = 8
 	// maxPretty is the largest JSON body that is re-indented; larger bodies
 	// are shown as they came, so expanding a huge result stays instant.
+	// Nothing this large is ever rendered as Markdown either.
 	maxPretty = 1 << 20
 	// maxBodyScan bounds how much of a body is sanitised and wrapped: only
 	// its head can ever be on screen.
@@ -32,8 +36,11 @@ const (
 type painter struct {
 	theme *Theme
 	width int    // cells available to the block's content
+	rows  int    // the transcript's height: an expanded body shows at most this
 	frame string // current spinner frame
 	md    *markdown
+	// viewKey names the key that opens a block's whole text ("v").
+	viewKey string
 }
 
 // toolLine is the one-line summary of a tool call:
@@ -67,9 +74,9 @@ func (p painter) toolStatus(b *session.Block, streaming bool) string {
 	th := p.theme
 	switch {
 	case b.Result != nil && b.Result.IsError:
-		return th.ToolErr.Render("✗") + th.ToolDuration.Render(durationText(b.Duration()))
+		return th.ToolErr.Render("✗") + th.ToolDuration.Render(durationText(b.Duration())+sizeText(b.Result.ResultText))
 	case b.Result != nil:
-		return th.ToolOK.Render("✓") + th.ToolDuration.Render(durationText(b.Duration()))
+		return th.ToolOK.Render("✓") + th.ToolDuration.Render(durationText(b.Duration())+sizeText(b.Result.ResultText))
 	case streaming && !b.Done:
 		return th.ToolRunning.Render(p.frame + " writing input")
 	case streaming:
@@ -117,7 +124,8 @@ func (p painter) result(b *session.Block, expanded bool) []string {
 	if b.IsError {
 		status, style = th.ToolErr.Render("✗"), th.ErrorBody
 	}
-	head := marker + th.ToolArgs.Render("result for "+termsafe.Line(b.ToolUseID)) + " " + status
+	head := marker + th.ToolArgs.Render("result for "+termsafe.Line(b.ToolUseID)) + " " + status +
+		th.ToolDuration.Render(sizeText(b.ResultText))
 	lines := []string{clipStyled(head, p.width)}
 	if expanded {
 		lines = append(lines, p.body(b.ResultText, style)...)
@@ -176,13 +184,12 @@ func (p painter) other(b *session.Block) []string {
 // maxBodyLines lines, then how many lines were left out.
 func (p painter) body(text string, style lipgloss.Style) []string {
 	width := max(p.width-len(indent), 1)
-	total := strings.Count(text, "\n") + 1
-	if len(text) <= maxPretty {
-		if pretty, ok := prettyJSON(text); ok {
-			text = pretty
-			total = strings.Count(text, "\n") + 1
-		}
+	limit := maxBodyLines
+	if p.rows > 0 {
+		limit = max(p.rows-2, minBodyLines)
 	}
+	text = bodyText(text)
+	total := strings.Count(text, "\n") + 1
 	head := text
 	if len(head) > maxBodyScan {
 		head = head[:maxBodyScan]
@@ -192,8 +199,8 @@ func (p painter) body(text string, style lipgloss.Style) []string {
 	cut := false
 	for _, line := range strings.Split(head, "\n") {
 		wrapped := wrapLines(termsafe.Line(line), width)
-		if len(out)+len(wrapped) > maxBodyLines {
-			room := maxBodyLines - len(out)
+		if len(out)+len(wrapped) > limit {
+			room := limit - len(out)
 			for _, w := range wrapped[:room] {
 				out = append(out, indent+style.Render(w))
 			}
@@ -211,7 +218,11 @@ func (p painter) body(text string, style lipgloss.Style) []string {
 	}
 	if cut || used < total {
 		more := max(total-used, 1)
-		out = append(out, indent+p.theme.More.Render("… "+plural(more, "more line")))
+		key := p.viewKey
+		if key == "" {
+			key = "v"
+		}
+		out = append(out, indent+p.theme.More.Render("… "+plural(more, "more line")+" — press "+key+" to view all"))
 	}
 	return out
 }
@@ -235,9 +246,29 @@ func argsPreview(input string) string {
 	return strings.Join(strings.Fields(termsafe.Line(input)), " ")
 }
 
-// prettyJSON indents text if it is a JSON object or array.
+// bodyText is a tool input or result as shown: JSON pretty-printed (up to
+// maxPretty), the text as it came otherwise.
+func bodyText(text string) string {
+	if len(text) <= maxPretty {
+		if pretty, ok := prettyJSON(text); ok {
+			return pretty
+		}
+	}
+	return text
+}
+
+// prettyJSON indents text if it is a JSON object or array, or a JSON
+// string whose content is one (JSON encoded twice, as some servers return
+// it), however deep the encoding goes.
 func prettyJSON(text string) (string, bool) {
 	t := strings.TrimSpace(text)
+	for len(t) > 0 && t[0] == '"' {
+		var inner string
+		if json.Unmarshal([]byte(t), &inner) != nil {
+			return "", false
+		}
+		t = strings.TrimSpace(inner)
+	}
 	if t == "" || (t[0] != '{' && t[0] != '[') {
 		return "", false
 	}
@@ -246,6 +277,26 @@ func prettyJSON(text string) (string, bool) {
 		return "", false
 	}
 	return buf.String(), true
+}
+
+// sizeText is a tool result's size for its summary line: " · 1.2 MB".
+func sizeText(text string) string {
+	if text == "" {
+		return ""
+	}
+	return " · " + byteSize(len(text))
+}
+
+// byteSize formats a byte count the way people read sizes: "87 B",
+// "12.3 KB", "4.9 MB" (1 KB = 1024 bytes).
+func byteSize(n int) string {
+	switch {
+	case n < 1<<10:
+		return strconv.Itoa(n) + " B"
+	case n < 1<<20:
+		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KB"
+	}
+	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
 }
 
 // durationText formats a tool call's duration: " 42 ms", " 1.3 s".

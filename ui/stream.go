@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -30,17 +31,58 @@ var errStreamEnded = fmt.Errorf("the turn ended without a result: %w", connector
 // errNoRunner fails turns of a screen built without a way to run them.
 var errNoRunner = errors.New("patchbay was started without a connection to run turns")
 
+// frameInterval is the least time between two batches of events while a
+// turn streams: at most one frame per interval (about 60 a second), however
+// fast the tokens come.
+const frameInterval = 16 * time.Millisecond
+
 // run is the turn being streamed.
 type run struct {
 	id     int
 	cancel context.CancelFunc
 	events chan connector.Event
 	prompt string // to restore the draft if the turn fails early
+	pace   pacer
 }
 
-// streamEventsMsg carries every event of run turnID that was ready when
-// the first one arrived: a fast stream costs one Update, not one per token.
-// closed is set when the runner has returned.
+// pacer spaces the batches of one run. Only waitEvents's goroutine uses
+// it, one at a time: each waitEvents starts after the last one's message
+// was handled.
+type pacer struct {
+	last time.Time // when the last batch was handed over
+	// now and after are the clock; nil means the real one (tests set them).
+	now   func() time.Time
+	after func(time.Duration) <-chan time.Time
+}
+
+// wait is a channel that fires when the next batch may go, or nil when it
+// may go at once: the first event after a pause is never held back.
+func (p *pacer) wait() <-chan time.Time {
+	now := time.Now
+	if p.now != nil {
+		now = p.now
+	}
+	d := frameInterval - now().Sub(p.last)
+	if d <= 0 {
+		return nil
+	}
+	if p.after != nil {
+		return p.after(d)
+	}
+	return time.After(d)
+}
+
+func (p *pacer) sent() {
+	if p.now != nil {
+		p.last = p.now()
+		return
+	}
+	p.last = time.Now()
+}
+
+// streamEventsMsg carries every event of run turnID that arrived until
+// the next frame was due: a fast stream costs one Update per frame, not one
+// per token. closed is set when the runner has returned.
 type streamEventsMsg struct {
 	turnID int
 	events []connector.Event
@@ -62,28 +104,50 @@ func startRun(ctx context.Context, runner Runner, req connector.Request, r *run)
 	}()
 }
 
-// waitEvents waits for the next event of r, then takes every event already
-// queued without waiting again.
+// waitEvents waits for the next event of r, then, if the last frame was
+// less than frameInterval ago, keeps taking events until the next frame is
+// due; then it takes every event already queued.
 func waitEvents(r *run) tea.Cmd {
-	id, ch := r.id, r.events
+	id, ch, pace := r.id, r.events, &r.pace
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
 			return streamEventsMsg{turnID: id, closed: true}
 		}
 		msg := streamEventsMsg{turnID: id, events: []connector.Event{ev}}
-		for len(msg.events) < maxBatch {
+		collect(ch, &msg, pace.wait())
+		pace.sent()
+		return msg
+	}
+}
+
+// collect adds events from ch to msg until due fires (nil: at once), then
+// those already queued. The end of the turn or of the channel ends it
+// early: nothing follows them.
+func collect(ch <-chan connector.Event, msg *streamEventsMsg, due <-chan time.Time) {
+	for len(msg.events) < maxBatch {
+		if _, done := msg.events[len(msg.events)-1].(connector.TurnDone); done {
+			return
+		}
+		var ev connector.Event
+		var ok bool
+		select {
+		case ev, ok = <-ch:
+		default:
+			if due == nil {
+				return
+			}
 			select {
-			case ev, ok := <-ch:
-				if !ok {
-					msg.closed = true
-					return msg
-				}
-				msg.events = append(msg.events, ev)
-			default:
-				return msg
+			case ev, ok = <-ch:
+			case <-due:
+				due = nil
+				continue
 			}
 		}
-		return msg
+		if !ok {
+			msg.closed = true
+			return
+		}
+		msg.events = append(msg.events, ev)
 	}
 }

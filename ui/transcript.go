@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -43,18 +42,25 @@ type renderKey struct {
 	width    int
 	dark     bool
 	expanded bool
+	rows     int // screen rows, for expanded bodies ("a screenful")
 	frame    string
 	flag     bool // per kind: turn streaming (blocks) or last turn (footer)
 }
 
 type item struct {
-	id       itemID
-	text     string
-	gap      int // blank lines before it
-	key      renderKey
+	id   itemID
+	text string
+	// idx is the item's place in transcript.items.
+	idx int
+	key renderKey
+	// rendered says lines were drawn, for key; a stale item keeps showing
+	// its old lines' count in the row index until it is drawn again.
 	rendered bool
-	lines    []string
-	chunks   chunkCache // for text blocks
+	// lines are styled and padded to the item's width, so drawing a frame
+	// only joins strings.
+	lines  []string
+	n      int // lines counted in the row index: len(lines), or an estimate
+	chunks chunkCache
 }
 
 // compact items sit together without a blank line between them.
@@ -80,12 +86,22 @@ func (it *item) toggleable() bool {
 	return false
 }
 
-// transcript is the scrolling conversation: it turns the session's turns
-// into rendered lines, caches them, and keeps the scroll position and the
-// focused block.
+// span is the run of items of one turn (or of the notices, turn nil).
+type span struct {
+	turn    *session.Turn
+	version int
+	first   int // index of its first item
+}
+
+// transcript is the scrolling conversation as a lazy list: it turns the
+// session's turns into items, renders an item only when it is on screen
+// (or when a background pass gets to it), and keeps every item's height in
+// a row index, so the cost of a frame does not grow with the conversation.
 type transcript struct {
-	items []*item
-	cache map[itemID]*item
+	items  []*item
+	spans  []span
+	rows   rowIndex
+	blocks map[*session.Block]*item
 	// expanded holds the user's choice per block; blocks not in it use
 	// their default (errors open, everything else closed).
 	expanded map[*session.Block]bool
@@ -97,8 +113,14 @@ type transcript struct {
 	follow bool // stick to the bottom as output arrives
 	width  int
 	height int
-	starts []int // first line of each item, its gap included
-	total  int
+
+	// p is the painter of the last sync, for items drawn later (scrolled
+	// to, or by the background pass).
+	p      painter
+	layout layoutKey
+	bg     background
+	// renders counts item renderings, for tests of the cache.
+	renders int
 
 	// footer describes how a turn ended; it is the model's, which knows
 	// the keys and how to word errors.
@@ -107,7 +129,7 @@ type transcript struct {
 
 func newTranscript() *transcript {
 	return &transcript{
-		cache:    map[itemID]*item{},
+		blocks:   map[*session.Block]*item{},
 		expanded: map[*session.Block]bool{},
 		notesAt:  map[*session.Turn][]int{},
 		follow:   true,
@@ -135,74 +157,166 @@ func (tr *transcript) noteArrived(t *session.Turn) {
 	}
 }
 
-// sync rebuilds the item list from the conversation, re-rendering only
-// the items whose render key changed, and keeps the scroll position.
+// sync brings the items up to date with the conversation and draws what
+// is on screen. Only turns that changed since the last sync are rebuilt
+// (in practice the streaming one), and only stale items on screen are
+// drawn: finished turns cost a version check each.
 func (tr *transcript) sync(conv *session.Conversation, p painter) {
-	items := make([]*item, 0, len(tr.items)+4)
-	get := func(id itemID) *item {
-		it := tr.cache[id]
-		if it == nil {
-			it = &item{id: id}
-			tr.cache[id] = it
-		}
-		items = append(items, it)
-		return it
+	tr.p = p
+	if l := (layoutKey{width: tr.width, dark: p.theme.Dark, rows: tr.height}); l != tr.layout {
+		tr.layout = l
+		tr.bg.start()
 	}
-	for i, w := range tr.notices {
-		get(itemID{kind: itemNotice, n: i}).text = w
+	if from := tr.firstChanged(conv); from >= 0 {
+		tr.rebuild(conv, from)
 	}
-	for ti, t := range conv.Turns {
-		get(itemID{kind: itemPrompt, turn: t})
-		at := tr.notesAt[t]
-		note := 0
-		// Notes go where they arrived among the blocks.
-		addNotes := func(upTo int) {
-			for ; note < len(t.Notes) && note < len(at) && at[note] <= upTo; note++ {
-				get(itemID{kind: itemNote, turn: t, n: note}).text = t.Notes[note]
-			}
-		}
-		for bi, b := range t.Blocks {
-			addNotes(bi)
-			if b.Kind == session.KindToolResult && b.Paired {
-				continue
-			}
-			get(itemID{kind: itemBlock, turn: t, block: b})
-		}
-		for ; note < len(t.Notes); note++ {
-			get(itemID{kind: itemNote, turn: t, n: note}).text = t.Notes[note]
-		}
-		get(itemID{kind: itemFooter, turn: t, n: boolInt(ti == len(conv.Turns)-1)})
-	}
-
-	tr.items = items[:0]
-	tr.starts = tr.starts[:0]
-	tr.total = 0
-	var prev *item
-	for _, it := range items {
-		tr.render(it, p)
-		if len(it.lines) == 0 {
-			continue
-		}
-		it.gap = 0
-		if prev != nil && !(prev.compact() && it.compact()) {
-			it.gap = 1
-		}
-		tr.items = append(tr.items, it)
-		tr.starts = append(tr.starts, tr.total)
-		tr.total += it.gap + len(it.lines)
-		prev = it
-	}
-	if tr.follow {
-		tr.offset = tr.maxOffset()
-	}
-	tr.clamp()
+	tr.fillScreen()
 }
 
-// render refreshes an item's lines if its key changed.
-func (tr *transcript) render(it *item, p painter) {
-	content := p
-	content.width = max(tr.width-gutterWidth, 1)
-	key := renderKey{width: tr.width, dark: p.theme.Dark}
+// firstChanged is the index of the first span to rebuild, or -1.
+func (tr *transcript) firstChanged(conv *session.Conversation) int {
+	if len(tr.spans) == 0 || tr.noticesChanged() {
+		return 0
+	}
+	for ti, t := range conv.Turns {
+		s := ti + 1
+		if s >= len(tr.spans) {
+			// New turns: the old last one's footer stops being the last.
+			return len(tr.spans) - 1
+		}
+		sp := tr.spans[s]
+		if sp.turn != t || sp.version != t.Version() || t.State == session.TurnStreaming {
+			return s
+		}
+	}
+	if len(conv.Turns)+1 < len(tr.spans) {
+		return max(len(conv.Turns), 1)
+	}
+	return -1
+}
+
+func (tr *transcript) noticesChanged() bool {
+	end := len(tr.items)
+	if len(tr.spans) > 1 {
+		end = tr.spans[1].first
+	}
+	if end != len(tr.notices) {
+		return true
+	}
+	for i, w := range tr.notices {
+		if tr.items[i].text != w {
+			return true
+		}
+	}
+	return false
+}
+
+// rebuild replaces the items of span from onwards, reusing every item
+// whose id is unchanged (with its rendering).
+func (tr *transcript) rebuild(conv *session.Conversation, from int) {
+	start := len(tr.items)
+	if from < len(tr.spans) {
+		start = tr.spans[from].first
+	}
+	old := tr.items[start:]
+	reuse := make(map[itemID]*item, len(old))
+	for _, it := range old {
+		reuse[it.id] = it
+		if it.id.kind == itemBlock {
+			delete(tr.blocks, it.id.block)
+		}
+	}
+	// The old items are still referenced by reuse; clear the tail so the
+	// backing array does not keep dropped ones alive.
+	clear(old)
+	tr.items = tr.items[:start]
+	tr.rows.truncate(start)
+	tr.spans = tr.spans[:min(from, len(tr.spans))]
+
+	add := func(id itemID, text string) {
+		it := reuse[id]
+		if it == nil {
+			it = &item{id: id}
+			it.n = tr.estimate(it, text)
+		}
+		it.text = text
+		it.idx = len(tr.items)
+		if id.kind == itemBlock {
+			tr.blocks[id.block] = it
+		}
+		tr.items = append(tr.items, it)
+		tr.rows.push(tr.heightOf(it.idx))
+	}
+	if from == 0 {
+		tr.spans = append(tr.spans, span{first: 0})
+		for i, w := range tr.notices {
+			add(itemID{kind: itemNotice, n: i}, w)
+		}
+	}
+	for ti := max(from, 1) - 1; ti < len(conv.Turns); ti++ {
+		t := conv.Turns[ti]
+		tr.spans = append(tr.spans, span{turn: t, version: t.Version(), first: len(tr.items)})
+		tr.addTurn(t, ti == len(conv.Turns)-1, add)
+	}
+	if from == 0 {
+		tr.bg.start() // a new conversation: draw it all, nearest first
+	}
+	tr.bg.clampTo(len(tr.items))
+}
+
+// addTurn adds the items of turn t: its prompt, its blocks with the notes
+// where they arrived, and its footer.
+func (tr *transcript) addTurn(t *session.Turn, last bool, add func(itemID, string)) {
+	add(itemID{kind: itemPrompt, turn: t}, "")
+	at := tr.notesAt[t]
+	note := 0
+	// Notes go where they arrived among the blocks.
+	addNotes := func(upTo int) {
+		for ; note < len(t.Notes) && note < len(at) && at[note] <= upTo; note++ {
+			add(itemID{kind: itemNote, turn: t, n: note}, t.Notes[note])
+		}
+	}
+	for bi, b := range t.Blocks {
+		addNotes(bi)
+		if b.Kind == session.KindToolResult && b.Paired {
+			continue
+		}
+		add(itemID{kind: itemBlock, turn: t, block: b}, "")
+	}
+	for ; note < len(t.Notes); note++ {
+		add(itemID{kind: itemNote, turn: t, n: note}, t.Notes[note])
+	}
+	add(itemID{kind: itemFooter, turn: t, n: boolInt(last)}, "")
+}
+
+// estimate guesses the height of an item never drawn, so the row index
+// is roughly right before the background pass draws it.
+func (tr *transcript) estimate(it *item, text string) int {
+	width := max(tr.width-gutterWidth, 1)
+	switch it.id.kind {
+	case itemBlock:
+		b := it.id.block
+		if b.Kind == session.KindText {
+			if strings.TrimSpace(b.Text) == "" {
+				return 0
+			}
+			return strings.Count(b.Text, "\n") + 1 + len(b.Text)/width
+		}
+		return 1
+	case itemFooter:
+		if it.id.turn.State == session.TurnDone {
+			return 0
+		}
+		return 1
+	case itemNotice, itemNote:
+		return 1 + len(text)/width
+	}
+	return 1 + len(it.id.turn.Prompt)/width
+}
+
+// keyFor is what item it's rendering must match to be current.
+func (tr *transcript) keyFor(it *item) renderKey {
+	key := renderKey{width: tr.width, dark: tr.layout.dark}
 	t := it.id.turn
 	switch it.id.kind {
 	case itemBlock:
@@ -211,31 +325,69 @@ func (tr *transcript) render(it *item, p painter) {
 		key.expanded = tr.isExpanded(b)
 		key.flag = t.State == session.TurnStreaming
 		if key.flag && b.Kind == session.KindToolUse && b.Result == nil {
-			key.frame = p.frame
+			key.frame = tr.p.frame
+		}
+		if key.expanded {
+			key.rows = tr.height
 		}
 	case itemFooter:
 		key.version = t.Version()
 		key.flag = it.id.n == 1
 		if t.State == session.TurnStreaming {
-			key.frame = p.frame
+			key.frame = tr.p.frame
 		}
 	}
+	return key
+}
+
+func (tr *transcript) stale(it *item) bool {
+	return !it.rendered || it.key != tr.keyFor(it)
+}
+
+// draw renders item i if it is stale and updates its height; it reports
+// whether it rendered.
+func (tr *transcript) draw(i int) bool {
+	it := tr.items[i]
+	key := tr.keyFor(it)
 	if it.rendered && it.key == key {
-		return
+		return false
 	}
 	it.key, it.rendered = key, true
+	tr.renders++
+	p := tr.p
+	content := p
+	content.width = max(tr.width-gutterWidth, 1)
+	content.rows = tr.height
+	var lines []string
 	switch it.id.kind {
 	case itemNotice:
-		it.lines = styleLines(wrapLines(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
+		lines = styleLines(wrapLines(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
 	case itemPrompt:
-		it.lines = tr.renderPrompt(t, p)
+		lines = tr.renderPrompt(it.id.turn, p)
 	case itemNote:
-		it.lines = styleLines(wrapLines("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
+		lines = styleLines(wrapLines("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
 	case itemFooter:
-		it.lines = tr.footer(t, key.flag, content)
+		if tr.footer != nil {
+			lines = tr.footer(it.id.turn, key.flag, content)
+		}
 	case itemBlock:
-		it.lines = renderBlock(content, it.id.block, key.expanded, key.flag, &it.chunks)
+		lines = renderBlock(content, it.id.block, key.expanded, key.flag, &it.chunks)
 	}
+	width := content.width
+	if it.id.kind == itemPrompt {
+		width = tr.width
+	}
+	if it.id.kind != itemBlock || it.id.block.Kind != session.KindText {
+		// Markdown comes padded, its finished part once and for all.
+		padded := make([]string, len(lines))
+		for j, l := range lines {
+			padded[j] = pad(l, width)
+		}
+		lines = padded
+	}
+	it.lines = lines
+	tr.setLines(i, len(lines))
+	return true
 }
 
 func renderBlock(p painter, b *session.Block, expanded, streaming bool, chunks *chunkCache) []string {
@@ -244,7 +396,7 @@ func renderBlock(p painter, b *session.Block, expanded, streaming bool, chunks *
 		if strings.TrimSpace(b.Text) == "" {
 			return nil
 		}
-		return p.md.render(b.Text, p.width, p.theme, chunks)
+		return p.md.render(b.Text, p.width, p.theme, streaming && !b.Done, chunks)
 	case session.KindToolUse:
 		return p.tool(b, expanded, streaming)
 	case session.KindToolResult:
@@ -287,163 +439,6 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
-}
-
-func (tr *transcript) maxOffset() int { return max(tr.total-tr.height, 0) }
-
-func (tr *transcript) clamp() {
-	tr.offset = min(max(tr.offset, 0), tr.maxOffset())
-}
-
-// atBottom reports whether the last line is on screen.
-func (tr *transcript) atBottom() bool { return tr.offset >= tr.maxOffset() }
-
-// scroll moves the view by n lines; reaching the bottom resumes following.
-func (tr *transcript) scroll(n int) {
-	tr.offset += n
-	tr.clamp()
-	tr.follow = tr.atBottom()
-}
-
-// toBottom jumps to the end and follows new output again.
-func (tr *transcript) toBottom() {
-	tr.offset = tr.maxOffset()
-	tr.follow = true
-}
-
-// itemAt finds the item shown on transcript line n (0 is the first line of
-// the whole transcript) and the line within the item's content; -1 within
-// means the gap before it.
-func (tr *transcript) itemAt(n int) (int, int) {
-	i := sort.Search(len(tr.starts), func(i int) bool { return tr.starts[i] > n }) - 1
-	if i < 0 || i >= len(tr.items) {
-		return -1, 0
-	}
-	return i, n - tr.starts[i] - tr.items[i].gap
-}
-
-func (tr *transcript) indexOf(b *session.Block) int {
-	if b == nil {
-		return -1
-	}
-	for i, it := range tr.items {
-		if it.id.kind == itemBlock && it.id.block == b {
-			return i
-		}
-	}
-	return -1
-}
-
-// moveFocus moves the focused block by delta blocks and scrolls to it.
-// With no block focused, or the focused one scrolled out of view, it picks
-// a block on screen instead.
-func (tr *transcript) moveFocus(delta int) {
-	at := tr.indexOf(tr.focused)
-	if at < 0 {
-		tr.focusVisible()
-		return
-	}
-	top := tr.starts[at] + tr.items[at].gap
-	bottom := top + len(tr.items[at].lines)
-	switch {
-	case bottom <= tr.offset || top >= tr.offset+tr.height:
-		tr.focusVisible()
-		return
-	// A block taller than the screen is read by scrolling through it
-	// before the focus moves on.
-	case delta > 0 && bottom > tr.offset+tr.height:
-		tr.scroll(min(lineStep, bottom-tr.offset-tr.height))
-		return
-	case delta < 0 && top < tr.offset:
-		tr.scroll(-min(lineStep, tr.offset-top))
-		return
-	}
-	next := at
-	for i := at + delta; i >= 0 && i < len(tr.items); i += delta {
-		if tr.items[i].id.kind == itemBlock {
-			next = i
-			break
-		}
-	}
-	tr.focused = tr.items[next].id.block
-	tr.reveal(next)
-}
-
-// focusVisible focuses the last block that starts on screen, or else the
-// block covering the screen, without scrolling.
-func (tr *transcript) focusVisible() {
-	var visible, covering *session.Block
-items:
-	for i, it := range tr.items {
-		if it.id.kind != itemBlock {
-			continue
-		}
-		top := tr.starts[i] + it.gap
-		switch {
-		case top >= tr.offset+tr.height:
-			break items
-		case top >= tr.offset:
-			visible = it.id.block
-		default:
-			covering = it.id.block
-		}
-	}
-	tr.focused = visible
-	if visible == nil {
-		tr.focused = covering
-	}
-}
-
-// reveal scrolls so item i's first line is on screen, showing as much of
-// it as fits.
-func (tr *transcript) reveal(i int) {
-	it := tr.items[i]
-	top := tr.starts[i] + it.gap
-	bottom := top + len(it.lines)
-	switch {
-	case top < tr.offset:
-		tr.offset = top
-	case bottom > tr.offset+tr.height:
-		tr.offset = min(top, bottom-tr.height)
-	}
-	tr.clamp()
-	tr.follow = tr.atBottom()
-}
-
-// toggle expands or collapses block b.
-func (tr *transcript) toggle(b *session.Block) {
-	tr.expanded[b] = !tr.isExpanded(b)
-}
-
-// lines returns the visible window, exactly height lines of width cells.
-func (tr *transcript) lines(focused bool, th *Theme) []string {
-	out := make([]string, 0, tr.height)
-	i, within := tr.itemAt(tr.offset)
-	blank := strings.Repeat(" ", tr.width)
-	for len(out) < tr.height && i >= 0 && i < len(tr.items) {
-		it := tr.items[i]
-		for ; within < 0 && len(out) < tr.height; within++ {
-			out = append(out, blank)
-		}
-		gutter := strings.Repeat(" ", gutterWidth)
-		if focused && it.id.kind == itemBlock && it.id.block == tr.focused {
-			gutter = th.Gutter.Render("▌") + " "
-		}
-		if it.id.kind == itemPrompt {
-			gutter = ""
-		}
-		for ; within < len(it.lines) && len(out) < tr.height; within++ {
-			out = append(out, pad(gutter+it.lines[within], tr.width))
-		}
-		i++
-		if i < len(tr.items) {
-			within = -tr.items[i].gap
-		}
-	}
-	for len(out) < tr.height {
-		out = append(out, blank)
-	}
-	return out
 }
 
 // pad fills a styled line with spaces to exactly width cells.

@@ -18,11 +18,20 @@ func (m *Model) send() tea.Cmd {
 	if strings.TrimSpace(prompt) == "" {
 		return nil
 	}
+	if isCommand(prompt) {
+		return m.runCommandLine(prompt)
+	}
 	if m.streaming() {
 		m.hint = "Claude is still answering: wait, or press esc to cancel"
 		return nil
 	}
+	if m.cs.readOnly {
+		m.say(readOnlyNote)
+		return nil
+	}
 	m.input.Reset()
+	prompt = literal(prompt)
+	m.replaceEdited()
 	m.sess.Conv.Begin(prompt, m.now())
 	return m.start(prompt)
 }
@@ -30,6 +39,10 @@ func (m *Model) send() tea.Cmd {
 // continueAnswer continues an answer cut at max_tokens.
 func (m *Model) continueAnswer() tea.Cmd {
 	if !m.canContinue() {
+		return nil
+	}
+	if m.cs.readOnly {
+		m.say(readOnlyNote)
 		return nil
 	}
 	m.sess.Conv.BeginContinuation(m.now())
@@ -46,7 +59,7 @@ func (m *Model) start(prompt string) tea.Cmd {
 	if m.runner == nil {
 		m.sess.Conv.Apply(connector.TurnDone{Err: errNoRunner}, m.now())
 		m.restoreDraft(&run{prompt: prompt})
-		return nil
+		return m.saveSession()
 	}
 	req := m.sess.Request()
 	m.lastSent = &sentRecord{turn: m.sess.Conv.Current(), servers: m.sess.Sent(), beta: req.Beta}
@@ -63,7 +76,8 @@ func (m *Model) start(prompt string) tea.Cmd {
 	m.run = &run{id: m.runs, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}
 	startRun(ctx, m.runner, req, m.run)
 	m.tr.toBottom()
-	return tea.Batch(waitEvents(m.run), m.spin.Tick)
+	// Saved as the turn starts, so a crash mid-answer leaves the prompt.
+	return tea.Batch(waitEvents(m.run), m.spin.Tick, m.saveSession())
 }
 
 // cancel stops the streaming turn, keeping what arrived.
@@ -84,21 +98,30 @@ func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 	}
 	conv := &m.sess.Conv
 	t := conv.Current()
+	save := false
+	var tick tea.Cmd // counts down a retry the SDK is waiting for
 	for _, ev := range msg.events {
 		conv.Apply(ev, m.now())
 		m.tr.noteArrived(t)
+		save = save || savesAfter(ev)
+		if c := m.noteRetry(r, ev); c != nil {
+			tick = c
+		}
 		if _, done := ev.(connector.TurnDone); done {
 			m.finish(r)
-			return nil
+			return tea.Batch(m.saveSession(), m.afterFailure())
 		}
 	}
 	if msg.closed {
 		// The runner broke its promise of a TurnDone; end the turn anyway.
 		conv.Apply(connector.TurnDone{Err: errStreamEnded}, m.now())
 		m.finish(r)
-		return nil
+		return m.saveSession()
 	}
-	return waitEvents(r)
+	if save {
+		return tea.Batch(waitEvents(r), m.saveSession(), tick)
+	}
+	return tea.Batch(waitEvents(r), tick)
 }
 
 // finish ends the running turn once its TurnDone arrived.
@@ -133,9 +156,12 @@ func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
 		if len(t.Blocks) == 0 {
 			label = "waiting for Claude…"
 		}
+		if l := m.retryLabel(); l != "" {
+			label = l
+		}
 		return []string{th.ToolRunning.Render(p.frame + " " + label)}
 	case session.TurnFailed:
-		return say(th.Error.Render, "✗ failed: "+termsafe.Text(connector.DescribeError(t.Err, m.apiKeyEnv)))
+		return say(th.Error.Render, "✗ failed: "+termsafe.Text(m.describeTurnError(t.Err)))
 	case session.TurnCancelled:
 		return say(th.Warning.Render, "⊘ cancelled — what arrived is kept here but not sent to Claude again")
 	}

@@ -30,8 +30,26 @@ func (m *Model) View() tea.View {
 	var b strings.Builder
 	b.WriteString(m.header())
 	b.WriteByte('\n')
+	if m.overlay == nil && m.cs.picker != nil {
+		for _, l := range m.pickerLines(m.height - headerHeight - 1 - strings.Count(m.helpView, "\n")) {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		b.WriteString(m.helpView)
+		v.SetContent(b.String())
+		return v
+	}
 	if m.overlay != nil {
 		for _, l := range m.overlay.view(&m.theme, m.width) {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		b.WriteString(m.helpView)
+		v.SetContent(b.String())
+		return v
+	}
+	if m.pager != nil {
+		for _, l := range m.pager.view(&m.theme, m.width) {
 			b.WriteString(l)
 			b.WriteByte('\n')
 		}
@@ -49,7 +67,7 @@ func (m *Model) View() tea.View {
 			b.WriteByte('\n')
 		}
 	} else {
-		tlines := m.tr.lines(m.focus == focusTranscript, &m.theme)
+		tlines := m.decorateTranscript(m.tr.lines(m.focus == focusTranscript, &m.theme))
 		for i, l := range tlines {
 			b.WriteString(l)
 			if plines != nil {
@@ -61,7 +79,7 @@ func (m *Model) View() tea.View {
 	b.WriteString(m.rule())
 	b.WriteByte('\n')
 	inputTop := headerHeight + m.mainHeight + 1
-	b.WriteString(m.input.View())
+	b.WriteString(m.inputView())
 	b.WriteByte('\n')
 	for _, l := range m.statusLines() {
 		b.WriteString(l)
@@ -102,6 +120,10 @@ func (m *Model) rule() string {
 	switch {
 	case m.hint != "":
 		label = m.hint
+	case m.commandLabel() != "":
+		label = m.commandLabel()
+	case m.retryLabel() != "":
+		label = m.retryLabel() + " · " + m.keys.Cancel.Help().Key + " cancels"
 	case m.streaming():
 		label = "Claude is answering · " + m.keys.Cancel.Help().Key + " cancels · you can type your next message"
 	case m.canContinue():

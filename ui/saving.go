@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"context"
+	"errors"
+
+	tea "charm.land/bubbletea/v2"
+
+	"patchbay/connector"
+	"patchbay/session"
+)
+
+// sessionSavedMsg reports one background write of the session.
+type sessionSavedMsg struct {
+	id  string
+	err error
+}
+
+// saveSession saves the session off the event loop: the snapshot is taken
+// here (it must not race the turn being applied), the disk write runs as a
+// command. While a write is under way, further saves fold into one that
+// starts when it ends. A session with no turn is not saved.
+func (m *Model) saveSession() tea.Cmd {
+	st := &m.cs
+	if st.store == nil || len(m.sess.Conv.Turns) == 0 {
+		return nil
+	}
+	if st.saves > 0 {
+		st.saveDirty = true
+		return nil
+	}
+	return m.writeSnapshot(m.sess)
+}
+
+// saveNow saves sess at once, even while another write is under way (the
+// store keeps the newest snapshot on disk): for a session the screen is
+// about to leave.
+func (m *Model) saveNow(sess *session.Session) tea.Cmd {
+	if m.cs.store == nil || len(sess.Conv.Turns) == 0 {
+		return nil
+	}
+	return m.writeSnapshot(sess)
+}
+
+func (m *Model) writeSnapshot(sess *session.Session) tea.Cmd {
+	snap, err := m.cs.store.Snapshot(sess)
+	if err != nil {
+		m.saveFailedOnce(err)
+		return nil
+	}
+	m.cs.saves++
+	// A write under way when patchbay quits is finished by main's last save.
+	ctx := m.ctx
+	return func() tea.Msg { return sessionSavedMsg{id: snap.ID, err: snap.Write(ctx)} }
+}
+
+// handleSaved ends one write; a save that was asked for meanwhile starts.
+func (m *Model) handleSaved(msg sessionSavedMsg) tea.Cmd {
+	st := &m.cs
+	st.saves = max(st.saves-1, 0)
+	switch {
+	case msg.err == nil:
+		st.saveFailed = false
+	case !errors.Is(msg.err, context.Canceled):
+		m.saveFailedOnce(msg.err)
+	}
+	if st.saves == 0 && st.saveDirty {
+		st.saveDirty = false
+		return m.saveSession()
+	}
+	return nil
+}
+
+// saveFailedOnce says a save failed, once until a save succeeds again.
+func (m *Model) saveFailedOnce(err error) {
+	if m.cs.saveFailed {
+		return
+	}
+	m.cs.saveFailed = true
+	m.say("⚠ This session could not be saved: " + err.Error() +
+		". It is kept in memory while patchbay runs; /export can still write it to a file.")
+}
+
+// savesAfter reports whether an event ends something worth keeping on
+// disk at once: a block, or a whole message.
+func savesAfter(ev connector.Event) bool {
+	switch ev.(type) {
+	case connector.BlockStop, connector.MessageStop:
+		return true
+	}
+	return false
+}
+
+// Session is the session on screen: /new and /sessions replace the one the
+// screen started with, so main asks for it when the program ends.
+func (m *Model) Session() *session.Session { return m.sess }
+
+// describeTurnError says in plain words why a turn failed. A turn read
+// back from a file carries the sentence that was shown when it failed.
+func (m *Model) describeTurnError(err error) string {
+	var saved *session.SavedError
+	if errors.As(err, &saved) && saved.Description != "" {
+		return saved.Description
+	}
+	return connector.DescribeError(err, m.apiKeyEnv)
+}
