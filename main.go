@@ -294,8 +294,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	guard := crashGuard(getenv, apiKey, sess) // a panic restores the terminal and is reported (crash.go)
 	opts.Runner = guard.Runner(opts.Runner)
+	firstFrame, frameOpts := firstFrameRun(getenv)
+	opts.ExitAfterFirstFrame = firstFrame
 	model := ui.New(opts)
-	p := tea.NewProgram(guard.Wrap(model), tea.WithContext(ctx))
+	p := tea.NewProgram(guard.Wrap(model), append([]tea.ProgramOption{tea.WithContext(ctx)}, frameOpts...)...)
 	guard.Bind(p)
 	_, runErr := p.Run()
 	if c := guard.Crash(); c != nil {

@@ -164,3 +164,34 @@ func TestEmptyTextBlockThatFillsLaterIsShown(t *testing.T) {
 		t.Errorf("text streamed into an empty block is not shown:\n%s", view(m))
 	}
 }
+
+func TestResizeKeepsTheItemAtTheTop(t *testing.T) {
+	m := benchModel(t, 100)
+	press(m, "tab", "pgup", "pgup", "pgup", "pgup")
+	top := m.tr.items[m.tr.rows.find(m.tr.offset)]
+	for _, w := range []int{90, 140, 120} {
+		m.Update(tea.WindowSizeMsg{Width: w, Height: 30})
+		if got := m.tr.items[m.tr.rows.find(m.tr.offset)]; got != top {
+			t.Fatalf("at width %d the top shows item %d, was item %d", w, got.idx, top.idx)
+		}
+	}
+	// An expanded result shows a screenful: a lower screen shortens it, and
+	// the screen still starts inside it, not in what followed.
+	m, b := resultModel(t, bigResult(1<<20), 120, 50)
+	for range 30 {
+		m.sess.Conv.Begin("next question", time.Now())
+		m.sess.Conv.Apply(connector.TurnDone{StopReason: "end_turn"}, time.Now())
+	}
+	m.Update(nil)
+	press(m, "enter", "pgdown")
+	if m.tr.follow {
+		t.Fatal("the expanded result fits the screen; the test needs it taller")
+	}
+	if got := m.tr.items[m.tr.rows.find(m.tr.offset)]; got.id.block != b {
+		t.Fatalf("after page down the top shows item %d, not the result", got.idx)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	if got := m.tr.items[m.tr.rows.find(m.tr.offset)]; got.id.block != b {
+		t.Errorf("after the resize the top shows item %d (%v), not the result:\n%s", got.idx, got.id.kind, view(m))
+	}
+}

@@ -66,8 +66,9 @@ type chunkCache struct {
 }
 
 type renderedChunk struct {
-	safe  string
-	lines []string
+	safe    string
+	wrapped bool // shown wrapped, not rendered
+	lines   []string
 }
 
 // render returns text (untrusted) as styled lines of exactly width cells.
@@ -99,8 +100,8 @@ func (md *markdown) render(text string, width int, theme *Theme, streaming bool,
 		if hasIntroducer(rest[rawAt:r]) {
 			break
 		}
-		lines := md.chunk(c, safe[spans[k].start:spans[k].end], false)
-		c.stable = joinChunk(c.stable, lines, width)
+		rc := md.chunk(c, safe[spans[k].start:spans[k].end], false)
+		c.stable = joinChunk(c.stable, rc.lines, width)
 		folded, safeAt, rawAt = k+1, next, r
 	}
 	c.raw = text[:len(c.raw)+rawAt]
@@ -109,10 +110,9 @@ func (md *markdown) render(text string, width int, theme *Theme, streaming bool,
 	out := make([]string, len(c.stable), len(c.stable)+16)
 	copy(out, c.stable)
 	for k := folded; k < len(spans); k++ {
-		s := safe[spans[k].start:spans[k].end]
-		lines := md.chunk(c, s, streaming && k == len(spans)-1)
-		tail = append(tail, renderedChunk{safe: s, lines: lines})
-		out = joinChunk(out, lines, width)
+		rc := md.chunk(c, safe[spans[k].start:spans[k].end], streaming && k == len(spans)-1)
+		tail = append(tail, rc)
+		out = joinChunk(out, rc.lines, width)
 	}
 	c.tail = tail
 	c.text, c.streaming, c.out = text, streaming, out
@@ -122,14 +122,15 @@ func (md *markdown) render(text string, width int, theme *Theme, streaming bool,
 // chunk renders one chunk, padded to the width, reusing last frame's
 // rendering when the chunk is unchanged. An unfinished chunk too long to
 // render every frame is wrapped instead.
-func (md *markdown) chunk(c *chunkCache, safe string, unfinished bool) []string {
+func (md *markdown) chunk(c *chunkCache, safe string, unfinished bool) renderedChunk {
+	wrap := c.plain || (unfinished && len(safe) > maxStreamingChunk)
 	for _, t := range c.tail {
-		if t.safe == safe {
-			return t.lines
+		if t.safe == safe && t.wrapped == wrap {
+			return t
 		}
 	}
 	var lines []string
-	if c.plain || (unfinished && len(safe) > maxStreamingChunk) {
+	if wrap {
 		lines = wrapLines(strings.TrimRight(safe, "\n"), c.width)
 	} else {
 		lines = md.renderChunk(safe, c.width, md.theme)
@@ -137,7 +138,7 @@ func (md *markdown) chunk(c *chunkCache, safe string, unfinished bool) []string 
 	for i, l := range lines {
 		lines[i] = pad(l, c.width)
 	}
-	return lines
+	return renderedChunk{safe: safe, wrapped: wrap, lines: lines}
 }
 
 // joinChunk appends a chunk's lines, with a blank line between chunks that

@@ -86,6 +86,7 @@ var markdownCorpus = []string{
 		"unterminated \x1b]52;c;aGk= swallowed?\n\nafter it\n",
 	"a title set across lines \x1b]0;one\n\ntwo\x07 then text\n\nnext paragraph\n\nlast",
 	"```\nunclosed fence\n\nstill code\n",
+	"A long quote ends the answer:\n\n" + strings.Repeat("> quoted words, and more of them, **some bold**\n", 80),
 	strings.Repeat("paragraph of a long answer with **styling** and `code`.\n\n", 60),
 }
 

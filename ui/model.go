@@ -62,6 +62,10 @@ type Options struct {
 	// ReadOnly marks a session whose servers are not all in the config: it
 	// is shown and exported, but not sent again.
 	ReadOnly bool
+
+	// ExitAfterFirstFrame quits as soon as the first frame with a size is
+	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
+	ExitAfterFirstFrame bool
 }
 
 // focusArea is the pane that receives keys.
@@ -122,6 +126,8 @@ type Model struct {
 	overlay *overlay
 	// pager shows one block's whole text over the panes, or is nil.
 	pager *pager
+	// exitAfterFirstFrame quits once a frame with a size is drawn.
+	exitAfterFirstFrame bool
 	// inputCache keeps the input's drawing between frames.
 	inputCache inputCache
 
@@ -170,6 +176,7 @@ func New(o Options) *Model {
 		}
 	}
 	m.stateDir = o.StateDir
+	m.exitAfterFirstFrame = o.ExitAfterFirstFrame
 	m.loadSelections()
 	m.initCommands(o)
 
@@ -257,10 +264,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	}
 	m.refresh()
-	if c := m.tr.relayoutCmd(); c != nil {
-		cmd = tea.Batch(cmd, c)
-	}
-	return m, cmd
+	return m, tea.Batch(cmd, m.afterRefresh())
 }
 
 // handleKey applies the key map: global keys first, then the pane in focus.

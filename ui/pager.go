@@ -58,7 +58,8 @@ func (p *pager) layout(width, height int) {
 // excluded), and where the next one starts.
 func (p *pager) lineEnd(start int) (end, next int) {
 	limit := min(start+maxPagerLine, len(p.text))
-	if i := strings.IndexByte(p.text[start:limit], '\n'); i >= 0 {
+	// A newline just past the limit still ends a line of exactly the limit.
+	if i := strings.IndexByte(p.text[start:min(limit+1, len(p.text))], '\n'); i >= 0 {
 		return start + i, start + i + 1
 	}
 	if limit == len(p.text) {

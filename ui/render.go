@@ -188,7 +188,8 @@ func (p painter) body(text string, style lipgloss.Style) []string {
 	if p.rows > 0 {
 		limit = max(p.rows-2, minBodyLines)
 	}
-	text = bodyText(text)
+	// A final newline ends the last line; it does not start another.
+	text = strings.TrimSuffix(bodyText(text), "\n")
 	total := strings.Count(text, "\n") + 1
 	head := text
 	if len(head) > maxBodyScan {

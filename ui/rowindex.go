@@ -12,9 +12,6 @@ type rowIndex struct {
 
 func lowbit(i int) int { return i & -i }
 
-// len is the number of items.
-func (x *rowIndex) len() int { return len(x.h) }
-
 // truncate keeps the first n items. The tree stays valid: an entry only
 // ever sums items at or before its own.
 func (x *rowIndex) truncate(n int) {

@@ -163,12 +163,22 @@ func (tr *transcript) noteArrived(t *session.Turn) {
 // drawn: finished turns cost a version check each.
 func (tr *transcript) sync(conv *session.Conversation, p painter) {
 	tr.p = p
+	var anchor *item // the item at the top of a scrolled-up screen
+	within := 0
 	if l := (layoutKey{width: tr.width, dark: p.theme.Dark, rows: tr.height}); l != tr.layout {
 		tr.layout = l
 		tr.bg.start()
+		if i := tr.rows.find(tr.offset); !tr.follow && i >= 0 && i < len(tr.items) {
+			anchor, within = tr.items[i], tr.offset-tr.rows.start(i)
+		}
 	}
 	if from := tr.firstChanged(conv); from >= 0 {
 		tr.rebuild(conv, from)
+	}
+	if anchor != nil && anchor.idx < len(tr.items) && tr.items[anchor.idx] == anchor {
+		// Redrawn for the new layout, the item at the top stays there.
+		tr.draw(anchor.idx)
+		tr.offset = tr.rows.start(anchor.idx) + min(within, max(tr.rows.height(anchor.idx)-1, 0))
 	}
 	tr.fillScreen()
 }

@@ -1,0 +1,255 @@
+package ui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"patchbay/connector"
+	"patchbay/session"
+)
+
+// resultModel is a screen of w x h showing one finished tool call whose
+// result is text, focused in the transcript.
+func resultModel(t *testing.T, text string, w, h int) (*Model, *session.Block) {
+	t.Helper()
+	m := newModel(t, &fakeRunner{}, w, h)
+	conv := &m.sess.Conv
+	conv.Begin("big", time.Now())
+	for _, ev := range resultTurn(text) {
+		conv.Apply(ev, time.Now())
+	}
+	m.Update(nil)
+	press(m, "tab")
+	b := conv.Current().Blocks[0]
+	m.tr.focused = b
+	return m, b
+}
+
+func TestCollapsedResultShowsItsSize(t *testing.T) {
+	m, _ := resultModel(t, bigResult(5<<20), 120, 30)
+	line := lineWith(view(m), "lab · big")
+	if !strings.Contains(line, "✓") || !strings.Contains(line, "· 5.0 MB") {
+		t.Errorf("collapsed tool line lacks the result's size: %q", line)
+	}
+	if strings.Contains(view(m), "00000001 the quick") {
+		t.Error("a collapsed result shows its text")
+	}
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{{87, "87 B"}, {1536, "1.5 KB"}, {1258291, "1.2 MB"}} {
+		if got := byteSize(tt.n); got != tt.want {
+			t.Errorf("byteSize(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}
+
+func TestExpandedResultShowsAScreenfulAndHowToSeeTheRest(t *testing.T) {
+	const h = 30
+	text := bigResult(10 << 20)
+	m, b := resultModel(t, text, 120, h)
+	start := time.Now()
+	press(m, "enter")
+	scr := view(m)
+	took := time.Since(start)
+	it := m.tr.items[m.tr.indexOf(b)]
+	all := ansi.Strip(strings.Join(it.lines, "\n"))
+	shown := strings.Count(all, " the quick brown fox")
+	if shown == 0 || shown > m.tr.height {
+		t.Errorf("%d result lines shown, want a screenful (%d) at most", shown, m.tr.height)
+	}
+	total := strings.Count(text, "\n") // it ends with one
+	want := strconv.Itoa(total-shown) + " more lines — press v to view all"
+	if !strings.Contains(all, want) {
+		t.Errorf("expanded result does not end with %q:\n%s", want, all[max(len(all)-300, 0):])
+	}
+	if !strings.Contains(scr, "00000001 the quick") {
+		t.Errorf("the head of the result is not on screen:\n%s", scr)
+	}
+	// Generous: the benchmark has the real number; this catches a freeze.
+	if took > 2*time.Second {
+		t.Errorf("expanding a 10 MB result took %v", took)
+	}
+}
+
+func TestJSONResultsArePrettyPrinted(t *testing.T) {
+	obj := `{"id":"c_001","tags":["a","b"]}`
+	double, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	triple, err := json.Marshal(string(double))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{"plain": obj, "double-encoded": string(double), "triple-encoded": string(triple)} {
+		t.Run(name, func(t *testing.T) {
+			m, _ := resultModel(t, text, 100, 30)
+			press(m, "enter")
+			scr := view(m)
+			for _, want := range []string{`"id": "c_001",`, `"tags": [`, `"a",`} {
+				if !strings.Contains(scr, want) {
+					t.Errorf("result not pretty-printed, lacks %q:\n%s", want, scr)
+				}
+			}
+		})
+	}
+	// A JSON string that is only text stays as it came.
+	if got, ok := prettyJSON(`"just words"`); ok {
+		t.Errorf("a plain JSON string was pretty-printed as %q", got)
+	}
+}
+
+func TestLargeResultsAreNeverReformatted(t *testing.T) {
+	// Over maxPretty, JSON is shown as it came; no result ever goes
+	// through Markdown.
+	big := `{"k":"` + strings.Repeat("x", maxPretty) + `"}`
+	if got := bodyText(big); got != big {
+		t.Error("a result over 1 MB was re-indented")
+	}
+	m, _ := resultModel(t, "**not bold** and `not code`", 100, 30)
+	md := m.md.renders
+	press(m, "enter")
+	if !strings.Contains(view(m), "**not bold** and `not code`") || m.md.renders != md {
+		t.Errorf("a tool result went through Markdown:\n%s", view(m))
+	}
+}
+
+func TestPagerShowsTheWholeTextLazily(t *testing.T) {
+	text := bigResult(10 << 20)
+	lines := strings.Count(text, "\n")
+	m, _ := resultModel(t, text, 120, 40)
+	press(m, "v")
+	if m.pager == nil {
+		t.Fatal("v did not open the pager")
+	}
+	scr := view(m)
+	// The input's header and 3 lines, a blank line, the result's header.
+	if !strings.Contains(scr, "lab · big · 10.0 MB · "+plural(lines+6, "line")) {
+		t.Errorf("pager title lacks the tool, size or line count:\n%s", scr)
+	}
+	if !strings.Contains(scr, "── input ──") || !strings.Contains(scr, "00000001 the quick") {
+		t.Errorf("pager does not start at the top:\n%s", scr)
+	}
+	// Only what was shown is indexed and wrapped.
+	if n := len(m.pager.starts); n > 2*m.pager.height {
+		t.Errorf("opening the pager indexed %d lines", n)
+	}
+	firstRow := func() string { return strings.Split(view(m), "\n")[2] }
+	press(m, "space")
+	if want := fmt.Sprintf("%08d the quick", m.pager.height-6); !strings.Contains(firstRow(), want) {
+		t.Errorf("space did not page down to %q:\n%s", want, view(m))
+	}
+	press(m, "end")
+	if want := fmt.Sprintf("%08d the quick", lines); !strings.Contains(view(m), want) {
+		t.Errorf("end does not show the last line %q:\n%s", want, view(m))
+	}
+	press(m, "home", "/")
+	typeText(m, "00123456")
+	press(m, "enter")
+	if !strings.Contains(firstRow(), "00123456 the quick") {
+		t.Errorf("search did not scroll to the match:\n%s", scr)
+	}
+	press(m, "n")
+	if !strings.Contains(view(m), "not found below") {
+		t.Errorf("a second search for a unique text does not say so:\n%s", view(m))
+	}
+	press(m, "q")
+	if m.pager != nil || !strings.Contains(view(m), "lab · big") {
+		t.Errorf("q did not close the pager:\n%s", view(m))
+	}
+}
+
+func TestPagerSanitisesAndCutsLongLines(t *testing.T) {
+	text := "safe \x1b]52;c;aGk=\x07text \x1b[2Jhere\n" + strings.Repeat("y", 3*maxPagerLine) + "\nlast"
+	p := newPager("t", text)
+	p.layout(80, 20)
+	th := NewTheme(true)
+	out := strings.Join(p.view(&th, 80), "\n")
+	plain := ansi.Strip(out)
+	if strings.Contains(plain, "\x1b") || strings.Contains(out, "]52;") || !strings.Contains(plain, "safe text here") {
+		t.Errorf("pager line not sanitised:\n%q", plain)
+	}
+	p.toEnd()
+	if got := len(p.starts); got != 5 {
+		t.Errorf("%d lines indexed, want 5 (a %d-byte line cut in three)", got, 3*maxPagerLine)
+	}
+	for i := range p.starts {
+		if end, _ := p.lineEnd(p.starts[i]); end-p.starts[i] > maxPagerLine {
+			t.Errorf("line %d is %d bytes", i, end-p.starts[i])
+		}
+	}
+}
+
+func TestPagerForThinkingAndNothingForText(t *testing.T) {
+	if _, _, ok := pagerText(&session.Block{Kind: session.KindText, Text: "x"}); ok {
+		t.Error("a text block opened in the pager")
+	}
+	title, text, ok := pagerText(&session.Block{Kind: session.KindThinking, Text: "deep thoughts"})
+	if !ok || text != "deep thoughts" || !strings.Contains(title, "thinking") {
+		t.Errorf("thinking block in the pager: %q %q %v", title, text, ok)
+	}
+}
+
+// TestPacerSpacesBatches drives waitEvents with a fake clock: the first
+// event after a pause goes at once; events during a frame wait for it and
+// go together; the end of the turn does not wait.
+func TestPacerSpacesBatches(t *testing.T) {
+	now := time.Unix(1000, 0)
+	asked := make(chan time.Duration, 1)
+	due := make(chan time.Time)
+	r := &run{id: 1, events: make(chan connector.Event, 16)}
+	r.pace.now = func() time.Time { return now }
+	r.pace.after = func(d time.Duration) <-chan time.Time { asked <- d; return due }
+
+	// Idle: delivered at once, with what is queued.
+	r.events <- connector.TextDelta{Text: "a"}
+	r.events <- connector.TextDelta{Text: "b"}
+	if msg := runCmd(t, waitEvents(r)).(streamEventsMsg); len(msg.events) != 2 {
+		t.Fatalf("idle batch has %d events, want 2", len(msg.events))
+	}
+	select {
+	case d := <-asked:
+		t.Fatalf("an idle stream waited %v", d)
+	default:
+	}
+
+	// 4 ms later: the next batch waits out the frame, collecting.
+	now = now.Add(4 * time.Millisecond)
+	got := make(chan streamEventsMsg, 1)
+	go func() { got <- waitEvents(r)().(streamEventsMsg) }()
+	r.events <- connector.TextDelta{Text: "c"}
+	if d := <-asked; d != frameInterval-4*time.Millisecond {
+		t.Errorf("waited %v, want the rest of the frame", d)
+	}
+	r.events <- connector.TextDelta{Text: "d"}
+	r.events <- connector.TextDelta{Text: "e"}
+	select {
+	case msg := <-got:
+		t.Fatalf("a batch of %d went before its frame was due", len(msg.events))
+	default:
+	}
+	due <- now
+	if msg := <-got; len(msg.events) != 3 {
+		t.Errorf("frame batch has %d events, want 3", len(msg.events))
+	}
+
+	// The end of the turn goes without waiting for the frame.
+	go func() { got <- waitEvents(r)().(streamEventsMsg) }()
+	r.events <- connector.TurnDone{}
+	<-asked
+	select {
+	case msg := <-got:
+		if len(msg.events) != 1 {
+			t.Errorf("last batch has %d events", len(msg.events))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the end of the turn waited for a frame that never came")
+	}
+}
