@@ -13,7 +13,7 @@ import (
 )
 
 // testAPIKey must never show up in errors or descriptions.
-const testAPIKey = "sk-ant-test-DO-NOT-LEAK-0123456789"
+const testAPIKey = "sk-ant-test.DO-NOT-LEAK.0123456789"
 
 // captured is one request the fake API received.
 type captured struct {
