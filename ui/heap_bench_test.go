@@ -67,8 +67,8 @@ func heapInUse() (inuse, live float64) {
 // (emulator and demo MCP servers over loopback), each calling the lab's big
 // tool for 1 KB, so 1 MB of tool results in all, and reports the heap in use
 // afterwards (after a GC): heap-MB (HeapInuse) and live-MB (HeapAlloc) once
-// the sandbox is closed (patchbay's own), with-sandbox-heap-MB before. It runs the 1,000 turns once, whatever
-// b.N.
+// the sandbox is closed (patchbay's own), with-sandbox-heap-MB before. It
+// runs the 1,000 turns once, whatever b.N.
 func BenchmarkHeapAfterSandboxTurns(b *testing.B) {
 	const turns = 1000
 	idle := runtime.NumGoroutine()
@@ -135,7 +135,7 @@ func BenchmarkHeapAfterSandboxTurns(b *testing.B) {
 		b.Fatalf("the last turn is not on screen:\n%s", view(m))
 	}
 	// With the sandbox still running: what a sandbox session holds, the
-	// emulator's record of every request it received included.
+	// emulator's record of its most recent requests included.
 	withSandbox, _ := heapInUse()
 	// Without it: what patchbay itself holds for the conversation, as in a
 	// live session.

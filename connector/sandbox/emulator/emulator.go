@@ -34,6 +34,11 @@ type Options struct {
 	// ToolCallTimeout bounds one MCP tool call; a call that takes longer
 	// gives an is_error result. Zero means 60 seconds.
 	ToolCallTimeout time.Duration
+	// KeepRequests is how many of the most recent requests Requests
+	// returns. Every request carries the whole conversation, so keeping
+	// them all grows with the square of its length (about 1.3 GB after
+	// 1,000 sandbox turns). Zero means 64.
+	KeepRequests int
 }
 
 // Recorded is one HTTP request as it reached the emulator.
@@ -79,6 +84,9 @@ func New(opts Options) *Emulator {
 	if opts.ToolCallTimeout <= 0 {
 		opts.ToolCallTimeout = 60 * time.Second
 	}
+	if opts.KeepRequests <= 0 {
+		opts.KeepRequests = 64
+	}
 	return &Emulator{
 		opts: opts,
 		pool: newPool(opts.HTTPClient),
@@ -97,7 +105,8 @@ func (e *Emulator) Close() error {
 	return nil
 }
 
-// Requests returns a copy of every request received so far, in order.
+// Requests returns a copy of the most recent requests received (at most
+// Options.KeepRequests), oldest first.
 func (e *Emulator) Requests() []Recorded {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -119,6 +128,11 @@ func (e *Emulator) record(r *http.Request, body []byte, reqID string) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if n := len(e.requests); n >= e.opts.KeepRequests {
+		// Drop the oldest; the freed slot at the end is overwritten below.
+		copy(e.requests, e.requests[n-e.opts.KeepRequests+1:])
+		e.requests = e.requests[:e.opts.KeepRequests-1]
+	}
 	e.requests = append(e.requests, Recorded{
 		Method: r.Method, URI: r.RequestURI, Header: h, Body: body, RequestID: reqID,
 	})

@@ -3,6 +3,7 @@ package emulator
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -274,4 +275,23 @@ func events(frames []frame) []string {
 		out[i] = f.event
 	}
 	return out
+}
+
+// TestRequestsKeepsOnlyTheMostRecent: a long sandbox session must not hold
+// every request body (each carries the whole history) for ever.
+func TestRequestsKeepsOnlyTheMostRecent(t *testing.T) {
+	e, emu := startEmulator(t, Options{KeepRequests: 3})
+	for i := 1; i <= 5; i++ {
+		resp := rawPost(t, emu.URL, body(nil), nil)
+		resp.Body.Close()
+	}
+	reqs := e.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests kept, want the last 3", len(reqs))
+	}
+	for i, r := range reqs {
+		if want := fmt.Sprintf("req_%024d", i+3); r.RequestID != want {
+			t.Errorf("kept request %d is %s, want %s", i, r.RequestID, want)
+		}
+	}
 }
