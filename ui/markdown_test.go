@@ -183,3 +183,35 @@ func TestLongUnfinishedChunkIsWrappedWhileStreaming(t *testing.T) {
 		t.Errorf("the finished answer rendered %d chunks, want 1", md.renders)
 	}
 }
+
+// TestLongQuoteKeepsItsBarOnEveryLine: glamour narrows a block quote's text
+// by one cell for its two-cell bar, so the last word of every full line
+// used to land on a line of its own without the bar (glamour#172). At every
+// width every line of a quoted paragraph carries the bar and fits.
+func TestLongQuoteKeepsItsBarOnEveryLine(t *testing.T) {
+	theme := NewTheme(true)
+	var words strings.Builder
+	for i := range 80 {
+		words.WriteString("word")
+		words.WriteString(strings.Repeat("x", i%5))
+		words.WriteString(" ")
+	}
+	for _, text := range []string{"> " + words.String() + "\n", "> > " + words.String() + "\n"} {
+		for width := 30; width <= 120; width += 7 {
+			md := &markdown{}
+			var cache chunkCache
+			for i, l := range md.render(text, width, &theme, false, &cache) {
+				plain := strings.TrimSpace(ansi.Strip(l))
+				if plain == "" {
+					continue
+				}
+				if !strings.HasPrefix(plain, "│") {
+					t.Errorf("width %d, %q: line %d has lost the quote bar: %q", width, text[:4], i, plain)
+				}
+				if w := ansi.StringWidth(l); w > width {
+					t.Errorf("width %d: line %d is %d cells wide", width, i, w)
+				}
+			}
+		}
+	}
+}

@@ -138,5 +138,25 @@ func markdownStyle(dark bool) ansi.StyleConfig {
 	cfg.Document.Margin = &zero
 	cfg.Document.BlockPrefix = ""
 	cfg.Document.BlockSuffix = ""
+	cfg.BlockQuote = quoteStyle(cfg.BlockQuote)
 	return cfg
+}
+
+// quoteStyle works around glamour's wrapping of block quotes
+// (charmbracelet/glamour#172): it narrows the text by Indent cells, one per
+// token, though the token "│ " is two cells wide, so every full line
+// overflows and its last word lands on a line of its own without the bar.
+// Given as a margin of one instead, the token is still written once and
+// the text is narrowed by two cells, its width.
+func quoteStyle(q ansi.StyleBlock) ansi.StyleBlock {
+	token := "│ "
+	if q.IndentToken != nil {
+		token = *q.IndentToken
+	}
+	if lipgloss.Width(token) != 2 {
+		return q
+	}
+	one := uint(1)
+	q.Indent, q.Margin, q.IndentToken = nil, &one, &token
+	return q
 }
