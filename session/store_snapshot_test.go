@@ -131,3 +131,51 @@ token = "`+secret+`"
 		t.Fatalf("loaded read-only=%v server=%+v; want read-only, inline source kept, no token", loaded.ReadOnly, loaded.Session.Servers[0])
 	}
 }
+
+// TestSnapshotIsWhatTheSessionWasWhenTaken: the file is encoded later, on
+// another goroutine (so a long session does not stall the screen), yet it
+// holds the session as it stood at the snapshot, even when the history was
+// cut back and a new turn appended over it in between.
+func TestSnapshotIsWhatTheSessionWasWhenTaken(t *testing.T) {
+	ctx := context.Background()
+	cfg := fixtureConfig(t)
+	clk := newTick(storeT0)
+	store := newFixtureStore(t, cfg, clk)
+	sess := fixtureSession(t, cfg)
+	p := &player{t: t, conv: &sess.Conv, clk: clk}
+
+	first := sess.Conv.Begin("First question", clk.Now())
+	m := p.message("req_001", "end_turn", `{"type":"text","text":"First answer."}`)
+	p.apply(connector.TurnDone{StopReason: "end_turn", Appended: []connector.Message{connector.NewUserText("First question"), m}})
+	snap, err := store.Snapshot(sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Meanwhile: the first turn is retracted and another takes its place
+	// in the history.
+	if !sess.Conv.Retract(first) {
+		t.Fatal("could not retract the first turn")
+	}
+	sess.Conv.Begin("Second question", clk.Now())
+	m2 := p.message("req_002", "end_turn", `{"type":"text","text":"Second answer."}`)
+	p.apply(connector.TurnDone{StopReason: "end_turn", Appended: []connector.Message{connector.NewUserText("Second question"), m2}})
+
+	if err := snap.Write(ctx); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(store.Path(snap.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"First question", "First answer."} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the file lacks %q, which the session held when the snapshot was taken", want)
+		}
+	}
+	for _, late := range []string{"Second question", "Second answer."} {
+		if bytes.Contains(data, []byte(late)) {
+			t.Errorf("the file holds %q, which came after the snapshot", late)
+		}
+	}
+}
