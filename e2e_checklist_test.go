@@ -9,10 +9,12 @@ import (
 // TestE2EChecklistDeniesTool is the toolset checklist as a person uses it:
 // uncheck delete_customer in the crm checklist, ask to delete a customer,
 // read the model's refusal, and prove from the audit that the request did
-// not offer the tool.
+// not offer the tool. Started again, the sandbox (on new ports) keeps the
+// choice.
 func TestE2EChecklistDeniesTool(t *testing.T) {
 	bin := buildBinary(t)
-	s := startTmux(t, 110, 32, nil, bin)
+	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
+	s := startTmux(t, 110, 32, env, bin)
 	s.waitFor(10*time.Second, "sandbox — offline demo", "ready · 5 tools")
 
 	// Into the servers panel: crm is selected and its checklist shows.
@@ -63,6 +65,18 @@ func TestE2EChecklistDeniesTool(t *testing.T) {
 	s.keys("Escape")
 	s.waitFor(5*time.Second, "I can't use")
 
+	s.keys("C-c")
+	s.waitExit(5 * time.Second)
+
+	// The next run's demo servers listen on other ports; the selection
+	// still applies to crm.
+	s = startTmux(t, 110, 32, env, bin)
+	s.waitFor(10*time.Second, "sandbox — offline demo", "ready · 5 tools")
+	s.keys("Tab")
+	s.keys("Tab")
+	s.waitFor(5*time.Second, "crm tools · deny · 4/5 on", "[ ] delete_customer")
+	s.keys("Escape")
+	s.waitFor(5*time.Second, "enter send • shift+enter new line")
 	s.keys("C-c")
 	s.waitExit(5 * time.Second)
 }

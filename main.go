@@ -390,11 +390,14 @@ func loadConfig(flagPath string, getenv func(string) string) (*session.Config, b
 }
 
 // sandboxServers configures the demo servers: every tool on, crm and
-// knowledge-base switched on, lab off.
+// knowledge-base switched on, lab off. Their tool selections are saved
+// under "sandbox:NAME", as their ports change every run.
 func sandboxServers(sb *sandbox.Sandbox) []session.ServerConfig {
 	out := make([]session.ServerConfig, 0, len(sb.Servers))
 	for _, s := range sb.Servers {
-		out = append(out, session.ServerConfig{Name: s.Name, URL: s.URL, Enabled: s.DefaultOn, Mode: connector.ModeAll})
+		out = append(out, session.ServerConfig{Name: s.Name, URL: s.URL, Enabled: s.DefaultOn, Mode: connector.ModeAll,
+			// New ports every run: saved selections are matched by name.
+			SelectionURL: "sandbox:" + s.Name})
 	}
 	return out
 }

@@ -73,6 +73,11 @@ type ServerConfig struct {
 	Tools []string
 	// Defer lists tools (or globs) sent with defer_loading = true.
 	Defer []string
+	// SelectionURL, when set, stands for URL where saved tool selections
+	// are matched. The sandbox's demo servers listen on new ports every
+	// run, so their selections are kept under "sandbox:NAME" instead. It
+	// is never read from a config file.
+	SelectionURL string
 }
 
 // ConfigError is a problem with the config file, worded for the person who

@@ -138,7 +138,7 @@ func configuredServer(sc ServerConfig, enabled bool, getenv func(string) string)
 		return nil, err
 	}
 	return &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
-		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != ""}, nil
+		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL}, nil
 }
 
 func onOff(on bool) string {

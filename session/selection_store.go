@@ -45,7 +45,8 @@ func SelectionStateDir(getenv func(string) string) (string, error) {
 
 // Selection is one server's saved choice. It is applied only to a server
 // with the same name and URL, so a config that points a name elsewhere
-// starts from the config again.
+// starts from the config again. For the sandbox's demo servers URL is
+// "sandbox:NAME" (see ServerConfig.SelectionURL).
 type Selection struct {
 	URL     string           `json:"url"`
 	Enabled bool             `json:"enabled"`
@@ -167,7 +168,7 @@ func (s *Session) Selections(old Selections) Selections {
 			mode = connector.ModeAll
 		}
 		out[srv.Name] = Selection{
-			URL: srv.URL, Enabled: srv.Enabled, Mode: mode,
+			URL: srv.selectionURL(), Enabled: srv.Enabled, Mode: mode,
 			Tools: slices.Clone(srv.Filter.Tools), Defer: slices.Clone(srv.Filter.Defer),
 			Pinned: slices.Clone(srv.Pinned),
 		}
@@ -181,7 +182,7 @@ func (s *Session) Selections(old Selections) Selections {
 func (s *Session) ApplySelections(sel Selections) (restored, notes []string) {
 	for _, srv := range s.Servers {
 		saved, ok := sel[srv.Name]
-		if !ok || saved.URL != srv.URL {
+		if !ok || saved.URL != srv.selectionURL() {
 			continue
 		}
 		switch saved.Mode {

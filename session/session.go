@@ -37,6 +37,16 @@ type ServerState struct {
 	// Pinned, under connector.Beta20260915, fixes the toolset's tools to
 	// a listing the API returned; nil when not pinned.
 	Pinned []connector.Tool
+	// SelectionURL is ServerConfig.SelectionURL.
+	SelectionURL string
+}
+
+// selectionURL is where the server's saved selection is matched.
+func (s *ServerState) selectionURL() string {
+	if s.SelectionURL != "" {
+		return s.SelectionURL
+	}
+	return s.URL
 }
 
 // Spec is the server as it goes into a request.
@@ -80,7 +90,7 @@ func New(cfg *Config, getenv func(string) string) (*Session, error) {
 		}
 		s.Servers = append(s.Servers, &ServerState{
 			Name: sc.Name, URL: sc.URL, Enabled: sc.Enabled, Filter: sc.Filter(), Token: tok,
-			TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "",
+			TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL,
 		})
 	}
 	return s, nil
