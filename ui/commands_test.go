@@ -410,7 +410,7 @@ func TestSavedErrorIsShownInItsOwnWords(t *testing.T) {
 		Message:     "interrupted",
 		Description: "This turn was interrupted: patchbay stopped before it ended.",
 	}}, t0)
-	m, _ := cmdModel(t, &queueRunner{}, 100, 30, func(o *Options) { o.Session = sess })
+	m, _ := cmdModel(t, &queueRunner{}, 120, 30, func(o *Options) { o.Session = sess })
 	scr := view(m)
 	if !strings.Contains(scr, "✗ failed: This turn was interrupted: patchbay stopped before it ended.") {
 		t.Fatalf("the saved description is not shown:\n%s", scr)

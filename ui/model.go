@@ -500,8 +500,9 @@ func (m *Model) refresh() {
 		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
 	m.mainHeight = max(m.height-fixed, 1)
-	m.tr.width = m.width - m.panelWidth
-	if m.tr.width <= 0 {
+	// One blank column keeps the transcript's text off the panel's rule.
+	m.tr.width = m.width - m.panelWidth - 1
+	if m.panelWidth == 0 || m.tr.width <= 0 {
 		// The panel covers the transcript; keep its layout for later.
 		m.tr.width = m.width
 	}

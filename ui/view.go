@@ -71,6 +71,7 @@ func (m *Model) View() tea.View {
 		for i, l := range tlines {
 			b.WriteString(l)
 			if plines != nil {
+				b.WriteByte(' ')
 				b.WriteString(plines[i])
 			}
 			b.WriteByte('\n')

@@ -31,7 +31,7 @@ const clientName = "patchbay"
 // bad, is the returned Status. It returns within opts.Timeout, plus the time
 // to close the session politely.
 func Discover(ctx context.Context, t Target, opts Options) Status {
-	st, c := probe(ctx, t, opts, nil)
+	st, c := guardedProbe(ctx, t, opts, nil)
 	if c != nil {
 		// The tools are listed; a failed goodbye does not change that.
 		_ = c.close()

@@ -3,6 +3,7 @@ package discovery
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 )
@@ -164,7 +165,7 @@ func (w *Watcher) run(ctx context.Context, s *watched) {
 		}
 		w.emit(s, Status{Server: s.target.Name, State: Connecting, At: time.Now()})
 		var st Status
-		st, c = probe(ctx, s.target, w.opts, onChange)
+		st, c = guardedProbe(ctx, s.target, w.opts, onChange)
 		if ctx.Err() == nil {
 			w.emit(s, st)
 		}
@@ -181,7 +182,7 @@ func (w *Watcher) run(ctx context.Context, s *watched) {
 			if c == nil {
 				continue
 			}
-			st := c.relist(ctx)
+			st := guarded(s.target.Name, time.Now(), func() Status { return c.relist(ctx) })
 			if ctx.Err() != nil {
 				return
 			}
@@ -205,4 +206,34 @@ func (w *Watcher) emit(s *watched, st Status) {
 	if current {
 		w.notify(st)
 	}
+}
+
+// guardedProbe is probe, with a panic in it (patchbay's code, or the SDK's
+// on this goroutine, choking on a broken or hostile answer) turned into a
+// protocol error for this one server: a crash here would end the program
+// with the terminal still in raw mode, for the sake of one bad server.
+func guardedProbe(ctx context.Context, t Target, opts Options, changed func()) (st Status, c *conn) {
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			st, c = internalError(t.Name, start, r), nil
+		}
+	}()
+	return probe(ctx, t, opts, changed)
+}
+
+// guarded runs f the same way.
+func guarded(name string, start time.Time, f func() Status) (st Status) {
+	defer func() {
+		if r := recover(); r != nil {
+			st = internalError(name, start, r)
+		}
+	}()
+	return f()
+}
+
+func internalError(name string, start time.Time, r any) Status {
+	return Status{Server: name, State: ProtocolError, Latency: time.Since(start), At: time.Now(),
+		Reason: fmt.Sprintf("patchbay failed while reading its answer (internal error: %s); press r to try again, and please report it",
+			clipRunes(fmt.Sprint(r), 120))}
 }

@@ -3,6 +3,7 @@ package discovery
 import (
 	"context"
 	"net/http"
+	"strings"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -281,6 +282,39 @@ func TestWatcherServerHoldingItsStreamIsStillReady(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("ready after %v: the held stream stalled the probe", took)
+	}
+	w.Refresh("crm")
+	mustState(t, got.until(t, "crm", func(st Status) bool { return st.State != Connecting }), Ready)
+}
+
+// panickyTransport panics on the first request it is asked to send, as a
+// bug reading a hostile answer would, then behaves.
+type panickyTransport struct{ fired atomic.Bool }
+
+func (p *panickyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if p.fired.CompareAndSwap(false, true) {
+		panic("boom in the transport")
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestWatcherSurvivesAPanicInAProbe: a panic while probing one server
+// makes that server a protocol error that says so, not a crash of the
+// whole program; r probes it again.
+func TestWatcherSurvivesAPanicInAProbe(t *testing.T) {
+	srv, err := demo.New(demo.NameCRM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serveHandler(t, streamable(srv, nil))
+	got := make(statuses, 16)
+	w := NewWatcher(Options{HTTPClient: &http.Client{Transport: &panickyTransport{}}}, got.notify)
+	t.Cleanup(func() { _ = w.Close() })
+	w.Set(t.Context(), []Target{{Name: "crm", URL: url}})
+	st := got.until(t, "crm", func(st Status) bool { return st.State != Connecting })
+	mustState(t, st, ProtocolError)
+	if !strings.Contains(st.Reason, "internal error: boom in the transport") || !strings.Contains(st.Reason, "press r") {
+		t.Errorf("reason %q", st.Reason)
 	}
 	w.Refresh("crm")
 	mustState(t, got.until(t, "crm", func(st Status) bool { return st.State != Connecting }), Ready)

@@ -187,6 +187,13 @@ func (w *wire) awaitStream(req *http.Request, done func()) (resp *http.Response,
 	}
 	ch := make(chan result, 1)
 	go func() {
+		defer func() {
+			// Not on the probe's goroutine, so guardedProbe cannot catch
+			// it: a panic here fails the stream instead.
+			if r := recover(); r != nil {
+				ch <- result{nil, fmt.Errorf("internal error opening the event stream: %v", r)}
+			}
+		}()
 		resp, err := w.base.RoundTrip(req)
 		ch <- result{resp, err}
 	}()
