@@ -3,8 +3,8 @@ package discovery
 import (
 	"context"
 	"net/http"
-	"strings"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
