@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -10,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"patchbay/connector"
 	"patchbay/session"
+	"patchbay/session/sessiontest"
 )
 
 // TestE2ETypingWhileAnswerStreamsIntoLongHistory is issue 6's check as a
@@ -58,83 +57,11 @@ func TestE2ETypingWhileAnswerStreamsIntoLongHistory(t *testing.T) {
 }
 
 // writeLongSession saves a session of n finished turns into dir, as
-// patchbay would have saved it: each turn a sentence, an mcp_tool_use on
-// crm, a JSON result of about 1 KB and a Markdown answer.
+// patchbay would have saved it (see sessiontest.Long).
 func writeLongSession(t *testing.T, dir string, n int) {
 	t.Helper()
-	raw := func(v any) json.RawMessage {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	sess := &session.Session{Settings: session.Settings{Model: "claude-sonnet-5-5", MaxTokens: 4096, Beta: connector.Beta20251120}}
-	for _, name := range []string{"crm", "knowledge-base", "lab"} {
-		sess.Servers = append(sess.Servers, &session.ServerState{Name: name, URL: "http://127.0.0.1:1/mcp",
-			Enabled: name != "lab", Filter: connector.ToolFilter{Mode: connector.ModeAll}})
-	}
-	conv := &sess.Conv
-	now := time.Now().Add(-time.Hour)
-	for i := range n {
-		prompt := "question number " + strconv.Itoa(i)
-		conv.Begin(prompt, now)
-		id := "mcptoolu_" + strconv.Itoa(i)
-		use := raw(map[string]any{"type": "mcp_tool_use", "id": id, "name": "find_customer", "server_name": "crm",
-			"input": map[string]any{"query": "customer " + strconv.Itoa(i)}})
-		var rows []map[string]any
-		for r := range 8 {
-			rows = append(rows, map[string]any{"id": fmt.Sprintf("c_%03d_%d", i, r), "name": "Customer " + strconv.Itoa(r),
-				"company": "Company of turn " + strconv.Itoa(i)})
-		}
-		result := raw(map[string]any{"type": "mcp_tool_result", "tool_use_id": id, "is_error": false,
-			"content": []any{map[string]any{"type": "text", "text": string(raw(rows))}}})
-		answer := fmt.Sprintf("## Result %d\n\nI found **%d customers**; the closest is *Customer 0* at `Company of turn %d`.\n\n"+
-			"- orders: %d\n- balance: %d.00 EUR\n", i, 8, i, i%13, i*3)
-		intro := raw(map[string]any{"type": "text", "text": "Let me look that up."})
-		final := raw(map[string]any{"type": "text", "text": answer})
-		for _, ev := range []connector.Event{
-			connector.MessageStart{ID: "msg_" + strconv.Itoa(i), RequestID: "req_" + strconv.Itoa(i)},
-			connector.BlockStart{Index: 0, Type: "text", Block: intro},
-			connector.BlockStop{Index: 0, Block: intro},
-			connector.BlockStart{Index: 1, Type: "mcp_tool_use", Block: use},
-			connector.BlockStop{Index: 1, Block: use},
-			connector.BlockStart{Index: 2, Type: "mcp_tool_result", Block: result},
-			connector.BlockStop{Index: 2, Block: result},
-			connector.BlockStart{Index: 3, Type: "text", Block: final},
-			connector.BlockStop{Index: 3, Block: final},
-			connector.MessageDelta{StopReason: "end_turn", Usage: connector.Usage{OutputTokens: 120}},
-			connector.MessageStop{},
-			connector.TurnDone{StopReason: "end_turn", Appended: []connector.Message{
-				connector.NewUserText(prompt),
-				{Role: "assistant", Content: []json.RawMessage{intro, use, result, final}},
-			}},
-		} {
-			conv.Apply(ev, now)
-		}
-		now = now.Add(time.Second)
-	}
 	store := session.NewStore(session.StoreOptions{Dir: dir})
-	if _, err := store.Save(context.Background(), sess); err != nil {
+	if _, err := store.Save(context.Background(), sessiontest.Long(n, time.Now().Add(-time.Hour))); err != nil {
 		t.Fatalf("save the %d-turn session: %v", n, err)
-	}
-}
-
-// waitGone polls the screen until text is no longer on it, or fails after
-// the deadline showing the last screen.
-func (s *tmuxSession) waitGone(timeout time.Duration, text string) {
-	s.t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		scr := s.screen()
-		if !strings.Contains(scr, text) {
-			return
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("waited %v for %q to leave the screen; last screen:\n%s", timeout, text, scr)
-		}
-		<-tick.C
 	}
 }

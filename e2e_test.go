@@ -102,23 +102,43 @@ func (s *tmuxSession) screen() string {
 // after the deadline showing the last screen.
 func (s *tmuxSession) waitFor(timeout time.Duration, want ...string) string {
 	s.t.Helper()
+	return s.waitUntil(timeout, func(scr string) string {
+		for _, w := range want {
+			if !strings.Contains(scr, w) {
+				return fmt.Sprintf("%q on screen", w)
+			}
+		}
+		return ""
+	})
+}
+
+// waitGone polls the screen until text is no longer on it.
+func (s *tmuxSession) waitGone(timeout time.Duration, text string) {
+	s.t.Helper()
+	s.waitUntil(timeout, func(scr string) string {
+		if strings.Contains(scr, text) {
+			return fmt.Sprintf("%q to leave the screen", text)
+		}
+		return ""
+	})
+}
+
+// waitUntil polls the screen until missing, which says what the screen
+// still lacks, returns "", or fails after the deadline showing the last
+// screen. It returns that screen.
+func (s *tmuxSession) waitUntil(timeout time.Duration, missing func(scr string) string) string {
+	s.t.Helper()
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		scr := s.screen()
-		missing := ""
-		for _, w := range want {
-			if !strings.Contains(scr, w) {
-				missing = w
-				break
-			}
-		}
-		if missing == "" {
+		what := missing(scr)
+		if what == "" {
 			return scr
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("waited %v for %q on screen; last screen:\n%s", timeout, missing, scr)
+			s.t.Fatalf("waited %v for %s; last screen:\n%s", timeout, what, scr)
 		}
 		<-tick.C
 	}
