@@ -37,7 +37,7 @@ func TestE2ETypingWhileAnswerStreamsIntoLongHistory(t *testing.T) {
 
 	s := startTmux(t, 120, 40, []string{"XDG_STATE_HOME=" + state, sandboxFaultEnv + "=drip:40ms"}, bin, "-continue")
 	s.waitFor(15*time.Second, "› question number 499", "Result 499")
-	s.typeText(msg.String())
+	s.paste(msg.String())
 	s.keys("Enter")
 	s.waitFor(15*time.Second, "answering", "alpha0")
 

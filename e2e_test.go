@@ -89,6 +89,20 @@ func (s *tmuxSession) typeText(text string) {
 	}
 }
 
+// paste pastes text as a terminal does (bracketed paste): one event, not
+// a key per character.
+func (s *tmuxSession) paste(text string) {
+	s.t.Helper()
+	for _, args := range [][]string{
+		{"set-buffer", "-b", "e2e", text},
+		{"paste-buffer", "-p", "-d", "-b", "e2e", "-t", s.name},
+	} {
+		if out, err := exec.Command("tmux", append([]string{"-L", s.socket}, args...)...).CombinedOutput(); err != nil {
+			s.t.Fatalf("tmux %s: %v\n%s", args[0], err, out)
+		}
+	}
+}
+
 // screen returns the visible pane text.
 func (s *tmuxSession) screen() string {
 	out, err := exec.Command("tmux", "-L", s.socket, "capture-pane", "-p", "-t", s.name).Output()

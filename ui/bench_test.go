@@ -221,3 +221,26 @@ func BenchmarkExpandLargeResult(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// BenchmarkTypeIntoDraft types a letter and deletes it again, each with
+// its frame, into a draft of N characters (one long paragraph) with 10
+// turns above: what a keystroke costs while editing a long prompt. The
+// cost grows with the paragraph's length: the textarea re-wraps the line
+// being edited on every key (PERFORMANCE.md).
+func BenchmarkTypeIntoDraft(b *testing.B) {
+	for _, n := range []int{0, 300, 3000, 30000} {
+		b.Run("chars="+strconv.Itoa(n), func(b *testing.B) {
+			m := benchModel(b, 10)
+			m.input.SetValue(strings.Repeat("word ", n/5))
+			m.Update(tea.WindowSizeMsg{Width: benchW, Height: benchH})
+			m.View()
+			b.ReportAllocs()
+			for b.Loop() {
+				m.Update(tea.KeyPressMsg{Code: 'a', Text: "a"})
+				m.View()
+				m.Update(tea.KeyPressMsg{Code: tea.KeyBackspace})
+				m.View()
+			}
+		})
+	}
+}
