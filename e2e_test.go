@@ -47,7 +47,11 @@ func buildBinary(t *testing.T) string {
 func startTmux(t *testing.T, width, height int, env []string, argv ...string) *tmuxSession {
 	t.Helper()
 	needTool(t, "tmux")
-	s := &tmuxSession{t: t, socket: fmt.Sprintf("patchbay-e2e-%d", os.Getpid()), name: "e2e"}
+	// A tmux server of its own for every start: a server just told to
+	// exit (or whose last session just ended) still owns its socket for a
+	// moment, and a new-session on it then fails with "server exited
+	// unexpectedly".
+	s := &tmuxSession{t: t, socket: fmt.Sprintf("patchbay-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()), name: "e2e"}
 	home := t.TempDir()
 	base := []string{
 		"HOME=" + home,
