@@ -67,6 +67,20 @@ func BuildParams(req Request) (anthropic.BetaMessageNewParams, []Warning, error)
 	return p, warns, nil
 }
 
+// SelectionWarnings returns the warnings BuildParams gives for req: where
+// the tool selection cannot be sent as chosen. It looks at the servers
+// only, so its cost does not grow with the conversation; a server that
+// cannot be built at all gives no warning here (BuildParams fails on it).
+func SelectionWarnings(req Request) []Warning {
+	var warns []Warning
+	for _, s := range req.Servers {
+		if _, w, err := BuildServer(s, req.Beta); err == nil {
+			warns = append(warns, w...)
+		}
+	}
+	return warns
+}
+
 // messageParams wraps each raw block for the SDK and reports whether any is
 // an MCP block (mcp_tool_use, mcp_tool_result, mcp_tool_listing, ...).
 func messageParams(msgs []Message) ([]anthropic.BetaMessageParam, bool, error) {

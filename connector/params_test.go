@@ -160,6 +160,28 @@ func TestBuildServerWarnings(t *testing.T) {
 	}
 }
 
+// The turn shows SelectionWarnings instead of building the whole request
+// on the event loop: they must say the same as BuildParams.
+func TestSelectionWarningsAreBuildParamsWarnings(t *testing.T) {
+	req := Request{Model: "claude-test", MaxTokens: 1024, Beta: Beta20251120,
+		Messages: []Message{NewUserText("hi")},
+		Servers: []Server{
+			{Name: "kb", URL: "u", Filter: ToolFilter{Mode: ModeAllow, Tools: []string{"get_*", "search"}}},
+			crm(ToolFilter{Mode: ModeDeny, Tools: []string{"delete_custmer", "refund_*"}}),
+			{Name: "lab", URL: "u", Pinned: []Tool{{Name: "echo"}}},
+		}}
+	_, want, err := BuildParams(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != 4 {
+		t.Fatalf("BuildParams gave %d warnings, want 4 for this request: %+v", len(want), want)
+	}
+	if got := SelectionWarnings(req); !reflect.DeepEqual(got, want) {
+		t.Errorf("SelectionWarnings = %+v\nBuildParams warns %+v", got, want)
+	}
+}
+
 func TestBuildServerErrors(t *testing.T) {
 	tests := []struct {
 		name   string

@@ -66,10 +66,8 @@ func (m *Model) buildAudit() auditReport {
 		}
 		r.NextRequest.MCPServers, r.NextRequest.Tools = orEmpty(parts.MCPServers), orEmpty(parts.Tools)
 	}
-	if _, warns, err := connector.BuildParams(req); err == nil {
-		for _, w := range warns {
-			r.NextRequest.Warnings = append(r.NextRequest.Warnings, w.String())
-		}
+	for _, w := range connector.SelectionWarnings(req) {
+		r.NextRequest.Warnings = append(r.NextRequest.Warnings, w.String())
 	}
 	rec := m.lastSent
 	if t := m.sess.Conv.Current(); t != nil && (rec == nil || rec.turn != t) {

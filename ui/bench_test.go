@@ -244,3 +244,32 @@ func BenchmarkTypeIntoDraft(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSend presses enter on a 3 KB prompt with N finished turns above
+// and draws the frame: what the event loop does between the key and the
+// first frame of the new turn (laying out the prompt, building the
+// request's warnings, taking the save). The turn is ended and dropped
+// outside the timer, so the history stays at N turns.
+func BenchmarkSend(b *testing.B) {
+	prompt := strings.Repeat("Please look up the customer Ada Lovelace and her orders. ", 3000/57)
+	for _, n := range []int{0, 500} {
+		b.Run("history="+strconv.Itoa(n), func(b *testing.B) {
+			m := benchModel(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				m.input.SetValue(prompt)
+				b.StartTimer()
+				m.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
+				m.View()
+				b.StopTimer()
+				if m.run == nil {
+					b.Fatal("enter did not start a turn")
+				}
+				m.Update(streamEventsMsg{turnID: m.run.id, events: []connector.Event{connector.TurnDone{StopReason: "end_turn"}}})
+				m.sess.Conv.Drop(m.sess.Conv.Current())
+				b.StartTimer()
+			}
+		})
+	}
+}

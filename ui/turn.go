@@ -64,12 +64,12 @@ func (m *Model) start(prompt string) tea.Cmd {
 	req := m.sess.Request()
 	m.lastSent = &sentRecord{turn: m.sess.Conv.Current(), servers: m.sess.Sent(), beta: req.Beta}
 	// Patterns that cannot be expanded yet, or match nothing, are sent as
-	// literal names only: say so where the user is looking.
-	if _, warns, err := connector.BuildParams(req); err == nil {
-		t := m.sess.Conv.Current()
-		for _, w := range warns {
-			t.Note("⚠ " + w.String())
-		}
+	// literal names only: say so where the user is looking. (The request
+	// itself is built on the runner's goroutine: at 500 turns that is
+	// milliseconds the event loop would spend before the next key.)
+	t := m.sess.Conv.Current()
+	for _, w := range connector.SelectionWarnings(req) {
+		t.Note("⚠ " + w.String())
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.runs++
