@@ -51,7 +51,10 @@ func TestE2ETypingWhileAnswerStreamsIntoLongHistory(t *testing.T) {
 	// the draft typed meanwhile is kept.
 	s.waitGone(60*time.Second, "answering")
 	s.waitFor(5*time.Second, echoEnd, "typed while it streams")
-	s.keys("C-c") // clears the draft
+	// The first ctrl+c clears the draft and says so; the second quits.
+	s.keys("C-c")
+	s.waitFor(5*time.Second, "draft cleared · ctrl+c again quits")
+	s.waitGone(5*time.Second, "typed while it streams")
 	s.keys("C-c")
 	s.waitExit(5 * time.Second)
 }

@@ -5,11 +5,14 @@ import "charm.land/bubbles/v2/key"
 // KeyMap is every key binding of the screen, in one place; it feeds the
 // help line and the full list of keys.
 type KeyMap struct {
-	Send     key.Binding
-	Newline  key.Binding
-	Cancel   key.Binding
-	Quit     key.Binding
-	Continue key.Binding
+	Send    key.Binding
+	Newline key.Binding
+	Cancel  key.Binding
+	Quit    key.Binding
+	// ClearDraft is ctrl+c while the input holds a draft: the first press
+	// clears it, the next quits.
+	ClearDraft key.Binding
+	Continue   key.Binding
 	// Palette opens the command palette.
 	Palette key.Binding
 
@@ -56,11 +59,12 @@ func DefaultKeyMap() KeyMap {
 	return KeyMap{
 		Send: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
 		// ctrl+j is there for terminals that cannot tell shift+enter apart.
-		Newline:  key.NewBinding(key.WithKeys("shift+enter", "alt+enter", "ctrl+j"), key.WithHelp("shift+enter", "new line")),
-		Cancel:   key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc", "cancel answer")),
-		Quit:     key.NewBinding(key.WithKeys("ctrl+c", "ctrl+d"), key.WithHelp("ctrl+c", "quit")),
-		Continue: key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "continue answer")),
-		Palette:  key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "commands")),
+		Newline:    key.NewBinding(key.WithKeys("shift+enter", "alt+enter", "ctrl+j"), key.WithHelp("shift+enter", "new line")),
+		Cancel:     key.NewBinding(key.WithKeys("esc", "ctrl+c"), key.WithHelp("esc", "cancel answer")),
+		Quit:       key.NewBinding(key.WithKeys("ctrl+c", "ctrl+d"), key.WithHelp("ctrl+c", "quit")),
+		ClearDraft: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "clear draft")),
+		Continue:   key.NewBinding(key.WithKeys("ctrl+o"), key.WithHelp("ctrl+o", "continue answer")),
+		Palette:    key.NewBinding(key.WithKeys("ctrl+p"), key.WithHelp("ctrl+p", "commands")),
 
 		NextFocus: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next pane")),
 		PrevFocus: key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous pane")),
@@ -103,6 +107,7 @@ type helpKeys struct {
 	k         KeyMap
 	focus     focusArea
 	streaming bool
+	draft     bool // the input holds text
 	filtering bool
 	overlay   bool
 	pager     bool
@@ -149,7 +154,11 @@ func (h helpKeys) ShortHelp() []key.Binding {
 		b = append(b, k.ToggleTool, k.CycleMode, k.FilterTools, k.Audit)
 	}
 	b = append(b, k.NextFocus, k.Help)
-	if !h.streaming && h.focus != focusServers {
+	switch {
+	case h.streaming || h.focus == focusServers:
+	case h.draft:
+		b = append(b, k.ClearDraft)
+	default:
 		b = append(b, k.Quit)
 	}
 	return b
@@ -159,7 +168,7 @@ func (h helpKeys) ShortHelp() []key.Binding {
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.k
 	return [][]key.Binding{
-		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.Quit},
+		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.ClearDraft, k.Quit},
 		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help},
 		{k.Up, k.Down, k.Toggle, k.ViewAll, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},

@@ -250,6 +250,52 @@ func TestCtrlCCancelsWhileStreamingAndQuitsWhenIdle(t *testing.T) {
 	}
 }
 
+// isQuit reports whether cmd, run, quits the program.
+func isQuit(t *testing.T, cmd tea.Cmd) bool {
+	t.Helper()
+	if cmd == nil {
+		return false
+	}
+	_, quit := runCmd(t, cmd).(tea.QuitMsg)
+	return quit
+}
+
+// A typed (or pasted) draft is not lost to one ctrl+c: the first clears it
+// and says so, the second quits. The same with the filter audit open over
+// the input: it closes, so the cleared input can be seen.
+func TestCtrlCClearsADraftBeforeQuitting(t *testing.T) {
+	m := newModel(t, &fakeRunner{}, 80, 24)
+	typeText(m, "half a thought")
+	if isQuit(t, press(m, "ctrl+c")) {
+		t.Fatal("ctrl+c with a draft quit and lost it")
+	}
+	if got := m.input.Value(); got != "" {
+		t.Fatalf("ctrl+c left the draft %q", got)
+	}
+	if v := view(m); !strings.Contains(v, "draft cleared · ctrl+c again quits") {
+		t.Fatalf("no word that the draft was cleared:\n%s", v)
+	}
+	if !isQuit(t, press(m, "ctrl+c")) {
+		t.Fatal("ctrl+c on an empty draft did not quit")
+	}
+
+	m = newModel(t, &fakeRunner{}, 80, 24)
+	typeText(m, "another thought")
+	m.Update(tea.KeyPressMsg{Code: 'x', Mod: tea.ModCtrl})
+	if m.overlay == nil {
+		t.Fatal("ctrl+x did not open the filter audit")
+	}
+	if isQuit(t, press(m, "ctrl+c")) {
+		t.Fatal("ctrl+c over the audit quit and lost the draft")
+	}
+	if m.overlay != nil || m.input.Value() != "" {
+		t.Fatalf("ctrl+c over the audit: overlay open %v, draft %q; want closed and cleared", m.overlay != nil, m.input.Value())
+	}
+	if !isQuit(t, press(m, "ctrl+c")) {
+		t.Fatal("second ctrl+c did not quit")
+	}
+}
+
 func TestFailedTurnShowsErrorAndRestoresDraft(t *testing.T) {
 	fail := []connector.Event{
 		connector.MessageStart{ID: "m", RequestID: "req_x"},
