@@ -630,3 +630,30 @@ func TestNoRunnerFailsTheTurnPlainly(t *testing.T) {
 		t.Errorf("failure not shown or draft lost:\n%s", view(m))
 	}
 }
+
+// At 80 columns the status bar still shows a real-length request id
+// whole (it is what support asks for), dropping its label first.
+func TestStatusBarKeepsTheRequestIDWholeAt80Columns(t *testing.T) {
+	const id = "req_011CSHoEeqs5C35K2UUqLMFA"
+	turn := []connector.Event{
+		connector.MessageStart{ID: "msg_1", RequestID: id, Usage: connector.Usage{InputTokens: 158123}},
+		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": "ok"})},
+		connector.BlockStop{Index: 0},
+		connector.MessageDelta{StopReason: "end_turn", Usage: connector.Usage{OutputTokens: 60100}},
+		connector.MessageStop{},
+		connector.TurnDone{StopReason: "end_turn"},
+	}
+	m := newModel(t, &fakeRunner{script: turn}, 80, 24)
+	send(t, m, "hello")
+	v := view(m)
+	if !strings.Contains(v, id) {
+		t.Fatalf("the request id is not whole at 80 columns:\n%s", v)
+	}
+	if !strings.Contains(v, "last 158.1k/60.1k · session 158.1k/60.1k") {
+		t.Fatalf("the token counts are missing at 80 columns:\n%s", v)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 24})
+	if v := view(m); !strings.Contains(v, "in/out tokens: last 158.1k/60.1k") {
+		t.Fatalf("the wide status bar lost its label:\n%s", v)
+	}
+}

@@ -136,7 +136,8 @@ func (m *Model) rule() string {
 }
 
 // statusLines shows the mode, model, beta, token counts and the last
-// request id: one line when it fits, else two.
+// request id: one line when it fits, else two, the second without its
+// "in/out tokens:" label if that keeps the request id whole.
 func (m *Model) statusLines() []string {
 	th := &m.theme
 	badge := th.SandboxBadge.Render("sandbox")
@@ -159,9 +160,16 @@ func (m *Model) statusLines() []string {
 		return []string{pad(badge+" "+th.Status.Render(one), m.width)}
 	}
 	room := max(m.width-lead, 0)
+	indent := lead
+	if ansi.StringWidth(second) > room {
+		// The request id is what support asks for: drop the label and the
+		// indent before clipping the id.
+		second = joinParts(last, "session "+tokens(conv.Usage()), termsafe.Line(reqID))
+		indent = 1
+	}
 	return []string{
 		pad(badge+" "+th.Status.Render(termsafe.Clip(first, room)), m.width),
-		pad(strings.Repeat(" ", lead)+th.Status.Render(termsafe.Clip(second, room)), m.width),
+		pad(strings.Repeat(" ", indent)+th.Status.Render(termsafe.Clip(second, max(m.width-indent, 0))), m.width),
 	}
 }
 
