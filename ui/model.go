@@ -286,7 +286,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		!(m.focus == focusServers && m.panel.list.query != "" && msg.String() == "esc"):
 		m.cancel()
 		return m.saveSession()
-	case !m.streaming() && key.Matches(msg, k.ClearDraft) && strings.TrimSpace(m.input.Value()) != "":
+	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
 		// A draft is never lost to one key: the first ctrl+c clears it
 		// (and closes what covers the input, so that can be seen).
 		m.overlay, m.pager = nil, nil
@@ -504,7 +504,7 @@ func (m *Model) refresh() {
 	m.input.SetWidth(m.width)
 	m.help.SetWidth(m.width)
 	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-		draft:     strings.TrimSpace(m.input.Value()) != "",
+		draft:     m.hasDraft(),
 		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, pager: m.pager != nil,
 		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1

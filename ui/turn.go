@@ -138,10 +138,15 @@ func (m *Model) finish(r *run) {
 // started typing something new.
 func (m *Model) restoreDraft(r *run) {
 	t := m.sess.Conv.Current()
-	if r.prompt == "" || t == nil || len(t.Blocks) > 0 || strings.TrimSpace(m.input.Value()) != "" {
+	if r.prompt == "" || t == nil || len(t.Blocks) > 0 || m.hasDraft() {
 		return
 	}
 	m.input.SetValue(r.prompt)
+}
+
+// hasDraft reports whether the input holds more than white space.
+func (m *Model) hasDraft() bool {
+	return strings.TrimSpace(m.input.Value()) != ""
 }
 
 // footerLines says how a turn ended (or that it is still running).

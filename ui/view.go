@@ -154,7 +154,8 @@ func (m *Model) statusLines() []string {
 			reqID = conv.Turns[i].RequestID
 		}
 	}
-	second := joinParts("in/out tokens: "+joinParts(last, "session "+tokens(conv.Usage())), termsafe.Line(reqID))
+	counts, id := joinParts(last, "session "+tokens(conv.Usage())), termsafe.Line(reqID)
+	second := joinParts("in/out tokens: "+counts, id)
 	lead := ansi.StringWidth(badge) + 1
 	if one := joinParts(first, second); lead+ansi.StringWidth(one) <= m.width {
 		return []string{pad(badge+" "+th.Status.Render(one), m.width)}
@@ -164,7 +165,7 @@ func (m *Model) statusLines() []string {
 	if ansi.StringWidth(second) > room {
 		// The request id is what support asks for: drop the label and the
 		// indent before clipping the id.
-		second = joinParts(last, "session "+tokens(conv.Usage()), termsafe.Line(reqID))
+		second = joinParts(counts, id)
 		indent = 1
 	}
 	return []string{
