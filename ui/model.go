@@ -504,7 +504,7 @@ func (m *Model) refresh() {
 	m.input.SetWidth(m.width)
 	m.help.SetWidth(m.width)
 	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-		draft:     m.hasDraft(),
+		draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
 		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, pager: m.pager != nil,
 		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
