@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/anthropics/anthropic-sdk-go"
-	"github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
 )
 
 // defaultMaxRetries matches the SDK's own default.
@@ -19,7 +19,7 @@ const headerTimeout = 10 * time.Minute
 // ClientOptions configure a Client. The zero value talks to the production
 // API with the SDK's default retries and no key.
 type ClientOptions struct {
-	APIKey  string // sent as x-api-key; never logged
+	APIKey  string // sent as "authorization: Bearer" (SDK v2); never logged
 	BaseURL string // empty: the production API
 	// MaxRetries is how often a failed request is retried: 0 means the
 	// SDK's default (2), a negative value means never.

@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/anthropics/anthropic-sdk-go/v2"
 )
 
 // maxAPIMessage bounds how much of the API's own error message is quoted:

@@ -16,7 +16,7 @@ func TestModelsReadsEveryPage(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		sawKey = append(sawKey, r.Header.Get("x-api-key"))
+		sawKey = append(sawKey, strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "))
 		w.Header().Set("content-type", "application/json")
 		if r.URL.Query().Get("after_id") == "" {
 			fmt.Fprint(w, `{"data":[{"type":"model","id":"claude-new-9","display_name":"Claude New 9","lifecycle":"active","created_at":"2026-10-01T00:00:00Z"}],"has_more":true,"first_id":"claude-new-9","last_id":"claude-new-9"}`)

@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/anthropics/anthropic-sdk-go"
-	"github.com/anthropics/anthropic-sdk-go/packages/param"
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/packages/param"
 )
 
 // Redacted replaces every secret in RedactedJSON.
@@ -101,7 +101,14 @@ func messageParams(msgs []Message) ([]anthropic.BetaMessageParam, bool, error) {
 			mcp = mcp || strings.HasPrefix(head.Type, "mcp_")
 			blocks = append(blocks, param.Override[anthropic.BetaContentBlockParamUnion](json.RawMessage(raw)))
 		}
-		out = append(out, anthropic.BetaMessageParam{Role: anthropic.BetaMessageParamRole(m.Role), Content: blocks})
+		switch m.Role {
+		case "user":
+			out = append(out, anthropic.BetaMessageParam{OfUser: &anthropic.BetaUserMessageParam{Content: blocks}})
+		case "assistant":
+			out = append(out, anthropic.BetaMessageParam{OfAssistant: &anthropic.BetaAssistantMessageParam{Content: blocks}})
+		default:
+			return nil, false, fmt.Errorf("message %d has role %q; only user and assistant are sent", i, m.Role)
+		}
 	}
 	return out, mcp, nil
 }

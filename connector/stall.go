@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
 )
 
 // DefaultStallTimeout is how long a reply may go without a single byte

@@ -1,7 +1,5 @@
 package ui
 
-import "charm.land/bubbles/v2/textarea"
-
 // inputCache keeps the input's last drawing. The textarea draws itself
 // from scratch on every call (about a tenth of a millisecond), and most
 // frames — a streamed token, a spinner tick — leave it as it was.
@@ -16,20 +14,18 @@ type inputCache struct {
 type inputKey struct {
 	value                          string
 	width, height, line, col, yoff int
-	focused, dark, selected        bool
-	selStart, selEnd               textarea.Position
+	focused, dark                  bool
 	placeholder, prompt            string
 }
 
 // inputView is the input as drawn, from the cache when nothing changed.
 func (m *Model) inputView() string {
 	in := &m.input
-	start, end, selected := in.Selection()
 	k := inputKey{
 		value: in.Value(), width: in.Width(), height: in.Height(),
 		line: in.Line(), col: in.Column(), yoff: in.ScrollYOffset(),
-		focused: in.Focused(), dark: m.theme.Dark, selected: selected,
-		selStart: start, selEnd: end, placeholder: in.Placeholder, prompt: in.Prompt,
+		focused: in.Focused(), dark: m.theme.Dark,
+		placeholder: in.Placeholder, prompt: in.Prompt,
 	}
 	c := &m.inputCache
 	if !c.ok || c.key != k {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -183,8 +184,14 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.serveMessages(r.Context(), w, reqID, req, len(body), fault)
 }
 
+// checkHeaders checks the credentials and the API version. The key comes
+// as x-api-key, or (as anthropic-sdk-go v2's option.WithAPIKey sends it,
+// option/requestoption.go) as "authorization: Bearer KEY".
 func (e *Emulator) checkHeaders(h http.Header) *apiError {
 	key := h.Get("X-Api-Key")
+	if bearer, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer "); ok && key == "" {
+		key = bearer
+	}
 	switch {
 	case key == "":
 		return &apiError{status: http.StatusUnauthorized, msg: "x-api-key header is required"}

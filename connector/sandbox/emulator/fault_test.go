@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anthropics/anthropic-sdk-go"
+	"github.com/anthropics/anthropic-sdk-go/v2"
 )
 
 // crmParams is a streaming request with the crm server.
@@ -73,7 +73,7 @@ func TestOverloadThenSuccessThroughSDKRetries(t *testing.T) {
 		if got := r.Header.Get("X-Stainless-Retry-Count"); got != string(rune('0'+i)) {
 			t.Errorf("request %d: retry count %q", i, got)
 		}
-		if r.Header.Get("X-Api-Key") != "REDACTED" || !strings.Contains(string(r.Body), "find customer") {
+		if r.Header.Get("Authorization") != "REDACTED" || !strings.Contains(string(r.Body), "find customer") {
 			t.Errorf("request %d recorded as %v", i, r.Header)
 		}
 	}

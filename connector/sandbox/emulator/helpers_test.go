@@ -12,8 +12,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/anthropics/anthropic-sdk-go"
-	"github.com/anthropics/anthropic-sdk-go/option"
+	"github.com/anthropics/anthropic-sdk-go/v2"
+	"github.com/anthropics/anthropic-sdk-go/v2/option"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -299,7 +299,7 @@ func rawPost(t *testing.T, url string, body any, extra map[string]string) *http.
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Api-Key", testKey)
-	req.Header.Set("Anthropic-Version", "2023-06-01")
+	req.Header.Set("Anthropic-Version", "2026-10-21")
 	req.Header.Set("Anthropic-Beta", beta20251120)
 	for k, v := range extra {
 		if v == "" {
