@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui"
-	"patchbay/ui/termsafe"
 )
 
 // exitCrash is the exit status after a crash (EX_SOFTWARE).

@@ -9,8 +9,8 @@ import (
 	"charm.land/lipgloss/v2"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 	"patchbay/session"
-	"patchbay/ui/termsafe"
 )
 
 // auditTitle is the audit view's title line.

@@ -9,7 +9,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
-	"patchbay/ui/termsafe"
+	"patchbay/connector/termsafe"
 )
 
 // Discoverer lists the servers' tools in the background and reports each

@@ -6,7 +6,7 @@ import (
 	"charm.land/glamour/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"patchbay/ui/termsafe"
+	"patchbay/connector/termsafe"
 )
 
 // maxMarkdown is the largest text rendered as Markdown; beyond it the

@@ -8,7 +8,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
-	"patchbay/ui/termsafe"
+	"patchbay/connector/termsafe"
 )
 
 func TestSplitMarkdown(t *testing.T) {

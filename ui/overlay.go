@@ -8,7 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
-	"patchbay/ui/termsafe"
+	"patchbay/connector/termsafe"
 )
 
 // overlay is a full-screen view over the panes (the filter audit, a tool's

@@ -11,8 +11,8 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"patchbay/connector/termsafe"
 	"patchbay/session"
-	"patchbay/ui/termsafe"
 )
 
 const (

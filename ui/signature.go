@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 
-	"patchbay/ui/termsafe"
+	"patchbay/connector/termsafe"
 )
 
 const (

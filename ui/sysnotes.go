@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 	"patchbay/session"
-	"patchbay/ui/termsafe"
 )
 
 // commandState is the screen's side of slash commands: what they need

@@ -5,8 +5,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"patchbay/connector/termsafe"
 	"patchbay/session"
-	"patchbay/ui/termsafe"
 )
 
 // lineStep is how far a key or wheel notch scrolls.

@@ -8,7 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
-	"patchbay/ui/termsafe"
+	"patchbay/connector/termsafe"
 )
 
 // headerHeight is the title line's height.

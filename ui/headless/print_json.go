@@ -159,7 +159,7 @@ func (p *jsonPrinter) summary(s Summary) { p.write(s) }
 
 // terminalSafe escapes, in encoded JSON, the runes encoding/json leaves
 // raw that a terminal could act on: DEL, C1 controls and bidi controls
-// (the same set ui/termsafe drops). They can only occur inside strings,
+// (the same set connector/termsafe drops). They can only occur inside strings,
 // where \u escapes mean the same, so the JSON is unchanged in meaning and
 // printing it to a terminal moves nothing.
 func terminalSafe(b []byte) []byte {

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 	"patchbay/session"
-	"patchbay/ui/termsafe"
 )
 
 // lineWidth bounds a tool line on stderr, in terminal cells.

@@ -6,8 +6,8 @@ import (
 	"os"
 	"strings"
 
+	"patchbay/connector/termsafe"
 	"patchbay/session"
-	"patchbay/ui/termsafe"
 )
 
 // promptWidth bounds the first prompt in a session list, in cells.
