@@ -172,12 +172,13 @@ func TestRunStreamCutOff(t *testing.T) {
 
 func TestRunRejectsUnbuildableRequest(t *testing.T) {
 	api := newFakeAPI(t)
-	req := trackerRequest(BetaLegacy, NewUserText("q")) // deny list under the legacy beta
+	req := trackerRequest(Beta20251120, NewUserText("q"))
+	req.Beta = "mcp-client-1999-01-01"
 	var rec recorder
 	api.client(-1).Run(context.Background(), req, rec.emit)
 	done := rec.done(t)
-	if !errors.Is(done.Err, ErrDenyLegacy) {
-		t.Fatalf("TurnDone.Err = %v, want ErrDenyLegacy", done.Err)
+	if done.Err == nil || !strings.Contains(done.Err.Error(), "unknown MCP connector beta") {
+		t.Fatalf("TurnDone.Err = %v, want the unknown beta named", done.Err)
 	}
 	if n := len(api.captured()); n != 0 {
 		t.Errorf("API saw %d requests, want none", n)

@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"path"
 	"slices"
 	"strings"
 )
@@ -30,6 +29,50 @@ func (f ToolFilter) Enabled(tool string) bool {
 	}
 }
 
+// Lock withholds tools whatever the server's editable filter says: a deny
+// list in the config, or a -deny rule on the command line. Tools holds
+// entries in the pattern syntax (exceptions allowed).
+type Lock struct {
+	// Source says where the rule comes from, for people: "config",
+	// "-deny".
+	Source string   `json:"source"`
+	Tools  []string `json:"tools"`
+}
+
+// Withholds reports whether the lock keeps tool from the model.
+func (l Lock) Withholds(tool string) bool { return matchAny(l.Tools, tool) }
+
+// LockedBy returns the first lock that withholds tool, if any.
+func LockedBy(locks []Lock, tool string) (Lock, bool) {
+	for _, l := range locks {
+		if l.Withholds(tool) {
+			return l, true
+		}
+	}
+	return Lock{}, false
+}
+
+// Offers reports whether a request for s lets the model use the tool: its
+// filter enables it and no lock withholds it. Every view and the request
+// are derived from it.
+func (s Server) Offers(tool string) bool {
+	if !s.Filter.Enabled(tool) {
+		return false
+	}
+	_, locked := LockedBy(s.Locks, tool)
+	return !locked
+}
+
+// ClosedWorld reports whether the request for s names every tool it
+// enables (default_config.enabled false) instead of relying on the API's
+// default. That is so whenever anything is withheld: a tool the API sees
+// but patchbay does not know is then never offered, so no deny rule can be
+// slipped past by a name discovery missed, a pattern that could not be
+// expanded, or a mode change.
+func (s Server) ClosedWorld() bool {
+	return (s.Filter.Mode != ModeAll && s.Filter.Mode != "") || len(s.Locks) > 0
+}
+
 // Deferred reports whether the tool's description is held back from the
 // model until it searches for it (defer_loading). It says nothing about
 // whether the tool is enabled.
@@ -46,7 +89,7 @@ func EnabledTools(s Server) []string {
 	}
 	names := []string{}
 	for _, name := range known {
-		if s.Filter.Enabled(name) {
+		if s.Offers(name) {
 			names = append(names, name)
 		}
 	}
@@ -93,24 +136,9 @@ func universe(s Server) []string {
 	return s.Known
 }
 
-// isPattern reports whether p uses glob syntax rather than naming one tool.
-func isPattern(p string) bool {
-	return strings.ContainsAny(p, `*?[\`)
-}
-
-// match reports whether pattern selects name. A malformed pattern matches
-// only its literal text, so a typo never widens a selection.
-func match(pattern, name string) bool {
-	if pattern == name {
-		return true
-	}
-	ok, err := path.Match(pattern, name)
-	return err == nil && ok
-}
-
-// MatchPattern reports whether one tool-list entry (a name or a glob, not
-// an exception) selects the tool, by the same rule as Enabled.
-func MatchPattern(pattern, name string) bool { return match(pattern, name) }
+// MatchPattern reports whether one tool-list entry (a name or a pattern,
+// not an exception) selects the tool, by the same rule as Enabled.
+func MatchPattern(pattern, name string) bool { return Match(pattern, name) }
 
 // matchAny reports whether the list selects name: some entry matches it and
 // no exception does.
@@ -118,12 +146,12 @@ func matchAny(patterns []string, name string) bool {
 	hit := false
 	for _, p := range patterns {
 		if ex, ok := strings.CutPrefix(p, Except); ok {
-			if match(ex, name) {
+			if Match(ex, name) {
 				return false
 			}
 			continue
 		}
-		hit = hit || match(p, name)
+		hit = hit || Match(p, name)
 	}
 	return hit
 }
@@ -141,7 +169,7 @@ func hasException(patterns []string) bool {
 // excepted reports whether an exception of the list matches name.
 func excepted(patterns []string, name string) bool {
 	for _, p := range patterns {
-		if ex, ok := strings.CutPrefix(p, Except); ok && match(ex, name) {
+		if ex, ok := strings.CutPrefix(p, Except); ok && Match(ex, name) {
 			return true
 		}
 	}

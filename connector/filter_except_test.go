@@ -45,8 +45,8 @@ func TestExceptionsInTheRequest(t *testing.T) {
 			t.Errorf("deny with exception: toolset enables %s = %v, filter says %v", name, on, !on)
 		}
 	}
-	if _, ok := p.Toolset.Configs["get_order"]; ok {
-		t.Errorf("the excepted tool has a config entry: %v", p.Toolset.Configs)
+	if c := p.Toolset.Configs["get_order"]; !c.Enabled.Valid() || !c.Enabled.Value {
+		t.Errorf("the excepted tool is not enabled by name in the closed toolset: %v", p.Toolset.Configs)
 	}
 
 	// Without discovery's list, an excepted literal is not sent either.

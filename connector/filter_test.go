@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/anthropics/anthropic-sdk-go/v2"
@@ -26,10 +27,19 @@ func TestToolFilterEnabled(t *testing.T) {
 		{ToolFilter{Mode: ModeDeny, Tools: []string{"delete_*", "update_customer"}}, "delete_customer", false},
 		{ToolFilter{Mode: ModeDeny, Tools: []string{"delete_*", "update_customer"}}, "update_customer", false},
 		{ToolFilter{Mode: ModeDeny, Tools: []string{"delete_*", "update_customer"}}, "find_customer", true},
-		// A malformed pattern selects only its literal text.
+		// "[" is an ordinary character.
 		{ToolFilter{Mode: ModeAllow, Tools: []string{"get_["}}, "get_[", true},
 		{ToolFilter{Mode: ModeAllow, Tools: []string{"get_["}}, "get_a", false},
 		{ToolFilter{Mode: ModeDeny, Tools: []string{"get_["}}, "get_a", true},
+		// "*" takes "/" too; names are literal once escaped.
+		{ToolFilter{Mode: ModeDeny, Tools: []string{"*"}}, "dir/read", false},
+		{ToolFilter{Mode: ModeAllow, Tools: []string{`\*`}}, "*", true},
+		{ToolFilter{Mode: ModeAllow, Tools: []string{`\*`}}, "find_customer", false},
+		{ToolFilter{Mode: ModeAllow, Tools: []string{`\!x`}}, "!x", true},
+		{ToolFilter{Mode: ModeDeny, Tools: []string{`\!x`}}, "!x", false},
+		{ToolFilter{Mode: ModeDeny, Tools: []string{`\!x`}}, "x", true},
+		// A trailing lone backslash selects nothing.
+		{ToolFilter{Mode: ModeAllow, Tools: []string{`get\`}}, `get\`, false},
 		// An unknown mode fails closed.
 		{ToolFilter{Mode: "sometimes"}, "find_customer", false},
 	}
@@ -98,9 +108,11 @@ func effective(ts *anthropic.BetaMCPToolsetParam, tool string) (enabled, deferre
 }
 
 var (
-	namePool    = []string{"find_customer", "list_orders", "get_order", "get_invoice", "update_customer", "delete_customer", "search_docs", "read_doc", "slow", "x"}
-	patternPool = append(slices.Clone(namePool), "get_*", "*_customer", "*", "?ead_doc", "[dl]*", "nothing_*", "missing_tool", "get_[")
-	modePool    = []Mode{ModeAll, ModeAllow, ModeDeny, ""}
+	namePool = []string{"find_customer", "list_orders", "get_order", "get_invoice", "update_customer", "delete_customer",
+		"search_docs", "read_doc", "slow", "x", "*", "a*b", "!x", "dir/read", "get_\u202eorder", "get\u200b_order", "[dl]x"}
+	patternPool = append(slices.Clone(namePool), "get_*", "*_customer", "*", "?ead_doc", "nothing_*", "missing_tool",
+		`\*`, `a\*b`, `\!x`, "!x", "!get_order", "dir/*", "*/read", "get_[")
+	modePool = []Mode{ModeAll, ModeAllow, ModeDeny, ""}
 )
 
 func pick[T any](r *rand.Rand, pool []T, max int) []T {
@@ -121,6 +133,9 @@ func randomServer(r *rand.Rand) Server {
 			Defer: pick(r, patternPool, 3),
 		},
 	}
+	if r.IntN(3) == 0 {
+		s.Locks = []Lock{{Source: "-deny", Tools: pick(r, patternPool, 2)}}
+	}
 	if r.IntN(5) > 0 {
 		s.Known = pick(r, namePool, 8)
 		if s.Known == nil {
@@ -131,21 +146,14 @@ func randomServer(r *rand.Rand) Server {
 }
 
 // TestFilterProperties checks, over many random selections, that every
-// view agrees with Enabled and Deferred: the list, the counts, and what the
-// API will make of the request under each beta.
+// view agrees with Offers and Deferred, and that the request never enables
+// a tool the selection withholds: not a known tool, not a tool the API may
+// list that patchbay never saw, whatever the names and patterns hold.
 func TestFilterProperties(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for n := 0; n < 3000; n++ {
+	for n := 0; n < 5000; n++ {
 		s := randomServer(r)
 		f := s.Filter
-
-		allow, deny := f, f
-		allow.Mode, deny.Mode = ModeAllow, ModeDeny
-		for _, name := range namePool {
-			if allow.Enabled(name) == deny.Enabled(name) {
-				t.Fatalf("allow and deny with the same list must be complements: %+v, %q", f, name)
-			}
-		}
 
 		enabled := EnabledTools(s)
 		if !slices.IsSorted(enabled) {
@@ -155,84 +163,66 @@ func TestFilterProperties(t *testing.T) {
 		if c.Enabled != len(enabled) || c.Enabled > c.Total {
 			t.Fatalf("Counts %+v disagree with EnabledTools %v", c, enabled)
 		}
-		deferred := 0
 		for _, name := range s.Known {
-			if f.Enabled(name) != slices.Contains(enabled, name) {
-				t.Fatalf("EnabledTools %v disagrees with Enabled(%q) under %+v", enabled, name, f)
-			}
-		}
-		for _, name := range enabled {
-			if f.Deferred(name) {
-				deferred++
-			}
-		}
-		if c.Deferred != deferred {
-			t.Fatalf("Counts.Deferred = %d, want %d", c.Deferred, deferred)
-		}
-
-		// Which names the request can be held to: every known tool, or,
-		// while the list is unknown, the literal names the user typed.
-		// A name matched by a pattern that could not be expanded is exempt:
-		// that gap is reported as a warning instead.
-		probe := s.Known
-		var unexpanded []string
-		if probe == nil {
-			if f.Mode == ModeAllow || f.Mode == ModeDeny {
-				unexpanded = append(unexpanded, slices.DeleteFunc(slices.Clone(f.Tools), func(p string) bool { return !isPattern(p) })...)
-			}
-			if !slices.Contains(f.Defer, "*") {
-				unexpanded = append(unexpanded, slices.DeleteFunc(slices.Clone(f.Defer), func(p string) bool { return !isPattern(p) })...)
-			}
-			for _, p := range append(slices.Clone(f.Tools), f.Defer...) {
-				if !isPattern(p) && !matchAny(unexpanded, p) {
-					probe = append(probe, p)
-				}
+			if s.Offers(name) != slices.Contains(enabled, name) {
+				t.Fatalf("EnabledTools %v disagrees with Offers(%q) under %+v", enabled, name, s)
 			}
 		}
 
-		for _, b := range []Beta{Beta20251120, Beta20260915} {
-			p, warns, err := BuildServer(s, b)
+		// Every name of the pool is a tool the API might list, known to
+		// patchbay or not.
+		for _, b := range []Beta{Beta20251120, Beta20260915, BetaLegacy} {
+			p, _, err := BuildServer(s, b)
 			if err != nil {
 				t.Fatalf("BuildServer(%+v, %s): %v", s, b, err)
 			}
-			for _, pat := range unexpanded {
-				if !slices.Contains(warns, Warning{Server: s.Name, Pattern: pat, Message: msgUnexpanded}) {
-					t.Fatalf("no warning for unexpanded %q: %+v (filter %+v)", pat, warns, f)
+			for _, name := range namePool {
+				var on, deferred bool
+				if b == BetaLegacy {
+					on = legacyEnables(p.Server.ToolConfiguration, name)
+				} else {
+					on, deferred = effective(p.Toolset, name)
 				}
-			}
-			for _, name := range probe {
-				gotOn, gotDefer := effective(p.Toolset, name)
-				if gotOn != f.Enabled(name) {
-					t.Fatalf("toolset enables %q = %v, filter says %v\nfilter %+v known %v", name, gotOn, f.Enabled(name), f, s.Known)
+				if on && !s.Offers(name) {
+					t.Fatalf("%s request enables %q, which the selection withholds\nserver %+v", b, name, s)
 				}
-				if gotOn && gotDefer != f.Deferred(name) {
-					t.Fatalf("toolset defers %q = %v, filter says %v\nfilter %+v known %v", name, gotDefer, f.Deferred(name), f, s.Known)
+				known := slices.Contains(s.Known, name) || literalAllow(f, name)
+				if !s.ClosedWorld() || known {
+					if on != s.Offers(name) {
+						t.Fatalf("%s request enables %q = %v, selection offers it = %v\nserver %+v", b, name, on, s.Offers(name), s)
+					}
 				}
-			}
-		}
-
-		p, _, err := BuildServer(s, BetaLegacy)
-		if f.Mode == ModeDeny && len(f.Tools) > 0 {
-			if err == nil {
-				t.Fatalf("legacy deny list accepted: %+v", f)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("BuildServer legacy: %v", err)
-		}
-		tc := p.Server.ToolConfiguration
-		for _, name := range probe {
-			on := true
-			if tc.Enabled.Valid() {
-				on = tc.Enabled.Value
-			}
-			if on && tc.AllowedTools != nil {
-				on = slices.Contains(tc.AllowedTools, name)
-			}
-			if on != f.Enabled(name) {
-				t.Fatalf("legacy config enables %q = %v, filter says %v\nfilter %+v known %v", name, on, f.Enabled(name), f, s.Known)
+				if on && b != BetaLegacy && deferred && !f.Deferred(name) {
+					t.Fatalf("request defers %q, which the selection does not\nserver %+v", name, s)
+				}
 			}
 		}
 	}
+}
+
+func legacyEnables(tc anthropic.BetaRequestMCPServerToolConfigurationParam, name string) bool {
+	on := true
+	if tc.Enabled.Valid() {
+		on = tc.Enabled.Value
+	}
+	if on && tc.AllowedTools != nil {
+		on = slices.Contains(tc.AllowedTools, name)
+	}
+	return on
+}
+
+// literalAllow reports whether an allowlist names the tool exactly.
+func literalAllow(f ToolFilter, name string) bool {
+	if f.Mode != ModeAllow {
+		return false
+	}
+	for _, p := range f.Tools {
+		if strings.HasPrefix(p, Except) {
+			continue
+		}
+		if n, ok := LiteralName(p); ok && n == name {
+			return true
+		}
+	}
+	return false
 }

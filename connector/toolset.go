@@ -28,16 +28,14 @@ func (w Warning) String() string {
 
 // Warning messages, shared with tests so wording changes stay in one place.
 const (
-	msgUnexpanded = "is a pattern and the server's tool list is not known yet, so it was left out of the request"
-	msgNoMatch    = "matches no tool on the server"
-	msgNoPinning  = "pinning needs " + string(Beta20260915) + ", so the tool list is not pinned"
-	msgNoDefer    = "deferred loading needs " + string(Beta20251120) + " or later, so it is ignored"
+	msgUnexpanded    = "is a pattern and the server's tool list is not known yet, so the tools it matches are not offered this turn"
+	msgUnknownClosed = "its tool list is not known yet, so only tools allowed by their exact name are offered this turn " +
+		"(a deny rule is sent as the tools known to be allowed, never as something the API could widen)"
+	msgUnexpandedDefer = "is a pattern and the server's tool list is not known yet, so the tools it matches are not deferred this turn"
+	msgNoMatch         = "matches no tool on the server"
+	msgNoPinning       = "pinning needs " + string(Beta20260915) + ", so the tool list is not pinned"
+	msgNoDefer         = "deferred loading needs " + string(Beta20251120) + " or later, so it is ignored"
 )
-
-// ErrDenyLegacy is returned for a deny list under BetaLegacy, which can only
-// express allowlists.
-var ErrDenyLegacy = errors.New("a deny list needs " + string(Beta20251120) + " or later; " +
-	string(BetaLegacy) + " only has allowlists")
 
 // ServerParam is how one server goes into a request under a given beta.
 type ServerParam struct {
@@ -48,12 +46,13 @@ type ServerParam struct {
 	Toolset *anthropic.BetaMCPToolsetParam
 }
 
-// BuildServer turns a server and its tool filter into what the request sends
-// under beta b, with the smallest encoding that gives the filter's meaning:
-// nothing for "all", an allowlist as default-off plus per-tool enables, a
-// deny list as per-tool disables. Patterns are expanded against the known
-// tool list; while it is unknown, only literal names are sent and each
-// pattern left out gets a Warning.
+// BuildServer turns a server and its tool selection into what the request
+// sends under beta b. With nothing withheld (mode "all", no lock) the
+// toolset is the API's default and enables every tool. Otherwise it is
+// closed: default_config disables everything and each tool the selection
+// offers is enabled by name, so a tool patchbay does not know (a pattern it
+// could not expand, a name discovery did not see) is never offered. The
+// warnings say where the selection could not be sent as chosen.
 func BuildServer(s Server, b Beta) (ServerParam, []Warning, error) {
 	if s.Name == "" {
 		return ServerParam{}, nil, errors.New("an MCP server has no name")
@@ -89,20 +88,18 @@ func BuildServer(s Server, b Beta) (ServerParam, []Warning, error) {
 }
 
 func toolset(s Server, b Beta) (*anthropic.BetaMCPToolsetParam, []Warning, error) {
-	f := s.Filter
 	ts := &anthropic.BetaMCPToolsetParam{MCPServerName: s.Name}
+	if s.Withdrawn {
+		ts.DefaultConfig.Enabled = anthropic.Bool(false)
+		return ts, nil, nil
+	}
+	f := s.Filter
 	configs := map[string]anthropic.BetaMCPToolConfigParam{}
-	var warns []Warning
-	// "all" is the API's own default and needs no entry.
-	if f.Mode == ModeAllow || f.Mode == ModeDeny {
-		var tools []string
-		tools, warns = expand(s, f.Tools)
-		allow := f.Mode == ModeAllow
-		if allow {
-			ts.DefaultConfig.Enabled = anthropic.Bool(false)
-		}
-		for _, name := range tools {
-			configs[name] = anthropic.BetaMCPToolConfigParam{Enabled: anthropic.Bool(allow)}
+	enabled, warns := offered(s)
+	if s.ClosedWorld() {
+		ts.DefaultConfig.Enabled = anthropic.Bool(false)
+		for _, name := range enabled {
+			configs[name] = anthropic.BetaMCPToolConfigParam{Enabled: anthropic.Bool(true)}
 		}
 	}
 
@@ -114,9 +111,10 @@ func toolset(s Server, b Beta) (*anthropic.BetaMCPToolsetParam, []Warning, error
 		deferred, w := expand(s, f.Defer)
 		warns = append(warns, w...)
 		for _, name := range deferred {
-			// A disabled tool has nothing to defer; leaving it out keeps the
-			// toolset minimal.
-			if !f.Enabled(name) {
+			// A tool not offered has nothing to defer; leaving it out keeps
+			// the toolset minimal (and in a closed toolset an entry here
+			// would be a tool the default does not enable anyway).
+			if _, on := configs[name]; s.ClosedWorld() && !on || !s.Offers(name) {
 				continue
 			}
 			c := configs[name]
@@ -144,13 +142,59 @@ func toolset(s Server, b Beta) (*anthropic.BetaMCPToolsetParam, []Warning, error
 	return ts, warns, nil
 }
 
-func legacyConfig(dst *anthropic.BetaRequestMCPServerURLDefinitionParam, s Server) ([]Warning, error) {
-	f := s.Filter
+// offered returns, for a closed toolset, the sorted names it enables: the
+// known tools the selection offers, and names an allowlist spells out
+// exactly (they need no tool list). For an open toolset it returns nil.
+func offered(s Server) ([]string, []Warning) {
+	if !s.ClosedWorld() || s.Withdrawn {
+		return nil, nil
+	}
+	known := universe(s)
+	cands := slices.Clone(known)
 	var warns []Warning
-	switch f.Mode {
-	case ModeAllow:
+	if s.Filter.Mode == ModeAllow {
+		for _, p := range s.Filter.Tools {
+			if strings.HasPrefix(p, Except) {
+				continue
+			}
+			name, literal := LiteralName(p)
+			switch {
+			case literal:
+				cands = append(cands, name)
+				if known != nil && !slices.Contains(known, name) {
+					warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgNoMatch})
+				}
+			case known == nil:
+				warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgUnexpanded})
+			case !slices.ContainsFunc(known, func(n string) bool { return Match(p, n) }):
+				warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgNoMatch})
+			}
+		}
+	}
+	if s.Filter.Mode == ModeDeny && known != nil {
+		for _, p := range s.Filter.Tools {
+			if !strings.HasPrefix(p, Except) && !slices.ContainsFunc(known, func(n string) bool { return Match(p, n) }) {
+				warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgNoMatch})
+			}
+		}
+	}
+	if known == nil && (s.Filter.Mode == ModeDeny || len(s.Locks) > 0) {
+		warns = append(warns, Warning{Server: s.Name, Message: msgUnknownClosed})
+	}
+	names := slices.DeleteFunc(cands, func(n string) bool { return !s.Offers(n) })
+	slices.Sort(names)
+	return slices.Compact(names), warns
+}
+
+func legacyConfig(dst *anthropic.BetaRequestMCPServerURLDefinitionParam, s Server) ([]Warning, error) {
+	var warns []Warning
+	if s.Withdrawn {
+		dst.ToolConfiguration.Enabled = anthropic.Bool(false)
+		return nil, nil
+	}
+	if s.ClosedWorld() {
 		var tools []string
-		tools, warns = expand(s, f.Tools)
+		tools, warns = offered(s)
 		if len(tools) == 0 {
 			// An empty allowed_tools would be dropped from the JSON and read
 			// as "all tools"; enabled:false says "none" unambiguously.
@@ -158,12 +202,8 @@ func legacyConfig(dst *anthropic.BetaRequestMCPServerURLDefinitionParam, s Serve
 		} else {
 			dst.ToolConfiguration.AllowedTools = tools
 		}
-	case ModeDeny:
-		if len(f.Tools) > 0 {
-			return nil, ErrDenyLegacy
-		}
 	}
-	if len(f.Defer) > 0 {
+	if len(s.Filter.Defer) > 0 {
 		warns = append(warns, Warning{Server: s.Name, Message: msgNoDefer})
 	}
 	if len(s.Pinned) > 0 {
@@ -172,10 +212,8 @@ func legacyConfig(dst *anthropic.BetaRequestMCPServerURLDefinitionParam, s Serve
 	return warns, nil
 }
 
-// expand turns patterns into sorted, distinct tool names to send. Literal
-// names are always sent (the API ignores unknown names, and the server may
-// have gained the tool since discovery); patterns are sent only as the known
-// names they match.
+// expand turns defer entries into sorted, distinct tool names. Literal
+// names are always kept; patterns only as the known names they match.
 func expand(s Server, patterns []string) ([]string, []Warning) {
 	known := universe(s)
 	var (
@@ -184,20 +222,21 @@ func expand(s Server, patterns []string) ([]string, []Warning) {
 	)
 	for _, p := range patterns {
 		if strings.HasPrefix(p, Except) {
-			// Exceptions only take names out, below.
+			continue
+		}
+		if name, literal := LiteralName(p); literal {
+			if !excepted(patterns, name) {
+				names = append(names, name)
+			}
 			continue
 		}
 		if known == nil {
-			if isPattern(p) {
-				warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgUnexpanded})
-			} else if !excepted(patterns, p) {
-				names = append(names, p)
-			}
+			warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgUnexpandedDefer})
 			continue
 		}
 		matched := false
 		for _, name := range known {
-			if match(p, name) {
+			if Match(p, name) {
 				matched = true
 				if !excepted(patterns, name) {
 					names = append(names, name)
@@ -206,9 +245,6 @@ func expand(s Server, patterns []string) ([]string, []Warning) {
 		}
 		if !matched {
 			warns = append(warns, Warning{Server: s.Name, Pattern: p, Message: msgNoMatch})
-			if !isPattern(p) && !excepted(patterns, p) {
-				names = append(names, p)
-			}
 		}
 	}
 	slices.Sort(names)

@@ -33,7 +33,7 @@ const (
 )
 
 // ToolFilter is one server's tool selection as the user made it. Tools and
-// Defer may hold glob patterns (path.Match syntax, e.g. "get_*").
+// Defer hold entries in the pattern syntax of pattern.go (e.g. "get_*").
 type ToolFilter struct {
 	Mode  Mode
 	Tools []string
@@ -57,8 +57,15 @@ type Server struct {
 	// Token is the resolved secret (never logged or shown). Empty: none.
 	Token  string
 	Filter ToolFilter
-	// Known is the server's tool list from discovery, nil while unknown.
-	// Glob patterns in Filter can only be expanded when it is known.
+	// Locks withhold tools whatever Filter says (see Lock).
+	Locks []Lock
+	// Withdrawn says the server is switched off but still declared,
+	// because the conversation's history holds its blocks: the request
+	// offers none of its tools.
+	Withdrawn bool
+	// Known is the server's tool list as patchbay knows it (discovery,
+	// and under Beta20260915 the API's own listings), nil while unknown.
+	// Patterns can only be expanded when it is known.
 	Known []string
 	// Pinned, under Beta20260915, fixes the toolset's tools to this list.
 	Pinned []Tool
