@@ -15,7 +15,7 @@ import (
 func TestKillDuringAStreamedTurnLeavesALoadableSession(t *testing.T) {
 	bin := buildBinary(t)
 	env := testEnv(t)
-	cmd := exec.Command(bin, "-p", "slow 30", "-allow", "lab:slow", "-output", "json")
+	cmd := exec.Command(bin, "-p", "slow 30", "-only", "lab:slow", "-output", "json")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -67,7 +67,7 @@ func TestKillDuringAStreamedTurnLeavesALoadableSession(t *testing.T) {
 		}
 	}
 
-	next := runPB(t, env, "-continue", "-p", "echo hello", "-allow", "lab:echo", "-output", "json")
+	next := runPB(t, env, "-continue", "-p", "echo hello", "-only", "lab:echo", "-output", "json")
 	if next.code != 0 {
 		t.Fatalf("continuing after the kill: exit %d\n%s\n%s", next.code, next.stdout, next.stderr)
 	}

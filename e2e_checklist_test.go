@@ -58,7 +58,7 @@ func TestE2EChecklistDeniesTool(t *testing.T) {
 	}
 	// The next request's JSON is further down.
 	s.keys("G")
-	scr = s.waitFor(5*time.Second, `"tools": [`, `"delete_customer": {`, `"enabled": false`)
+	scr = s.waitFor(5*time.Second, `"tools": [`, `"find_customer": {`, `"default_config": {`, `"enabled": false`)
 	if strings.Contains(scr, "\x1b") {
 		t.Errorf("raw escape bytes on screen:\n%q", scr)
 	}

@@ -118,7 +118,7 @@ func TestHeadlessExitCodesAgainstTheSandbox(t *testing.T) {
 				}
 			}},
 		{name: "the stream breaks off", fault: "error_event:3", args: []string{"-p", "find customer Ada"}, want: 1},
-		{name: "a tool fails", args: []string{"-p", "call fail", "-allow", "lab:fail"}, want: 3,
+		{name: "a tool fails", args: []string{"-p", "call fail", "-only", "lab:fail"}, want: 3,
 			check: func(t *testing.T, recs []map[string]any) {
 				res := ofType(recs, "tool_result")
 				if len(res) != 1 || res[0]["is_error"] != true || res[0]["tool"] != "fail" {

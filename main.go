@@ -11,7 +11,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
@@ -62,18 +64,25 @@ Exit codes:
      (patchbay declares no client tools)
   When several apply: 4, then 1, then 3.
 
--allow and -deny override a server's toolset for the run and switch the
-server on: only -allow rules mean exactly those tools (SERVER:* means all);
--deny rules mean every tool but those. The sandbox's lab server (echo, fail,
-slow, big, unicode) is off until a rule names it.
+Toolset rules for one run (SERVER:TOOL; TOOL may be a pattern: * any run of
+characters, ? one character, \ before a character meant literally):
+  -deny     withholds the tools, whatever the config or a saved selection
+            says; it only ever removes
+  -allow    adds the tools to the server's toolset; it never switches a
+            server on and cannot undo a deny in the config
+  -only     replaces the server's toolset with exactly these tools and
+            switches the server on
+  -enable   switches a server on with its configured toolset
+The sandbox's lab server (echo, fail, slow, big, unicode) is off until
+-enable lab or -only lab:TOOL names it.
 
 Examples:
   patchbay                                  offline sandbox demo (no key needed)
   ANTHROPIC_API_KEY=sk-... patchbay          live, with ~/.config/patchbay/config.toml
   patchbay -config ./team.toml               live, with another config file
-  patchbay -sandbox -config ./team.toml      your servers, the offline model emulator
+  patchbay -sandbox -config ./team.toml      your (real) servers, the scripted offline model
   patchbay -p "find customer Ada Lovelace"   one turn, answer on stdout
-  patchbay -p "slow 2" -allow lab:slow -output json
+  patchbay -p "slow 2" -only lab:slow -output json
   patchbay -p "delete customer cus_001" -deny crm:delete_customer; echo $?
   patchbay -continue -p "and list her orders"
   patchbay -sessions                        list saved sessions
@@ -94,29 +103,42 @@ func main() {
 
 // options are the parsed command line.
 type options struct {
-	configPath  string
-	sandbox     bool
-	prompt      string
-	headless    bool // -p was given
-	output      headless.Format
-	cont        bool
-	resume      string
-	allow, deny []headless.Rule
-	export      string
-	sessions    bool
+	configPath string
+	sandbox    bool
+	prompt     string
+	headless   bool // -p was given
+	output     headless.Format
+	cont       bool
+	resume     string
+	rules      session.Rules
+	export     string
+	sessions   bool
 }
 
-// ruleList collects a repeatable -allow or -deny flag.
-type ruleList struct{ rules *[]headless.Rule }
+// ruleList collects a repeatable -allow, -deny or -only flag.
+type ruleList struct{ rules *[]session.Rule }
 
 func (l ruleList) String() string { return "" }
 
 func (l ruleList) Set(s string) error {
-	r, err := headless.ParseRule(s)
+	r, err := session.ParseRule(s)
 	if err != nil {
 		return err
 	}
 	*l.rules = append(*l.rules, r)
+	return nil
+}
+
+// nameList collects a repeatable flag of server names.
+type nameList struct{ names *[]string }
+
+func (l nameList) String() string { return "" }
+
+func (l nameList) Set(s string) error {
+	if s == "" {
+		return errors.New("a server name is needed")
+	}
+	*l.names = append(*l.names, s)
 	return nil
 }
 
@@ -131,8 +153,10 @@ func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
 	fs.StringVar(&output, "output", output, "headless output `format`: text, or json (NDJSON, one event per line)")
 	fs.BoolVar(&o.cont, "continue", false, "continue the most recent saved session")
 	fs.StringVar(&o.resume, "resume", "", "continue the saved session with this `ID` (see -sessions)")
-	fs.Var(ruleList{&o.allow}, "allow", "allow only this tool of the server for this run: `SERVER:TOOL` (repeatable; globs; SERVER:* = all)")
-	fs.Var(ruleList{&o.deny}, "deny", "deny this tool of the server for this run: `SERVER:TOOL` (repeatable; globs)")
+	fs.Var(ruleList{&o.rules.Allow}, "allow", "add this tool to the server's toolset for this run: `SERVER:TOOL` (repeatable; patterns)")
+	fs.Var(ruleList{&o.rules.Deny}, "deny", "withhold this tool of the server for this run, whatever else says: `SERVER:TOOL` (repeatable; patterns)")
+	fs.Var(ruleList{&o.rules.Only}, "only", "offer exactly these tools of the server and switch it on: `SERVER:TOOL` (repeatable; patterns)")
+	fs.Var(nameList{&o.rules.Enable}, "enable", "switch the `SERVER` on for this run with its configured toolset (repeatable)")
 	fs.StringVar(&o.export, "export", "", "print the resumed session as `FORMAT`: md, json (the request, ready to replay) or curl (the last request)")
 	fs.BoolVar(&o.sessions, "sessions", false, "list saved sessions, newest first, and exit")
 	fs.Usage = func() {
@@ -209,14 +233,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
-	baseURL := cfg.API.BaseURL
+	var warnings []string
+	baseURL, realServers := cfg.API.BaseURL, 0
 	if !live {
 		faults, err := parseSandboxFaults(getenv(sandboxFaultEnv))
 		if err != nil {
 			fmt.Fprintf(stderr, "patchbay: %v\n", err)
 			return exitUsage
 		}
-		useOwn := explicit && len(cfg.Servers) > 0
+		// The user's own servers only when asked for by name: the scripted
+		// model must not be pointed at real servers by a config that
+		// happens to be found.
+		useOwn := o.sandbox && explicit && len(cfg.Servers) > 0
 		sb, err := sandbox.Start(ctx, sandbox.Options{NoDemoServers: useOwn})
 		if err != nil {
 			fmt.Fprintf(stderr, "patchbay: could not start the offline sandbox: %v\n", err)
@@ -226,17 +254,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		for _, f := range faults {
 			sb.Emulator.Inject(f)
 		}
-		if !useOwn {
+		if useOwn {
+			realServers = len(cfg.Servers)
+		} else {
+			if len(cfg.Servers) > 0 {
+				warnings = append(warnings, "No API key, so this is the offline sandbox with its demo servers; "+
+					"your config's servers are used only with -sandbox -config FILE.")
+			}
 			cfg.Servers = sandboxServers(sb)
 		}
 		baseURL, apiKey = sb.URL, sandbox.APIKey
 	}
+	warnings = append(warnings, cfg.Warnings...)
 
 	var store *session.Store
 	if storeErr == nil {
 		store = session.NewStore(session.StoreOptions{Dir: storeDir, Config: cfg})
 	}
-	sess, id, notes, readOnly, err := openSession(ctx, o, cfg, store, storeErr, getenv)
+	stateDir, stateErr := session.SelectionStateDir(getenv)
+	saved, notes := loadSaved(ctx, stateDir, stateErr)
+	warnings = append(warnings, notes...)
+	resolver := session.Resolver{Config: cfg, Saved: saved, Rules: o.rules}
+	sess, id, notes, readOnly, err := openSession(ctx, o, resolver, store, storeErr, getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "patchbay: %v\n", err)
 		return exitUsage
@@ -244,18 +283,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.export != "" {
 		return export(o.export, sess, id, cfg, stdout, stderr)
 	}
-	ruleNotes, err := headless.ApplyRules(sess, o.allow, o.deny)
-	if err != nil {
-		fmt.Fprintf(stderr, "patchbay: %v\n", err)
-		return exitUsage
-	}
-	warnings := append(append(append([]string(nil), cfg.Warnings...), notes...), ruleNotes...)
+	warnings = append(warnings, notes...)
 	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
 
 	if o.headless {
 		opts := headless.Options{
 			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output,
 			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
+			Discover: discoverFor(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}),
 		}
 		if store != nil {
 			opts.Save = store.Save
@@ -265,22 +300,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return headless.Run(ctx, opts).ExitCode
 	}
 
-	stateDir, err := session.SelectionStateDir(getenv)
-	if err != nil {
-		warnings = append(warnings, "Tool selections will not be saved: "+err.Error())
+	if stateErr != nil {
+		warnings = append(warnings, "Tool selections will not be saved: "+stateErr.Error())
 	}
 	opts := ui.Options{
-		Session:   sess,
-		Runner:    client,
-		Live:      live,
-		APIKeyEnv: cfg.API.APIKeyEnv,
-		Warnings:  warnings,
-		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout},
-		StateDir:  stateDir,
-		Getenv:    getenv,
-		Config:    cfg,
-		BaseURL:   baseURL,
-		ReadOnly:  readOnly,
+		Resolver:    resolver,
+		RealServers: realServers,
+		Session:     sess,
+		Runner:      client,
+		Live:        live,
+		APIKeyEnv:   cfg.API.APIKeyEnv,
+		Warnings:    warnings,
+		Discovery:   discovery.Options{Timeout: cfg.API.DiscoveryTimeout},
+		StateDir:    stateDir,
+		Getenv:      getenv,
+		Config:      cfg,
+		BaseURL:     baseURL,
+		ReadOnly:    readOnly,
 	}
 	if store != nil {
 		opts.Store = store
@@ -320,13 +356,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 // openSession starts a new session, or loads the one -continue or -resume
-// names. A session that cannot be continued (readOnly) is refused for a
-// headless turn; the TUI shows it read-only and -export prints it.
-func openSession(ctx context.Context, o options, cfg *session.Config, store *session.Store, storeErr error,
+// names; either way the resolver decides each server's toolset. A session
+// that cannot be continued (readOnly) is refused for a headless turn; the
+// TUI shows it read-only and -export prints it.
+func openSession(ctx context.Context, o options, res session.Resolver, store *session.Store, storeErr error,
 	getenv func(string) string) (sess *session.Session, id string, notes []string, readOnly bool, err error) {
 	if !o.cont && o.resume == "" {
-		sess, err = session.New(cfg, getenv)
-		return sess, "", nil, false, err
+		sess, notes, err = res.NewSession(getenv)
+		return sess, "", notes, false, err
 	}
 	if store == nil {
 		return nil, "", nil, false, storeErr
@@ -344,7 +381,51 @@ func openSession(ctx context.Context, o options, cfg *session.Config, store *ses
 	if l.ReadOnly && o.headless {
 		return nil, "", nil, false, fmt.Errorf("session %s cannot be continued: %s (-export still works)", id, strings.Join(l.Notes, " "))
 	}
-	return l.Session, id, l.Notes, l.ReadOnly, nil
+	ruleNotes, err := res.Resume(l)
+	if err != nil {
+		return nil, "", nil, false, err
+	}
+	return l.Session, id, append(l.Notes, ruleNotes...), l.ReadOnly, nil
+}
+
+// loadSaved reads the saved tool selections; a file that cannot be read is
+// a warning, and the config is used.
+func loadSaved(ctx context.Context, stateDir string, stateErr error) (session.Selections, []string) {
+	if stateErr != nil {
+		return nil, nil
+	}
+	sel, err := session.LoadSelections(ctx, filepath.Join(stateDir, session.SelectionsFileName))
+	if err != nil {
+		return nil, []string{err.Error() + "; starting from the config (the file is rewritten on the next change)"}
+	}
+	return sel, nil
+}
+
+// discoverFor lists, for a headless run, the tools of the servers whose
+// toolsets need them before anything is sent.
+func discoverFor(opts discovery.Options) func(ctx context.Context, servers []*session.ServerState) []string {
+	return func(ctx context.Context, servers []*session.ServerState) []string {
+		statuses := make([]discovery.Status, len(servers))
+		var wg sync.WaitGroup
+		for i, s := range servers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = discovery.Discover(ctx, discovery.Target{Name: s.Name, URL: s.URL, Token: s.Token}, opts)
+			}()
+		}
+		wg.Wait()
+		var notes []string
+		for i, st := range statuses {
+			if st.State == discovery.Ready {
+				servers[i].Known = st.Tools
+				continue
+			}
+			notes = append(notes, fmt.Sprintf("The tool list of %s could not be read (%s: %s), so only tools allowed by "+
+				"their exact name are offered from it.", servers[i].Name, st.State, st.Reason))
+		}
+		return notes
+	}
 }
 
 // export prints a loaded session in the chosen format.

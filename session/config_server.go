@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"path"
 	"strings"
 
 	"patchbay/connector"
@@ -224,9 +223,9 @@ func (v *validator) toolset(label string, f fileServer, s *ServerConfig) error {
 			if p == "" {
 				return v.fail("%s: %s entry %d is empty; remove it or write a tool name", label, l.key, j+1)
 			}
-			if _, err := path.Match(p, ""); err != nil {
-				return v.fail(`%s: %s entry %q is not a valid glob pattern; use * and ? as wildcards and close every `+
-					`[...] range, e.g. "get_*"`, label, l.key, p)
+			if err := connector.ValidPattern(p); err != nil {
+				return v.fail(`%s: %s entry %q is not a valid pattern (%v); use * and ? as wildcards and \ before a character meant `+
+					`literally, e.g. "get_*" or "a\*b"`, label, l.key, p, err)
 			}
 		}
 	}
@@ -291,16 +290,12 @@ func deferred(t string, deferList []string) bool {
 		if d == t {
 			return true
 		}
-		if !isGlob(t) {
-			if ok, _ := path.Match(d, t); ok {
-				return true
-			}
+		if !connector.IsPattern(t) && connector.Match(d, t) {
+			return true
 		}
 	}
 	return false
 }
-
-func isGlob(p string) bool { return strings.ContainsAny(p, `*?[\`) }
 
 // matchesEverything reports whether a pattern matches every non-empty tool
 // name: only stars and at most one '?', with at least one star.

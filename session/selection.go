@@ -52,11 +52,37 @@ func (s *ServerState) EnabledSet() map[string]bool {
 	return set
 }
 
+// LockedError says a tool cannot be checked because a lock withholds it.
+type LockedError struct {
+	Tool string
+	Lock connector.Lock
+}
+
+func (e *LockedError) Error() string {
+	if e.Lock.Source == "config" {
+		return fmt.Sprintf("%s is denied by your config (%s); edit the config to offer it", e.Tool, strings.Join(e.Lock.Tools, ", "))
+	}
+	return fmt.Sprintf("%s is denied by %s %s for this run", e.Tool, e.Lock.Source, strings.Join(e.Lock.Tools, ", "))
+}
+
 // SetTools checks (on) or unchecks the named tools. In mode "all",
 // unchecking switches to "deny" with those tools, or to "allow" with
 // nothing when every tool is unchecked; under the legacy beta, which has no
 // deny list, it switches to "allow" with the rest.
 func (s *ServerState) SetTools(beta connector.Beta, names []string, on bool) error {
+	if on {
+		var locked []error
+		names = slices.DeleteFunc(slices.Clone(names), func(n string) bool {
+			l, ok := connector.LockedBy(s.Locks, n)
+			if ok {
+				locked = append(locked, &LockedError{Tool: n, Lock: l})
+			}
+			return ok
+		})
+		if err := errors.Join(locked...); err != nil {
+			return errors.Join(err, s.SetTools(beta, names, on))
+		}
+	}
 	f := s.Filter
 	f.Tools = slices.Clone(f.Tools)
 	universe := s.universeNames()
@@ -73,11 +99,11 @@ func (s *ServerState) SetTools(beta connector.Beta, names []string, on bool) err
 				return ErrToolListUnknown
 			}
 			rest := slices.DeleteFunc(slices.Clone(universe), func(n string) bool { return slices.Contains(names, n) })
-			f = connector.ToolFilter{Mode: connector.ModeAllow, Tools: sortedSet(rest), Defer: f.Defer}
+			f = connector.ToolFilter{Mode: connector.ModeAllow, Tools: literals(rest), Defer: f.Defer}
 		default:
 			// Whatever the config listed was ignored in mode "all"; it must
 			// not start to count now.
-			f = connector.ToolFilter{Mode: connector.ModeDeny, Tools: sortedSet(names), Defer: f.Defer}
+			f = connector.ToolFilter{Mode: connector.ModeDeny, Tools: literals(names), Defer: f.Defer}
 		}
 	case connector.ModeAllow, connector.ModeDeny:
 		if !on && universe != nil && coversAll(names, universe) {
@@ -137,7 +163,7 @@ func (s *ServerState) CycleMode(beta connector.Beta) (note string, err error) {
 		if universe == nil {
 			note = "the tool list is not known yet, so allow mode starts with no tool checked"
 		}
-		s.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: sortedSet(enabled), Defer: f.Defer}
+		s.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: literals(enabled), Defer: f.Defer}
 		return note, nil
 	case connector.ModeAllow:
 		if universe == nil {
@@ -150,35 +176,34 @@ func (s *ServerState) CycleMode(beta connector.Beta) (note string, err error) {
 			}
 			return "", fmt.Errorf("%s has no deny list, and mode all would turn on the unchecked tools; check them first (a)", beta)
 		}
-		s.Filter = connector.ToolFilter{Mode: connector.ModeDeny, Tools: complement(universe, enabled), Defer: f.Defer}
+		s.Filter = connector.ToolFilter{Mode: connector.ModeDeny, Tools: literals(complement(universe, enabled)), Defer: f.Defer}
 		return "", nil
 	case connector.ModeDeny:
+		// Never on to "all": it would offer tools patchbay has not seen (a
+		// tool the server adds later, or one only the API is shown), which
+		// a deny list sent as a closed toolset does not. Allow keeps the
+		// same tools on.
+		s.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: literals(enabled), Defer: f.Defer}
 		if universe == nil {
-			if len(f.Tools) == 0 {
-				s.Filter = connector.ToolFilter{Mode: connector.ModeAll, Defer: f.Defer}
-				return "", nil
-			}
-			return "", ErrToolListUnknown
+			return "allow: the tool list is not known yet, so allow mode starts with no tool checked", nil
 		}
-		if off := complement(universe, enabled); len(off) > 0 {
-			s.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: sortedSet(enabled), Defer: f.Defer}
-			return fmt.Sprintf("allow, not all: all would turn on %d unchecked tool(s); check them (a) first", len(off)), nil
-		}
-		s.Filter = connector.ToolFilter{Mode: connector.ModeAll, Defer: f.Defer}
-		return "", nil
+		return `allow, not all: all would also offer tools patchbay has not seen; set mode = "all" in the config for that`, nil
 	}
 	return "", fmt.Errorf("unknown tool mode %q", f.Mode)
 }
 
 // setListed makes the list select name (in) or not, changing as little as
-// it can: a literal entry or an exception for it is added or removed.
+// it can: a literal entry or an exception for it is added or removed. The
+// name goes in escaped (connector.LiteralPattern), so a tool called "*"
+// selects that tool only.
 func setListed(list []string, name string, in bool) ([]string, error) {
 	sel := connector.ToolFilter{Mode: connector.ModeAllow, Tools: list}
 	if sel.Enabled(name) == in {
 		return list, nil
 	}
+	lit := connector.LiteralPattern(name)
 	if in {
-		list = slices.DeleteFunc(list, func(p string) bool { return p == connector.Except+name })
+		list = slices.DeleteFunc(list, func(p string) bool { return p == connector.Except+lit })
 		if sel.Tools = list; sel.Enabled(name) {
 			return list, nil
 		}
@@ -187,15 +212,15 @@ func setListed(list []string, name string, in bool) ([]string, error) {
 				return list, fmt.Errorf("%s is excluded by the pattern %q; edit that pattern in the config", name, p)
 			}
 		}
-		return append(list, name), nil
+		return append(list, lit), nil
 	}
-	list = slices.DeleteFunc(list, func(p string) bool { return p == name })
+	list = slices.DeleteFunc(list, func(p string) bool { return p == lit })
 	if sel.Tools = list; !sel.Enabled(name) {
 		return list, nil
 	}
 	// A pattern still covers it: keep the pattern (and what it does for
 	// tools the server adds later) and carve this one tool out.
-	return append(list, connector.Except+name), nil
+	return append(list, connector.Except+lit), nil
 }
 
 // coversAll reports whether names include every name of universe.
@@ -203,6 +228,15 @@ func coversAll(names, universe []string) bool { return len(diffNames(universe, n
 
 // complement is the sorted names of universe not in set.
 func complement(universe, set []string) []string { return diffNames(universe, set) }
+
+// literals is the sorted list entries that select exactly names.
+func literals(names []string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		out = append(out, connector.LiteralPattern(n))
+	}
+	return sortedSet(out)
+}
 
 func sortedSet(names []string) []string {
 	if len(names) == 0 {

@@ -96,8 +96,10 @@ func TestAuditCleanTurnAndUnknownList(t *testing.T) {
 	if crm.Mismatch() || !reflect.DeepEqual(crm.Enabled, []string{"find_customer", "get_customer", "list_orders", "update_customer"}) {
 		t.Errorf("crm = %+v", crm)
 	}
+	// A deny list goes out closed: with the list unknown nothing is
+	// offered, so the call of search is a call of a tool not enabled.
 	kb := got[1]
-	if !kb.AllBut || !reflect.DeepEqual(kb.Disabled, []string{"drop_index"}) || kb.Listed != nil || kb.Mismatch() {
+	if kb.AllBut || len(kb.Enabled) != 0 || kb.Listed != nil || !reflect.DeepEqual(kb.CalledNotEnabled, []string{"search"}) {
 		t.Errorf("kb with an unknown list = %+v", kb)
 	}
 }

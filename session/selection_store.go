@@ -54,6 +54,9 @@ type Selection struct {
 	Tools   []string         `json:"tools,omitempty"`
 	Defer   []string         `json:"defer,omitempty"`
 	Pinned  []connector.Tool `json:"pinned,omitempty"`
+	// Config is the fingerprint of the config's toolset for the server
+	// when the selection was saved (ServerConfig.Fingerprint).
+	Config string `json:"config,omitempty"`
 }
 
 // Selections is the saved choice of every server patchbay has seen, by name.
@@ -170,7 +173,7 @@ func (s *Session) Selections(old Selections) Selections {
 		out[srv.Name] = Selection{
 			URL: srv.selectionURL(), Enabled: srv.Enabled, Mode: mode,
 			Tools: slices.Clone(srv.Filter.Tools), Defer: slices.Clone(srv.Filter.Defer),
-			Pinned: slices.Clone(srv.Pinned),
+			Pinned: slices.Clone(srv.Pinned), Config: srv.ConfigFingerprint,
 		}
 	}
 	return out
@@ -183,6 +186,12 @@ func (s *Session) ApplySelections(sel Selections) (restored, notes []string) {
 	for _, srv := range s.Servers {
 		saved, ok := sel[srv.Name]
 		if !ok || saved.URL != srv.selectionURL() {
+			continue
+		}
+		if saved.Config != srv.ConfigFingerprint {
+			// The config was edited since: what it says now wins, so a
+			// deny added to it is never undone by an older selection.
+			notes = append(notes, fmt.Sprintf("The config's toolset for %s changed since its selection was saved, so the config is used.", srv.Name))
 			continue
 		}
 		switch saved.Mode {

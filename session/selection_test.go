@@ -127,15 +127,9 @@ func TestCycleModeKeepsTheSet(t *testing.T) {
 	if _, err := s.CycleMode(connector.Beta20251120); err != nil {
 		t.Fatal(err)
 	}
-	if s.Filter.Mode != connector.ModeAll {
-		t.Fatalf("deny with nothing off → %+v, want all", s.Filter)
-	}
-	// all → allow starts with every enabled tool listed.
-	if _, err := s.CycleMode(connector.Beta20251120); err != nil {
-		t.Fatal(err)
-	}
+	// Never back to all: all would offer tools patchbay has not seen.
 	if s.Filter.Mode != connector.ModeAllow || len(s.Filter.Tools) != len(crmTools) {
-		t.Fatalf("all → %+v, want allow with all %d tools", s.Filter, len(crmTools))
+		t.Fatalf("deny with nothing off → %+v, want allow with all %d tools", s.Filter, len(crmTools))
 	}
 
 	unknown := &ServerState{Name: "x", URL: "u", Filter: connector.ToolFilter{Mode: connector.ModeAllow, Tools: []string{"a"}}}

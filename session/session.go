@@ -32,13 +32,23 @@ type ServerState struct {
 	// TokenInline says the config file holds the token itself: exports
 	// then name a placeholder variable instead of a real one.
 	TokenInline bool
+	// Locks withhold tools whatever Filter says: the config's deny list,
+	// -deny rules. The checklist cannot check a locked tool.
+	Locks []connector.Lock
 	// Known is the server's tool list from discovery; nil while unknown.
 	Known []connector.Tool
+	// Listed is the server's tool list as the API last listed it in the
+	// conversation (mcp_tool_listing, connector.Beta20260915); nil when
+	// it never did. Its names count as known: the API sees them.
+	Listed []connector.Tool
 	// Pinned, under connector.Beta20260915, fixes the toolset's tools to
 	// a listing the API returned; nil when not pinned.
 	Pinned []connector.Tool
 	// SelectionURL is ServerConfig.SelectionURL.
 	SelectionURL string
+	// ConfigFingerprint is ServerConfig.Fingerprint of the config the
+	// server came from, saved with its selection.
+	ConfigFingerprint string
 }
 
 // selectionURL is where the server's saved selection is matched.
@@ -49,13 +59,18 @@ func (s *ServerState) selectionURL() string {
 	return s.URL
 }
 
-// Spec is the server as it goes into a request.
+// Spec is the server as it goes into a request. The tools it knows are
+// discovery's and the API's own listing's together.
 func (s *ServerState) Spec() connector.Server {
-	spec := connector.Server{Name: s.Name, URL: s.URL, Token: s.Token, Filter: s.Filter, Pinned: s.Pinned}
-	if s.Known != nil {
-		spec.Known = make([]string, len(s.Known))
-		for i, t := range s.Known {
-			spec.Known[i] = t.Name
+	spec := connector.Server{Name: s.Name, URL: s.URL, Token: s.Token, Filter: s.Filter, Pinned: s.Pinned,
+		Locks: s.Locks, Withdrawn: !s.Enabled}
+	if s.Known != nil || s.Listed != nil {
+		spec.Known = make([]string, 0, len(s.Known)+len(s.Listed))
+		for _, t := range s.Known {
+			spec.Known = append(spec.Known, t.Name)
+		}
+		for _, t := range s.Listed {
+			spec.Known = append(spec.Known, t.Name)
 		}
 	}
 	return spec
@@ -70,6 +85,9 @@ type Session struct {
 	Settings Settings
 	Servers  []*ServerState
 	Conv     Conversation
+
+	// hist caches what the history says about servers (see syncHistory).
+	hist historyIndex
 }
 
 // New builds a session from a loaded configuration, resolving each server's
@@ -91,6 +109,7 @@ func New(cfg *Config, getenv func(string) string) (*Session, error) {
 		s.Servers = append(s.Servers, &ServerState{
 			Name: sc.Name, URL: sc.URL, Enabled: sc.Enabled, Filter: sc.Filter(), Token: tok,
 			TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL,
+			Locks: configLocks(sc), ConfigFingerprint: sc.Fingerprint(),
 		})
 	}
 	return s, nil
@@ -106,8 +125,12 @@ func (s *Session) Request() connector.Request {
 		Beta:      s.Settings.Beta,
 		Messages:  append([]connector.Message(nil), s.Conv.History...),
 	}
+	s.syncHistory()
 	for _, srv := range s.Servers {
-		if srv.Enabled {
+		// A server switched off stays declared, offering nothing, while
+		// the history holds its blocks: the API checks that every server
+		// the history names is declared (API-NOTES 5.1).
+		if srv.Enabled || s.hist.servers[srv.Name] {
 			req.Servers = append(req.Servers, srv.Spec())
 		}
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -152,14 +153,36 @@ func TestSelectionsPersistAcrossRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The next run: same names and URLs; the selection comes back.
-	m2, _ := discoveringModel(t, &fakeRunner{}, 120, 30, withState)
-	crm, kb := m2.sess.Servers[0], m2.sess.Servers[1]
+	// The next run: main loads the file and the resolver applies it to
+	// servers with the same names and URLs.
+	saved, err := session.LoadSelections(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := testSession()
+	restored, _ := next.ApplySelections(saved)
+	crm, kb := next.Servers[0], next.Servers[1]
 	if !reflect.DeepEqual(crm.Filter.Tools, []string{"delete_customer"}) || crm.Filter.Mode != connector.ModeDeny || kb.Enabled {
 		t.Fatalf("restored crm %+v, kb enabled %v", crm.Filter, kb.Enabled)
 	}
-	if !strings.Contains(strings.Join(m2.tr.notices, "\n"), "Restored the saved tool selection of crm, knowledge-base") {
-		t.Errorf("notices = %v", m2.tr.notices)
+	if !reflect.DeepEqual(restored, []string{"crm", "knowledge-base"}) {
+		t.Errorf("restored = %v", restored)
+	}
+	// Saving again keeps what was loaded for servers of other configs.
+	saved["elsewhere"] = session.Selection{URL: "https://elsewhere/mcp", Mode: connector.ModeAll}
+	m2, _ := discoveringModel(t, &fakeRunner{}, 120, 30, withState, func(o *Options) {
+		o.Session, o.Resolver = next, session.Resolver{Saved: saved}
+	})
+	m2.Update(discoveryMsg{statuses: []discovery.Status{ready("crm", crmTools())}})
+	press(m2, "shift+tab")
+	cursorTo(t, m2, "delete_customer")
+	runCmd(t, press(m2, "space"))
+	again, err := session.LoadSelections(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := again["elsewhere"]; !ok {
+		t.Errorf("saving dropped another config's selection: %v", again)
 	}
 
 	// A server whose URL changed starts from the config.

@@ -94,8 +94,10 @@ func TestSpaceUnchecksAndTheRequestFollows(t *testing.T) {
 		t.Fatal(err)
 	}
 	ts := p.Tools[0].OfMCPToolset
-	if cfg, ok := ts.Configs["delete_customer"]; !ok || cfg.Enabled.Value {
-		t.Errorf("request toolset = %+v, want delete_customer disabled", ts)
+	// A deny goes out closed: every other tool by name, the default off.
+	if _, named := ts.Configs["delete_customer"]; named || !ts.DefaultConfig.Enabled.Valid() || ts.DefaultConfig.Enabled.Value ||
+		len(ts.Configs) != 4 {
+		t.Errorf("request toolset = %+v, want delete_customer left off by a closed toolset", ts)
 	}
 	// Checking it again restores the same toolset as before.
 	press(m, "shift+tab")

@@ -26,6 +26,12 @@ type Options struct {
 	Runner  Runner
 	// Live is false in the sandbox, which the screen then says plainly.
 	Live bool
+	// RealServers is, in the sandbox, how many of the servers are the
+	// user's own (real) rather than demo servers.
+	RealServers int
+	// Resolver decides the toolsets of sessions opened later (/sessions);
+	// its Saved is the saved selections, kept when saving.
+	Resolver session.Resolver
 	// APIKeyEnv names the API key's variable, for error messages.
 	APIKeyEnv string
 	// Warnings are configuration warnings shown once at the start.
@@ -117,6 +123,9 @@ type Model struct {
 	// Persistence of selections.
 	stateDir string
 	saver    *saver
+	// resolver decides the toolsets of sessions opened from /sessions.
+	resolver    session.Resolver
+	realServers int
 	saved    session.Selections // as loaded, so saving keeps other configs' servers
 	saveSeq  int
 
@@ -177,6 +186,7 @@ func New(o Options) *Model {
 	}
 	m.stateDir = o.StateDir
 	m.exitAfterFirstFrame = o.ExitAfterFirstFrame
+	m.resolver, m.realServers = o.Resolver, o.RealServers
 	m.loadSelections()
 	m.initCommands(o)
 

@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	tea "charm.land/bubbletea/v2"
@@ -42,26 +41,17 @@ type snippetWrittenMsg struct {
 	err     error
 }
 
-// loadSelections restores saved selections for servers with the same name
-// and URL, and remembers the rest so saving keeps them.
+// loadSelections prepares saving: the selections main loaded (and the
+// resolver applied to the session) are kept, so saving keeps the entries
+// of servers from other configs.
 func (m *Model) loadSelections() {
 	if m.stateDir == "" {
 		return
 	}
 	m.saver = &saver{path: filepath.Join(m.stateDir, session.SelectionsFileName)}
-	sel, err := session.LoadSelections(m.ctx, m.saver.path)
-	if err != nil {
-		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(err.Error())+"; starting from the config (the file is rewritten on the next change)")
-		sel = session.Selections{}
-	}
-	m.saved = sel
-	restored, notes := m.sess.ApplySelections(sel)
-	for _, n := range notes {
-		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(n))
-	}
-	if len(restored) > 0 {
-		m.tr.notices = append(m.tr.notices, "Restored the saved tool selection of "+
-			termsafe.Line(strings.Join(restored, ", "))+" (from "+termsafe.Line(m.saver.path)+").")
+	m.saved = m.resolver.Saved
+	if m.saved == nil {
+		m.saved = session.Selections{}
 	}
 }
 

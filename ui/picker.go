@@ -182,9 +182,16 @@ func (m *Model) pickerUpdate(msg tea.Msg) tea.Cmd {
 }
 
 func (m *Model) loadSession(id string) tea.Cmd {
-	store, ctx, getenv := m.cs.store, m.ctx, m.cs.getenv
+	store, ctx, getenv, res := m.cs.store, m.ctx, m.cs.getenv, m.resolver
 	return func() tea.Msg {
 		l, err := store.Load(ctx, id, getenvOrOS(getenv))
+		if err != nil {
+			return sessionLoadedMsg{err: err}
+		}
+		// The same resolver as at start-up: the session's own toolset,
+		// the config's locks and this run's command-line rules.
+		notes, err := res.Resume(l)
+		l.Notes = append(l.Notes, notes...)
 		return sessionLoadedMsg{loaded: l, err: err}
 	}
 }

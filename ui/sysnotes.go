@@ -132,6 +132,9 @@ func (m *Model) welcomeLines(width int) []string {
 	if m.live {
 		add(th.Section.Render, "Ask anything; Claude may use the tools of the servers switched on. Try:")
 		add(th.Body.Render, "  What tools do you have available?")
+	} else if m.realServers > 0 {
+		add(th.Section.Render, "Sandbox: a scripted model calling your own servers for real. Try:")
+		add(th.Body.Render, "  What tools do you have available?")
 	} else {
 		add(th.Section.Render, "Offline sandbox: a scripted model and demo MCP servers. Try:")
 		for _, s := range []string{

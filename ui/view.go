@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -16,6 +17,15 @@ const headerHeight = 1
 
 // SandboxLabel is shown whenever patchbay runs against the offline sandbox.
 const SandboxLabel = "sandbox — offline demo, no API calls"
+
+// sandboxLabel says what the sandbox is: all demo, or the scripted model
+// with some of the user's own, real, servers.
+func (m *Model) sandboxLabel() string {
+	if m.realServers > 0 {
+		return fmt.Sprintf("sandbox — scripted model, %d of your servers are real", m.realServers)
+	}
+	return SandboxLabel
+}
 
 // View draws the screen from state prepared by Update; it renders nothing
 // that is not cached except the few visible lines.
@@ -104,7 +114,7 @@ func (m *Model) header() string {
 	if m.live {
 		s += th.LiveLabel.Render("live · Anthropic API")
 	} else {
-		s += th.SandboxLabel.Render(SandboxLabel)
+		s += th.SandboxLabel.Render(m.sandboxLabel())
 	}
 	return pad(s, m.width)
 }

@@ -78,6 +78,11 @@ type Options struct {
 	APIKeyEnv string
 	// Warnings are printed before the turn (config and load notes).
 	Warnings []string
+	// Discover, when set, lists the tools of the servers whose toolsets
+	// need their lists (session.NeedToolLists) before the request is
+	// built, setting their Known; it returns a note per server it could
+	// not list.
+	Discover func(ctx context.Context, servers []*session.ServerState) []string
 	// Save, if set, stores the session: after the prompt is added, after
 	// every finished block and message, and at the end, so a run killed
 	// mid-turn leaves a session that loads. It returns the session's id.
@@ -164,6 +169,11 @@ func Run(ctx context.Context, o Options) Summary {
 		r.out.warning(w)
 	}
 	sess := o.Session
+	if need := sess.NeedToolLists(); len(need) > 0 && o.Discover != nil {
+		for _, n := range o.Discover(ctx, need) {
+			r.out.warning(n)
+		}
+	}
 	// Build the request once up front: a selection that cannot be sent is
 	// a usage error, before anything is recorded or sent.
 	preview := sess.Request()

@@ -85,7 +85,8 @@ func testSession() *session.Session {
 		Settings: session.Settings{Model: "claude-test", MaxTokens: 1000, Beta: connector.Beta20251120},
 		Servers: []*session.ServerState{
 			{Name: "crm", URL: "https://crm.example.com/mcp", Enabled: true,
-				Filter: connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_customer"}}},
+				Filter: connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_customer"}},
+				Known:  []connector.Tool{{Name: "find_customer"}, {Name: "delete_customer"}}},
 			{Name: "lab", URL: "https://lab.example.com/mcp", Enabled: true,
 				Filter: connector.ToolFilter{Mode: connector.ModeAllow, Tools: []string{"echo"}}},
 			{Name: "kb", URL: "https://kb.example.com/mcp", Filter: connector.ToolFilter{Mode: connector.ModeAll}},
@@ -247,12 +248,12 @@ func TestExitCodes(t *testing.T) {
 
 func TestARequestThatCannotBeBuiltIsAUsageErrorAndSendsNothing(t *testing.T) {
 	sess := testSession()
-	sess.Settings.Beta = connector.BetaLegacy // which has no deny lists
+	sess.Settings.Beta = "mcp-client-1999-01-01" // no such beta
 	o := runWith(t, Text, sess, answer(nil, text("never")), nil)
 	if o.sum.ExitCode != ExitUsage || o.runner.req != nil || len(sess.Conv.Turns) != 0 {
 		t.Fatalf("exit %d, runner called %v, %d turns; want 2, not called, none", o.sum.ExitCode, o.runner.req != nil, len(sess.Conv.Turns))
 	}
-	if !strings.Contains(o.stderr, "deny list needs") {
+	if !strings.Contains(o.stderr, "unknown MCP connector beta") {
 		t.Errorf("stderr does not say why:\n%s", o.stderr)
 	}
 }
@@ -339,5 +340,51 @@ func TestASaveFailureIsReportedOnceAndKeepsTheExitCode(t *testing.T) {
 	}
 	if n := strings.Count(o.stderr, "disk full"); n != 1 {
 		t.Errorf("the failure was reported %d times, want once:\n%s", n, o.stderr)
+	}
+}
+
+// A deny pattern on a server whose tool list is unknown: the run lists
+// the server's tools first, so the pattern is expanded; when listing
+// fails, the toolset goes out closed and says so (issue 11 item 1).
+func TestDenyPatternsAreExpandedOrWithheldBeforeSending(t *testing.T) {
+	for _, listed := range []bool{true, false} {
+		sess := testSession()
+		crm := sess.Servers[0]
+		crm.Known = nil
+		crm.Filter = connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_*"}}
+		var asked []string
+		o := runWith(t, Text, sess, answer(nil, text("ok")), func(o *Options) {
+			o.Discover = func(_ context.Context, servers []*session.ServerState) []string {
+				for _, s := range servers {
+					asked = append(asked, s.Name)
+					if listed {
+						s.Known = []connector.Tool{{Name: "find_customer"}, {Name: "delete_customer"}}
+					}
+				}
+				if listed {
+					return nil
+				}
+				return []string{"The tool list of crm could not be read."}
+			}
+		})
+		if strings.Join(asked, ",") != "crm" {
+			t.Fatalf("listed %v before sending, want crm only", asked)
+		}
+		p, _, err := connector.BuildParams(*o.runner.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := p.Tools[0].OfMCPToolset
+		if ts.MCPServerName != "crm" || !ts.DefaultConfig.Enabled.Valid() || ts.DefaultConfig.Enabled.Value {
+			t.Fatalf("crm's toolset is not closed: %+v", ts)
+		}
+		_, findOn := ts.Configs["find_customer"]
+		_, deleteOn := ts.Configs["delete_customer"]
+		if deleteOn || findOn != listed {
+			t.Errorf("listed=%v: configs %v", listed, ts.Configs)
+		}
+		if !listed && !strings.Contains(o.stderr, "could not be read") {
+			t.Errorf("no note that listing failed:\n%s", o.stderr)
+		}
 	}
 }

@@ -1,0 +1,262 @@
+package session
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"patchbay/connector"
+)
+
+func rulesOf(t *testing.T, specs ...string) []Rule {
+	t.Helper()
+	var out []Rule
+	for _, s := range specs {
+		r, err := ParseRule(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestParseRule(t *testing.T) {
+	for _, ok := range []string{"crm:find_customer", "crm:*", "knowledge-base:get_*", `crm:\!bang`, "crm:get_[a"} {
+		if _, err := ParseRule(ok); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"crm", ":tool", "crm:", `crm:x\`, "crm:!x"} {
+		if _, err := ParseRule(bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+}
+
+// resolverConfig has crm (allow safe_read only), kb (deny delete_*), and
+// lab (off).
+func resolverConfig() *Config {
+	return &Config{
+		API: APIConfig{Model: "m", MaxTokens: 10, MCPBeta: connector.Beta20251120},
+		Servers: []ServerConfig{
+			{Name: "crm", URL: "https://crm.example.com/mcp", Enabled: true, Mode: connector.ModeAllow, Tools: []string{"safe_read"}},
+			{Name: "kb", URL: "https://kb.example.com/mcp", Enabled: true, Mode: connector.ModeDeny, Tools: []string{"delete_*"}},
+			{Name: "lab", URL: "https://lab.example.com/mcp", Enabled: false, Mode: connector.ModeAll},
+		},
+	}
+}
+
+func known(s *Session, name string, tools ...string) {
+	s.Server(name).Known = toolsOf(tools...)
+}
+
+func toolsOf(names ...string) []connector.Tool {
+	out := make([]connector.Tool, len(names))
+	for i, n := range names {
+		out[i] = connector.Tool{Name: n}
+	}
+	return out
+}
+
+func offeredBy(s *Session, name string) []string {
+	srv := s.Server(name)
+	if !srv.Enabled {
+		return nil
+	}
+	return connector.EnabledTools(srv.Spec())
+}
+
+// A -deny never widens (issue 11 item 8): not on an allowlist, not on a
+// config deny list, not on a server that is off.
+func TestDenyOnlyRemoves(t *testing.T) {
+	res := Resolver{Config: resolverConfig(), Rules: Rules{Deny: rulesOf(t, "crm:delete_all", "kb:get_secret", "lab:slow")}}
+	s, _, err := res.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	known(s, "crm", "safe_read", "delete_all", "write")
+	known(s, "kb", "delete_doc", "get_secret", "search")
+	known(s, "lab", "slow", "echo")
+	if got := offeredBy(s, "crm"); !reflect.DeepEqual(got, []string{"safe_read"}) {
+		t.Errorf("crm offers %v, want only safe_read (the config's allowlist)", got)
+	}
+	if got := offeredBy(s, "kb"); !reflect.DeepEqual(got, []string{"search"}) {
+		t.Errorf("kb offers %v, want search only (config denies delete_*, -deny get_secret)", got)
+	}
+	if s.Server("lab").Enabled {
+		t.Error("-deny switched lab on")
+	}
+}
+
+// -allow only adds; -only replaces and switches on; -enable switches on.
+func TestAllowOnlyAndEnable(t *testing.T) {
+	res := Resolver{Config: resolverConfig(), Rules: Rules{
+		Allow: rulesOf(t, "crm:write", "kb:delete_doc", "lab:echo"),
+	}}
+	s, notes, err := res.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	known(s, "crm", "safe_read", "delete_all", "write")
+	known(s, "kb", "delete_doc", "get_secret", "search")
+	if got := offeredBy(s, "crm"); !reflect.DeepEqual(got, []string{"safe_read", "write"}) {
+		t.Errorf("crm offers %v, want safe_read and write", got)
+	}
+	if got := offeredBy(s, "kb"); !reflect.DeepEqual(got, []string{"get_secret", "search"}) {
+		t.Errorf("kb offers %v: -allow must not undo the config's deny", got)
+	}
+	if s.Server("lab").Enabled {
+		t.Error("-allow switched lab on")
+	}
+	joined := strings.Join(notes, "\n")
+	for _, want := range []string{"-allow lab:echo does nothing: server lab is off; add -enable lab", "kb:delete_doc does nothing: delete_doc is denied by your config"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("notes %q lack %q", notes, want)
+		}
+	}
+
+	res.Rules = Rules{Only: rulesOf(t, "lab:echo"), Enable: []string{"kb"}}
+	s, _, err = res.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	known(s, "lab", "slow", "echo")
+	if got := offeredBy(s, "lab"); !reflect.DeepEqual(got, []string{"echo"}) {
+		t.Errorf("-only lab:echo offers %v", got)
+	}
+}
+
+func TestRulesNamingUnknownServersAreRefused(t *testing.T) {
+	for _, rules := range []Rules{
+		{Deny: rulesOf(t, "ghost:x")},
+		{Enable: []string{"ghost"}},
+		{Only: rulesOf(t, "crm:a"), Allow: rulesOf(t, "crm:b")},
+	} {
+		if _, _, err := (Resolver{Config: resolverConfig(), Rules: rules}).NewSession(func(string) string { return "" }); err == nil {
+			t.Errorf("%+v accepted", rules)
+		}
+	}
+}
+
+// A saved selection made under another config is not applied: a deny
+// added to the config wins over it (issue 11 item 5).
+func TestSavedSelectionYieldsToAChangedConfig(t *testing.T) {
+	cfg := resolverConfig()
+	s, _, err := Resolver{Config: cfg}.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The user checked everything of kb's list once.
+	s.Server("kb").Filter = connector.ToolFilter{Mode: connector.ModeAll}
+	saved := s.Selections(nil)
+
+	// Same config: the selection comes back, but the config's deny lock
+	// still holds.
+	s2, notes, err := Resolver{Config: cfg, Saved: saved}.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	known(s2, "kb", "delete_doc", "search")
+	if got := offeredBy(s2, "kb"); !reflect.DeepEqual(got, []string{"search"}) {
+		t.Errorf("kb offers %v with a saved 'all': the config's deny must hold", got)
+	}
+	if !strings.Contains(strings.Join(notes, " "), "Restored the saved tool selection of") {
+		t.Errorf("notes %q do not say the selection was restored", notes)
+	}
+
+	// The config gains a deny on crm: the saved crm entry is not used.
+	cfg.Servers[0] = ServerConfig{Name: "crm", URL: "https://crm.example.com/mcp", Enabled: true, Mode: connector.ModeDeny,
+		Tools: []string{"delete_*"}}
+	s3, notes, err := Resolver{Config: cfg, Saved: saved}.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	known(s3, "crm", "safe_read", "delete_all")
+	if got := offeredBy(s3, "crm"); !reflect.DeepEqual(got, []string{"safe_read"}) {
+		t.Errorf("crm offers %v, want the new config's deny applied", got)
+	}
+	if !strings.Contains(strings.Join(notes, " "), "The config's toolset for crm changed since its selection was saved") {
+		t.Errorf("notes %q do not say the config won", notes)
+	}
+}
+
+// Resuming keeps the session's own recorded toolset, not the saved
+// selection, and the config's locks still hold.
+func TestResumeUsesTheRecordedToolset(t *testing.T) {
+	cfg := resolverConfig()
+	s, _, err := Resolver{Config: cfg}.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Server("crm").Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: []string{"write"}}
+	s.Server("kb").Filter = connector.ToolFilter{Mode: connector.ModeAll}
+	s.Server("kb").Locks = nil
+	saved := s.Selections(nil)
+	saved["crm"] = Selection{URL: "https://crm.example.com/mcp", Enabled: true, Mode: connector.ModeAll, Config: cfg.Servers[0].Fingerprint()}
+
+	l := &Loaded{Session: s}
+	notes, err := Resolver{Config: cfg, Saved: saved, Rules: Rules{Deny: rulesOf(t, "crm:write")}}.Resume(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known(s, "crm", "safe_read", "write")
+	known(s, "kb", "delete_doc", "search")
+	if got := offeredBy(s, "crm"); len(got) != 0 {
+		t.Errorf("crm offers %v, want nothing (recorded allow write, -deny write)", got)
+	}
+	if got := offeredBy(s, "kb"); !reflect.DeepEqual(got, []string{"search"}) {
+		t.Errorf("kb offers %v: the config's deny must hold over the recorded 'all'", got)
+	}
+	if !strings.Contains(strings.Join(notes, " "), "The config denies delete_* on kb") {
+		t.Errorf("notes %q do not say the config's deny holds", notes)
+	}
+}
+
+// Checking a locked tool is refused with a sentence naming the lock.
+func TestCheckingALockedToolIsRefused(t *testing.T) {
+	s := crmState(connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_*"}})
+	s.Locks = []connector.Lock{{Source: "config", Tools: []string{"delete_*"}}}
+	err := s.SetTools(connector.Beta20251120, []string{"delete_customer", "find_customer"}, true)
+	if err == nil || !strings.Contains(err.Error(), "delete_customer is denied by your config (delete_*)") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := enabledList(s); strings.Contains(strings.Join(got, ","), "delete_") {
+		t.Errorf("enabled %v after checking a locked tool", got)
+	}
+}
+
+// A tool literally named with pattern characters is checked and unchecked
+// as itself (issue 11 item 4).
+func TestLiteralNamesStayLiteral(t *testing.T) {
+	s := &ServerState{Name: "x", URL: "https://x/mcp", Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAllow},
+		Known: toolsOf("*", "a*b", "aXb", "!x", "x", "dir/read")}
+	if err := s.SetTools(connector.Beta20251120, []string{"*", "a*b"}, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := enabledList(s); !reflect.DeepEqual(got, []string{"*", "a*b"}) {
+		t.Errorf("checking * and a*b enabled %v", got)
+	}
+	s.Filter = connector.ToolFilter{Mode: connector.ModeAll}
+	if err := s.SetTools(connector.Beta20251120, []string{"!x"}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got := enabledList(s); !reflect.DeepEqual(got, []string{"*", "a*b", "aXb", "dir/read", "x"}) {
+		t.Errorf("unchecking !x left %v", got)
+	}
+}
+
+func TestNeedToolLists(t *testing.T) {
+	s, _, err := Resolver{Config: resolverConfig()}.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, srv := range s.NeedToolLists() {
+		names = append(names, srv.Name)
+	}
+	// crm's allowlist names its tool exactly; kb denies a pattern.
+	if !reflect.DeepEqual(names, []string{"kb"}) {
+		t.Errorf("NeedToolLists = %v, want [kb]", names)
+	}
+}
