@@ -217,3 +217,54 @@ func TestSandboxFaultsRecover(t *testing.T) {
 		}
 	})
 }
+
+// The recorded request is the request: its bytes, rebuilt from the record
+// and the history, are what the emulator received (with the token shown
+// redacted), for every request of a turn that continues on its own.
+func TestRecordedRequestIsWhatTheAPIReceived(t *testing.T) {
+	sb, c := startSandbox(t)
+	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultPauseTurn})
+	const token = "tok-recorded-test-9f8e7d"
+	req := connector.Request{
+		Model: "claude-test", MaxTokens: 1024, System: "Be brief <&>.", Beta: connector.Beta20251120,
+		Servers: []connector.Server{
+			{Name: "crm", URL: serverURL(t, sb, "crm"), Token: token,
+				Filter: connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_*"}},
+				Known:  []string{"find_customer", "delete_customer", "list_orders"}},
+			{Name: "knowledge-base", URL: serverURL(t, sb, "knowledge-base")},
+		},
+		Messages: []connector.Message{connector.NewUserText("Find the customer \"Ada Lovelace\" then list orders <now>")},
+	}
+	evs := runTurn(t, c, req)
+	if d := done(t, evs); d.Err != nil {
+		t.Fatal(d.Err)
+	}
+	history := append([]connector.Message(nil), req.Messages...)
+	history = append(history, done(t, evs).Appended...)
+	var sent []connector.SentRequest
+	for _, ev := range evs {
+		if rs, ok := ev.(connector.RequestSent); ok {
+			sent = append(sent, rs.Request)
+		}
+	}
+	got := sb.Emulator.Requests()
+	if len(sent) < 2 || len(sent) != len(got) {
+		t.Fatalf("recorded %d requests, the emulator received %d; want the same, at least 2 (pause_turn)", len(sent), len(got))
+	}
+	for i, rec := range sent {
+		body, err := rec.Body(history)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.ReplaceAll(string(got[i].Body), token, connector.Redacted)
+		if string(body) != want {
+			t.Errorf("request %d rebuilt from the record differs from what the API received:\n got %s\nwant %s", i, body, want)
+		}
+		if strings.Contains(rec.Before+rec.After, token) {
+			t.Errorf("request %d record holds the token", i)
+		}
+		if rec.Beta != string(connector.Beta20251120) || rec.Version == "" {
+			t.Errorf("request %d headers: beta %q version %q", i, rec.Beta, rec.Version)
+		}
+	}
+}

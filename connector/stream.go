@@ -24,12 +24,12 @@ type block struct {
 // streamMessage makes one streaming call and translates its events. It
 // returns the complete assistant message and its stop reason, or an error
 // if the message did not complete.
-func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, emit func(Event)) (Message, string, error) {
+func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, secrets []string, emit func(Event)) (Message, string, error) {
 	// A reply that goes silent is cancelled through its own context, so
 	// the cause tells a stall from the caller's cancellation.
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	middleware := []option.Middleware{c.watchRetries(sctx, emit)}
+	middleware := []option.Middleware{recordRequest(secrets, emit), c.watchRetries(sctx, emit)}
 	if w := newStallWatch(c.stallTimeout, cancel); w != nil {
 		defer w.disarm()
 		middleware = append(middleware, w.middleware)

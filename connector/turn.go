@@ -31,7 +31,7 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 		if err != nil {
 			return TurnDone{Appended: appended, Err: fmt.Errorf("build request: %w", err)}
 		}
-		msg, stop, err := c.streamMessage(ctx, params, emit)
+		msg, stop, err := c.streamMessage(ctx, params, req.Secrets(), emit)
 		if err != nil {
 			return TurnDone{Appended: appended, Err: err}
 		}

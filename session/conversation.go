@@ -99,6 +99,12 @@ type Turn struct {
 	// Notes are things said about the turn along the way (continuations,
 	// retries), in order.
 	Notes []string
+	// Sent is every request the turn sent, as it went on the wire
+	// (secrets redacted, messages left to the history).
+	Sent []connector.SentRequest
+	// Offered is what the turn's selection offered from each server when
+	// it started, with the rules behind it: what the audit judges against.
+	Offered []SentServer
 
 	historyLen int // History length before this turn's user message
 	base       int // Blocks index of the current message's block 0
@@ -189,6 +195,8 @@ func (c *Conversation) Apply(ev connector.Event, now time.Time) {
 	}
 	t.version++
 	switch ev := ev.(type) {
+	case connector.RequestSent:
+		t.Sent = append(t.Sent, ev.Request)
 	case connector.MessageStart:
 		t.base = len(t.Blocks)
 		t.byIndex = map[int]*Block{}

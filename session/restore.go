@@ -164,6 +164,8 @@ func restoreTurn(st savedTurn, msgs []savedMessage, prev int, updated time.Time)
 		Usage:        st.Usage,
 		RequestID:    st.RequestID,
 		Notes:        st.Notes,
+		Sent:         st.Sent,
+		Offered:      st.Offered,
 		historyLen:   from,
 		version:      1,
 	}

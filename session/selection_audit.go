@@ -21,13 +21,26 @@ type SentServer struct {
 	AllBut   bool     `json:"all_but,omitempty"`
 	Disabled []string `json:"disabled,omitempty"`
 	Pinned   bool     `json:"pinned,omitempty"`
+	// Off is set for a server switched off but still declared because the
+	// history names it: it offers nothing.
+	Off bool `json:"off,omitempty"`
+	// Filter and Locks are the rules the selection had when the request
+	// went out: what a tool the API lists is judged by.
+	Filter connector.ToolFilter `json:"filter"`
+	Locks  []connector.Lock     `json:"locks,omitempty"`
 }
 
-// Sent records what the next request offers from each server switched on.
+// Withholds reports whether the rules the request was sent under keep
+// tool from the model.
+func (ss SentServer) Withholds(tool string) bool {
+	return ss.Off || !(connector.Server{Filter: ss.Filter, Locks: ss.Locks}).Offers(tool)
+}
+
+// Sent records what the next request offers from each server it declares.
 func (s *Session) Sent() []SentServer {
 	var out []SentServer
 	for _, srv := range s.Servers {
-		if !srv.Enabled {
+		if !srv.Enabled && !s.HistoryNames(srv.Name) {
 			continue
 		}
 		out = append(out, sentServer(srv, s.Settings.Beta))
@@ -36,7 +49,8 @@ func (s *Session) Sent() []SentServer {
 }
 
 func sentServer(srv *ServerState, beta connector.Beta) SentServer {
-	ss := SentServer{Name: srv.Name, Pinned: len(srv.Pinned) > 0 && beta == connector.Beta20260915}
+	ss := SentServer{Name: srv.Name, Pinned: len(srv.Pinned) > 0 && beta == connector.Beta20260915,
+		Off: !srv.Enabled, Filter: srv.Filter, Locks: srv.Locks}
 	if srv.Known != nil {
 		ss.Listed = sortedSet(toolNames(srv.Known))
 		if ss.Listed == nil {
@@ -129,17 +143,33 @@ type ServerAudit struct {
 	CalledNotEnabled   []string `json:"called_but_not_enabled,omitempty"`
 	EnabledNotOnServer []string `json:"enabled_but_not_on_server,omitempty"`
 	APINotDiscovered   []string `json:"listed_by_api_not_by_discovery,omitempty"`
+	// Breaches are tools the rules withheld that the model was offered
+	// anyway (the API listed them and the request as sent enabled them)
+	// or that it called.
+	Breaches []string `json:"breaches,omitempty"`
+	// FromWire says Enabled was read from the request's recorded bytes.
+	FromWire bool `json:"from_wire,omitempty"`
 }
 
 // Mismatch reports whether any source disagrees with another.
 func (a ServerAudit) Mismatch() bool {
-	return len(a.CalledNotEnabled)+len(a.EnabledNotOnServer)+len(a.APINotDiscovered) > 0
+	return len(a.CalledNotEnabled)+len(a.EnabledNotOnServer)+len(a.APINotDiscovered)+len(a.Breaches) > 0
 }
 
+// Verified reports whether the audit could compare the request with the
+// API's own listing of the server's tools: only then can it say that the
+// sources agree.
+func (a ServerAudit) Verified() bool { return a.APIListed != nil && a.InRequest }
+
 // AuditTurn compares, server by server, what a turn's request offered
-// (sent, recorded when it went out) with what the API listed and what the
-// model called in the turn.
+// with what the API listed and what the model called in the turn. What was
+// offered is the turn's own record when it has one (the rules at send time
+// and, from the request's recorded bytes, what it enabled); sent stands in
+// for a turn without a record.
 func AuditTurn(sent []SentServer, t *Turn) []ServerAudit {
+	if t != nil && t.Offered != nil {
+		sent = t.Offered
+	}
 	var out []ServerAudit
 	index := map[string]int{}
 	get := func(name string) *ServerAudit {
@@ -172,8 +202,15 @@ func AuditTurn(sent []SentServer, t *Turn) []ServerAudit {
 			}
 		}
 	}
+	var wire map[string]connector.SentToolset
+	if t != nil && len(t.Sent) > 0 {
+		wire, _ = t.Sent[0].Toolsets()
+	}
 	for i := range out {
 		a := &out[i]
+		if ts, ok := wire[a.Name]; ok && a.InRequest {
+			a.fromWire(ts)
+		}
 		for _, c := range a.Called {
 			if !a.enables(c) {
 				a.CalledNotEnabled = append(a.CalledNotEnabled, c)
@@ -185,8 +222,42 @@ func AuditTurn(sent []SentServer, t *Turn) []ServerAudit {
 				a.APINotDiscovered = diffNames(a.APIListed, a.Listed)
 			}
 		}
+		if a.InRequest {
+			for _, n := range sortedSet(append(slices.Clone(a.APIListed), a.Called...)) {
+				called := slices.Contains(a.Called, n)
+				offered := slices.Contains(a.APIListed, n) && a.enables(n)
+				if a.Withholds(n) && (called || offered) {
+					a.Breaches = append(a.Breaches, n)
+				}
+			}
+		}
 	}
 	return out
+}
+
+// fromWire sets what the request enabled from its recorded toolset.
+func (a *ServerAudit) fromWire(ts connector.SentToolset) {
+	names := slices.Clone(a.Listed)
+	names = append(names, a.APIListed...)
+	names = append(names, ts.Pinned...)
+	for n := range ts.Named {
+		names = append(names, n)
+	}
+	a.Enabled, a.Disabled, a.AllBut = []string{}, nil, false
+	known := a.Listed != nil || a.APIListed != nil || ts.Pinned != nil
+	for _, n := range sortedSet(names) {
+		if ts.Enables(n) {
+			a.Enabled = append(a.Enabled, n)
+		} else if !known {
+			a.Disabled = append(a.Disabled, n)
+		}
+	}
+	if !known && ts.Default && ts.Pinned == nil {
+		a.AllBut, a.Enabled = true, []string{}
+	} else {
+		a.Disabled = nil
+	}
+	a.FromWire = true
 }
 
 func (a *ServerAudit) enables(tool string) bool {

@@ -102,6 +102,9 @@ type savedTurn struct {
 	// Blocks has one entry per displayed block: only times for a finished
 	// turn (its blocks are in the messages), the block itself otherwise.
 	Blocks []savedBlock `json:"blocks,omitempty"`
+	// Sent and Offered are Turn.Sent and Turn.Offered.
+	Sent    []connector.SentRequest `json:"sent,omitempty"`
+	Offered []SentServer            `json:"offered,omitempty"`
 }
 
 type savedBlock struct {

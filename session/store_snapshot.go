@@ -88,6 +88,8 @@ func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets []
 		RequestID:    t.RequestID,
 		Notes:        scrubAll(t.Notes, secrets),
 		Messages:     [2]int{t.historyLen, t.historyLen},
+		Sent:         scrubSent(t.Sent, secrets),
+		Offered:      t.Offered,
 	}
 	if t.Err != nil {
 		st.Error = scrub(t.Err.Error(), secrets)
@@ -160,6 +162,20 @@ func scrubAll(texts, secrets []string) []string {
 	out := make([]string, len(texts))
 	for i, t := range texts {
 		out[i] = scrub(t, secrets)
+	}
+	return out
+}
+
+// scrubSent redacts, once more, any secret a recorded request still holds
+// (the connector redacted the tokens it sent; a secret may have changed).
+func scrubSent(sent []connector.SentRequest, secrets []string) []connector.SentRequest {
+	if len(sent) == 0 {
+		return nil
+	}
+	out := make([]connector.SentRequest, len(sent))
+	for i, r := range sent {
+		r.Before, r.After = scrub(r.Before, secrets), scrub(r.After, secrets)
+		out[i] = r
 	}
 	return out
 }

@@ -164,7 +164,7 @@ func jsonLines(label string, raw json.RawMessage, th *Theme, width int) []string
 // auditServer renders one server's four sources and its mismatches.
 func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width int) []string {
 	var out []string
-	head := th.ToolServer.Render(termsafe.Line(a.Name))
+	head := th.ToolServer.Render(termsafe.Name(a.Name))
 	switch {
 	case !a.InRequest:
 		head += th.Error.Render(" · not in the request")

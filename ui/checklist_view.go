@@ -106,7 +106,7 @@ func (p *serversPanel) listHeader(v panelView, s *session.ServerState) string {
 		mode = string(connector.ModeAll)
 	}
 	c := p.list.counts
-	parts := []string{th.PanelName.Render(termsafe.Line(s.Name) + " tools"), mode}
+	parts := []string{th.PanelName.Render(termsafe.Name(s.Name) + " tools"), mode}
 	if s.Universe() != nil {
 		parts = append(parts, th.StatusValue.Render(strconv.Itoa(c.Enabled)+"/"+strconv.Itoa(c.Total))+" on")
 		if c.Deferred > 0 {
@@ -165,7 +165,7 @@ func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur 
 	if cur {
 		marker = th.PanelSelected.Render("▶ ")
 	}
-	name := termsafe.Line(r.name)
+	name := termsafe.Name(r.name)
 	switch r.kind {
 	case rowPattern:
 		text := "pattern " + name + " → "
@@ -216,7 +216,7 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 	headStyle := th.ToolName
 	switch r.kind {
 	case rowPattern:
-		head = "pattern " + termsafe.Line(r.name)
+		head = "pattern " + termsafe.Name(r.name)
 		text = "matches " + termsafe.Line(strings.Join(r.matches, ", "))
 		if len(r.matches) == 0 {
 			text = "matches no tool the server lists"
@@ -225,7 +225,7 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 			text = "an exception: keeps " + termsafe.Line(strings.Join(r.matches, ", ")) + " out of the list's patterns"
 		}
 	case rowMissing:
-		head, headStyle = termsafe.Line(r.name)+" · not on server", th.Warning
+		head, headStyle = termsafe.Name(r.name)+" · not on server", th.Warning
 		text = "The config lists it but the server does not. The API ignores such names (a warning on its side only)."
 	default:
 		head = signature(r.name, r.tool.InputSchema)

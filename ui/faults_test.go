@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,12 +139,9 @@ func TestRateLimitCountsDownThenRetries(t *testing.T) {
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "2"})
 
 	typeText(m, "Find the customer Ada Lovelace")
-	first, ok := nextStream(t, press(m, "enter"))
-	if !ok {
-		t.Fatal("no events")
-	}
+	first := pastTheRequest(t, m, press(m, "enter"))
 	if _, isRetry := first.events[0].(connector.Retrying); !isRetry {
-		t.Fatalf("first event %#v, want the SDK's retry", first.events[0])
+		t.Fatalf("first event after the request %#v, want the SDK's retry", first.events[0])
 	}
 	_, cmd := m.Update(first)
 	if want := "rate limited — retrying in 2s (1/2)"; !strings.Contains(view(m), want) {
@@ -281,11 +279,7 @@ func TestEscDuringARetryWaitCancelsAtOnce(t *testing.T) {
 	m, sb := sandboxModel(t, 0)
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "60"})
 	typeText(m, "Find the customer Ada Lovelace")
-	first, ok := nextStream(t, press(m, "enter"))
-	if !ok {
-		t.Fatal("no events")
-	}
-	m.Update(first)
+	m.Update(pastTheRequest(t, m, press(m, "enter")))
 	if !strings.Contains(view(m), "rate limited — retrying in 60s (1/2)") {
 		t.Fatalf("no countdown:\n%s", view(m))
 	}
@@ -307,5 +301,27 @@ func TestEscDuringARetryWaitCancelsAtOnce(t *testing.T) {
 	}
 	if n := len(sb.Emulator.Requests()); n != 2 {
 		t.Errorf("the API saw %d requests, want 2: the cancelled turn must not retry", n)
+	}
+}
+
+// pastTheRequest applies the batches that only record the request as sent
+// and returns the first batch with anything else, not yet applied, with
+// the record events taken out of it.
+func pastTheRequest(t *testing.T, m *Model, cmd tea.Cmd) streamEventsMsg {
+	t.Helper()
+	for {
+		msg, ok := nextStream(t, cmd)
+		if !ok {
+			t.Fatal("no events")
+		}
+		rest := slices.DeleteFunc(slices.Clone(msg.events), func(ev connector.Event) bool {
+			_, rec := ev.(connector.RequestSent)
+			return rec
+		})
+		if len(rest) > 0 {
+			msg.events = rest
+			return msg
+		}
+		_, cmd = m.Update(msg)
 	}
 }

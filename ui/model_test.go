@@ -517,7 +517,8 @@ func TestUntrustedTextIsSanitised(t *testing.T) {
 		}
 	}
 	scr := ansi.Strip(out)
-	for _, want := range []string{"click", "olleh", "crm · find_customer"} {
+	// Names show their control characters as visible escapes.
+	for _, want := range []string{"click", "olleh", "c⟨U+001B⟩]0;x⟨U+0007⟩rm · find⟨U+001B⟩[31m_customer"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("screen lacks %q:\n%s", want, scr)
 		}

@@ -236,9 +236,9 @@ func (p *pager) percent() int {
 func pagerText(b *session.Block) (title, text string, ok bool) {
 	switch b.Kind {
 	case session.KindToolUse:
-		title = termsafe.Line(b.Server) + " · " + termsafe.Line(b.Tool)
+		title = termsafe.Name(b.Server) + " · " + termsafe.Name(b.Tool)
 		if b.Server == "" {
-			title = termsafe.Line(b.Tool)
+			title = termsafe.Name(b.Tool)
 		}
 		input := b.Input
 		if strings.TrimSpace(input) == "" {

@@ -155,14 +155,14 @@ func (m *Model) editTools(s *session.ServerState, edit func(connector.Beta, []st
 func (m *Model) togglePin(s *session.ServerState) tea.Cmd {
 	if len(s.Pinned) > 0 {
 		s.Unpin()
-		m.hint = termsafe.Line(s.Name) + " unpinned: the API asks the server for its tools again"
+		m.hint = termsafe.Name(s.Name) + " unpinned: the API asks the server for its tools again"
 		return m.selectionChanged(true)
 	}
 	if err := m.sess.Pin(s.Name); err != nil {
 		m.hint = hintOf("", err)
 		return nil
 	}
-	m.hint = termsafe.Line(s.Name) + " pinned to the " + plural(len(s.Pinned), "tool") + " the API last listed"
+	m.hint = termsafe.Name(s.Name) + " pinned to the " + plural(len(s.Pinned), "tool") + " the API last listed"
 	return m.selectionChanged(true)
 }
 
@@ -181,7 +181,7 @@ func (m *Model) openSchema() {
 		desc = strings.ToValidUTF8(desc[:maxSchemaView], "") + " …"
 	}
 	text := signature(r.name, r.tool.InputSchema) + "\n\n" + termsafe.Text(desc) + "\n\n" + prettySchema(schema)
-	m.overlay = m.textOverlay("Input schema of "+termsafe.Line(r.name)+" · c copies · esc closes",
+	m.overlay = m.textOverlay("Input schema of "+termsafe.Name(r.name)+" · c copies · esc closes",
 		text, termsafe.Text(string(r.tool.InputSchema)), "the input schema")
 }
 

@@ -51,9 +51,9 @@ func (p painter) toolLine(b *session.Block, expanded, streaming bool) string {
 	if expanded {
 		marker = "▾ "
 	}
-	name := th.ToolName.Render(termsafe.Line(b.Tool))
+	name := th.ToolName.Render(termsafe.Name(b.Tool))
 	if b.Server != "" {
-		name = th.ToolServer.Render(termsafe.Line(b.Server)) + th.ToolArgs.Render(" · ") + name
+		name = th.ToolServer.Render(termsafe.Name(b.Server)) + th.ToolArgs.Render(" · ") + name
 	} else {
 		name += th.ToolArgs.Render(" (as a client tool)")
 	}
@@ -141,7 +141,7 @@ func (p painter) listing(b *session.Block, expanded bool) []string {
 		marker = "▾ "
 	}
 	n := len(b.ListedTools)
-	head := marker + th.ToolServer.Render(termsafe.Line(b.ListedServer)) +
+	head := marker + th.ToolServer.Render(termsafe.Name(b.ListedServer)) +
 		th.ToolArgs.Render(" listed "+plural(n, "tool"))
 	lines := []string{clipStyled(head, p.width)}
 	if expanded {

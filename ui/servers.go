@@ -158,7 +158,7 @@ func (p *serversPanel) serverLine(v panelView, i, width int, sel bool) string {
 	if s.Enabled {
 		stateText, stateStyle = "on", th.On
 	}
-	name := termsafe.Clip(termsafe.Line(s.Name), max(width-2-4, 1))
+	name := termsafe.Clip(termsafe.Name(s.Name), max(width-2-4, 1))
 	nameStyle := th.PanelName
 	if sel {
 		nameStyle = th.PanelSelected

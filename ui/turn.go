@@ -61,16 +61,13 @@ func (m *Model) start(prompt string) tea.Cmd {
 		m.restoreDraft(&run{prompt: prompt})
 		return m.saveSession()
 	}
-	req := m.sess.Request()
-	m.lastSent = &sentRecord{turn: m.sess.Conv.Current(), servers: m.sess.Sent(), beta: req.Beta}
-	// Patterns that cannot be expanded yet, or match nothing, are sent as
-	// literal names only: say so where the user is looking. (The request
-	// itself is built on the runner's goroutine: at 500 turns that is
-	// milliseconds the event loop would spend before the next key.)
+	// Where the selection cannot be sent as chosen, the turn says so where
+	// the user is looking. (The request body itself is built on the
+	// runner's goroutine: at 500 turns that is milliseconds the event loop
+	// would spend before the next key.)
 	t := m.sess.Conv.Current()
-	for _, w := range connector.SelectionWarnings(req) {
-		t.Note("⚠ " + w.String())
-	}
+	req := m.sess.Prepare(t)
+	m.lastSent = &sentRecord{turn: t, servers: t.Offered, beta: req.Beta}
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.runs++
 	m.run = &run{id: m.runs, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}

@@ -7,7 +7,9 @@
 package termsafe
 
 import (
+	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -204,4 +206,56 @@ func skipString(s string, i int, bel bool) int {
 		i++
 	}
 	return i
+}
+
+// Name is for identifiers that come from outside (server and tool names):
+// besides what Line removes, every character that is invisible or could
+// pass for another — controls, format characters such as zero-width
+// spaces and joiners, bidi controls, the byte order mark, and every space
+// other than the plain one — is shown as a visible escape like ⟨U+202E⟩,
+// so two names that look alike on screen are told apart.
+func Name(s string) string {
+	if plainName(s) {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if r == utf8.RuneError {
+			if _, size := utf8.DecodeRuneInString(s[i:]); size <= 1 {
+				b.WriteString("⟨bad UTF-8⟩")
+				continue
+			}
+		}
+		if hiddenInName(r) {
+			fmt.Fprintf(&b, "⟨U+%04X⟩", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 0x20 && c != ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// hiddenInName reports whether r shows as nothing, or as blank space that
+// is not a plain space, or changes how the text around it is drawn.
+func hiddenInName(r rune) bool {
+	switch {
+	case r == ' ':
+		return false
+	case dropped(r), unicode.Is(unicode.Cf, r), unicode.IsSpace(r), unicode.Is(unicode.Zs, r):
+		return true
+	case r >= 0xfe00 && r <= 0xfe0f, r >= 0xe0100 && r <= 0xe01ef: // variation selectors
+		return true
+	case r == 0x115f, r == 0x1160, r == 0x3164, r == 0xffa0: // Hangul fillers
+		return true
+	}
+	return !unicode.IsGraphic(r)
 }

@@ -194,3 +194,28 @@ func FuzzText(f *testing.F) {
 		}
 	})
 }
+
+func TestNameShowsInvisibleCharacters(t *testing.T) {
+	for in, want := range map[string]string{
+		"find_customer":           "find_customer",
+		"delete\u200b_customer":   "delete⟨U+200B⟩_customer",
+		"get_\u202eredro":         "get_⟨U+202E⟩redro",
+		"\ufeffsearch":            "⟨U+FEFF⟩search",
+		"a\u00a0b":                "a⟨U+00A0⟩b",
+		"tab\there":               "tab⟨U+0009⟩here",
+		"x\x1b]52;c;AAAA\x07":     "x⟨U+001B⟩]52;c;AAAA⟨U+0007⟩",
+		"wide 名前 ok":              "wide 名前 ok",
+		"zwj\u200d":               "zwj⟨U+200D⟩",
+		"bad\xffbyte":             "bad⟨bad UTF-8⟩byte",
+		"soft\u00adhyphen":        "soft⟨U+00AD⟩hyphen",
+		"hangul\u3164filler":      "hangul⟨U+3164⟩filler",
+		"variation\ufe0fselector": "variation⟨U+FE0F⟩selector",
+	} {
+		if got := Name(in); got != want {
+			t.Errorf("Name(%q) = %q, want %q", in, got, want)
+		}
+		if got := Name(in); strings.ContainsRune(got, 0x1b) {
+			t.Errorf("Name(%q) kept ESC", in)
+		}
+	}
+}

@@ -187,14 +187,14 @@ func Run(ctx context.Context, o Options) Summary {
 	}
 	// What this request offers each server's tools, judged from the
 	// request itself: the yardstick for ExitNotEnabled.
-	r.sent = sess.Sent()
 	r.turn = sess.Conv.Begin(o.Prompt, r.now())
+	req := sess.Prepare(r.turn)
+	r.sent = r.turn.Offered
 	for _, w := range warns {
 		r.out.warning(w.String())
-		r.turn.Note("⚠ " + w.String())
 	}
 	r.save()
-	o.Runner.Run(ctx, sess.Request(), r.handle)
+	o.Runner.Run(ctx, req, r.handle)
 	r.save()
 	r.conclude()
 	r.finish(start)

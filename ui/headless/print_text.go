@@ -104,15 +104,17 @@ func preview(s string) string {
 	return strings.TrimSpace(s)
 }
 
+// toolName is the block's server and tool, with invisible characters in
+// either shown as escapes.
 func toolName(b *session.Block) string {
 	if b.Server == "" {
-		return b.Tool
+		return termsafe.Name(b.Tool)
 	}
-	return b.Server + " · " + b.Tool
+	return termsafe.Name(b.Server) + " · " + termsafe.Name(b.Tool)
 }
 
 func (p *textPrinter) listing(b *session.Block) {
-	p.line("· %s", termsafe.Line(fmt.Sprintf("%s lists %d tools", b.ListedServer, len(b.ListedTools))))
+	p.line("· %s", termsafe.Name(b.ListedServer) + fmt.Sprintf(" lists %d tools", len(b.ListedTools)))
 }
 
 func (p *textPrinter) messageDelta(connector.MessageDelta, connector.Usage) {}
