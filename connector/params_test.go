@@ -189,7 +189,7 @@ func TestBuildServerErrors(t *testing.T) {
 		server Server
 		is     error
 	}{
-		
+
 		{"unknown beta", "mcp-client-1999-01-01", crm(ToolFilter{}), nil},
 		{"unknown mode", Beta20251120, crm(ToolFilter{Mode: "maybe"}), nil},
 		{"no name", Beta20251120, Server{URL: "u"}, nil},

@@ -126,8 +126,8 @@ type Model struct {
 	// resolver decides the toolsets of sessions opened from /sessions.
 	resolver    session.Resolver
 	realServers int
-	saved    session.Selections // as loaded, so saving keeps other configs' servers
-	saveSeq  int
+	saved       session.Selections // as loaded, so saving keeps other configs' servers
+	saveSeq     int
 
 	// lastSent is what the last turn's request offered, for the audit.
 	lastSent *sentRecord

@@ -114,7 +114,7 @@ func toolName(b *session.Block) string {
 }
 
 func (p *textPrinter) listing(b *session.Block) {
-	p.line("· %s", termsafe.Name(b.ListedServer) + fmt.Sprintf(" lists %d tools", len(b.ListedTools)))
+	p.line("· %s", termsafe.Name(b.ListedServer)+fmt.Sprintf(" lists %d tools", len(b.ListedTools)))
 }
 
 func (p *textPrinter) messageDelta(connector.MessageDelta, connector.Usage) {}
