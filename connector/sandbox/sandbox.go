@@ -42,7 +42,7 @@ type Sandbox struct {
 	// demoURLs are the endpoints of the demo servers started here.
 	demoURLs map[string]bool
 	http     *http.Server
-	served  chan struct{}
+	served   chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
