@@ -50,6 +50,7 @@ func declaresRoots(req mcp.Request) bool {
 		return false
 	}
 	p := ss.InitializeParams()
+	//lint:ignore SA1019 roots is deprecated (SEP-2577) but still declared by clients; this server imitates one that looks at it.
 	return p != nil && p.Capabilities != nil && p.Capabilities.RootsV2 != nil
 }
 
@@ -64,6 +65,7 @@ func addRootsTool(srv *mcp.Server) {
 		Description: "List the roots (directories) the client shares with this server. Offered only to clients that declare the roots capability.",
 		Annotations: readOnly("List roots"),
 	}, func(ctx context.Context, req *mcp.CallToolRequest, _ any) (*mcp.CallToolResult, any, error) {
+		//lint:ignore SA1019 roots is deprecated (SEP-2577) but still served; the tool exists to show a roots-only listing.
 		res, err := req.Session.ListRoots(ctx, nil)
 		if err != nil {
 			return nil, nil, fmt.Errorf("asking the client for its roots: %w", err)

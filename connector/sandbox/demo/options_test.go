@@ -33,8 +33,9 @@ func TestRootsToolIsListedOnlyToRootsClients(t *testing.T) {
 				t.Error("the other tools went missing")
 			}
 
-			c := mcp.NewClient(&mcp.Implementation{Name: "demo-test", Version: "0"},
-				&mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{RootsV2: &mcp.RootCapabilities{}}})
+			// The go-sdk's default client capabilities declare roots.
+			c := mcp.NewClient(&mcp.Implementation{Name: "demo-test", Version: "0"}, nil)
+			//lint:ignore SA1019 roots is deprecated (SEP-2577); this test is about clients that still declare it.
 			c.AddRoots(&mcp.Root{Name: "project", URI: "file:///work/project"})
 			withRoots, err := c.Connect(t.Context(), transport(r, tr, nil), nil)
 			if err != nil {

@@ -275,17 +275,6 @@ func serve(t *testing.T, h http.Handler) string {
 	return ts.URL
 }
 
-// allText joins the text deltas of a stream.
-func allText(frames []frame) string {
-	var b strings.Builder
-	for _, f := range frames {
-		if d, ok := f.data["delta"].(map[string]any); ok && d["type"] == "text_delta" {
-			b.WriteString(d["text"].(string))
-		}
-	}
-	return b.String()
-}
-
 // rawPost sends a JSON body (a []byte goes as is) with the usual headers; extra headers replace
 // them ("" deletes).
 func rawPost(t *testing.T, url string, body any, extra map[string]string) *http.Response {

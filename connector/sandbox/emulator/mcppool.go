@@ -51,10 +51,12 @@ func newPool(hc *http.Client) *pool {
 	// The client declares the roots capability, as the API's own MCP
 	// client plausibly does: which capabilities it declares is not
 	// documented, and servers may list some tools only to clients that
-	// declare roots. Declaring it shows the emulator those tools.
-	opts := &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{RootsV2: &mcp.RootCapabilities{}}}
+	// declare roots. Declaring it shows the emulator those tools. Nil
+	// options give exactly that: the go-sdk's default client capabilities
+	// are {"roots":{"listChanged":true}}, kept since v1.0.0 (mcp/client.go),
+	// and TestRootsOnlyToolReachesTheListing holds it to that.
 	return &pool{
-		client:      mcp.NewClient(&mcp.Implementation{Name: "patchbay-emulator", Version: "1.0.0"}, opts),
+		client:      mcp.NewClient(&mcp.Implementation{Name: "patchbay-emulator", Version: "1.0.0"}, nil),
 		http:        hc,
 		base:        base,
 		stop:        stop,
