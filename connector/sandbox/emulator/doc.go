@@ -222,7 +222,8 @@
 // # The emulator's MCP client
 //
 // It identifies as patchbay-emulator and declares the roots capability
-// (with no roots). Which capabilities the API's own MCP client declares is
+// ({"roots":{"listChanged":true}}, the go-sdk's default; it shares no
+// roots). Which capabilities the API's own MCP client declares is
 // not documented; servers may list some tools only to clients that declare
 // roots (the reference server-everything does), and declaring it is the
 // assumption that shows the emulator the most tools. [INF, API-NOTES §9.7]
