@@ -18,7 +18,7 @@ const sandboxFaultEnv = "PATCHBAY_SANDBOX_FAULT"
 // of status:CODE (answered with retry-after-ms: 1, so retries are quick),
 // status:CODE:SECONDS (answered with retry-after: SECONDS),
 // error_event[:FRAMES], drop[:FRAMES], no_message_stop, stall, drip:DURATION,
-// stray_tool_use and pause_turn.
+// stray_tool_use, pause_turn and ignore_toolset.
 func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
 	var out []emulator.Fault
 	for item := range strings.SplitSeq(spec, ",") {
@@ -51,12 +51,12 @@ func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
 			}
 		case emulator.FaultDrip:
 			f.Delay, err = time.ParseDuration(arg)
-		case emulator.FaultNoMessageStop, emulator.FaultStall, emulator.FaultStrayToolUse, emulator.FaultPauseTurn:
+		case emulator.FaultNoMessageStop, emulator.FaultStall, emulator.FaultStrayToolUse, emulator.FaultPauseTurn, emulator.FaultIgnoreToolset:
 			if hasArg {
 				err = fmt.Errorf("takes no argument")
 			}
 		default:
-			err = fmt.Errorf("unknown fault (known: status:CODE[:SECONDS], error_event, drop, no_message_stop, stall, drip:DURATION, stray_tool_use, pause_turn)")
+			err = fmt.Errorf("unknown fault (known: status:CODE[:SECONDS], error_event, drop, no_message_stop, stall, drip:DURATION, stray_tool_use, pause_turn, ignore_toolset)")
 		}
 		if err != nil {
 			return nil, fmt.Errorf("$%s: %q: %w", sandboxFaultEnv, item, err)

@@ -88,7 +88,7 @@ func TestSandboxFaultsAreDescribed(t *testing.T) {
 			}
 			c := connector.NewClient(connector.ClientOptions{APIKey: sandbox.APIKey, BaseURL: sb.URL, StallTimeout: tt.stall})
 			req := connector.Request{
-				Model: "m", MaxTokens: 1024, Beta: connector.Beta20251120,
+				Model: "claude-sandbox", MaxTokens: 1024, Beta: connector.Beta20251120,
 				Servers:  []connector.Server{{Name: "crm", URL: serverURL(t, sb, "crm"), Token: "tok-FAULT-SECRET"}},
 				Messages: []connector.Message{connector.NewUserText("Find the customer Ada Lovelace")},
 			}

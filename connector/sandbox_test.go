@@ -130,7 +130,7 @@ func TestSandboxTwoTurnsEchoHistory(t *testing.T) {
 func TestSandboxDeniedToolIsNotCalled(t *testing.T) {
 	sb, c := startSandbox(t)
 	req := connector.Request{
-		Model: "m", MaxTokens: 1024, Beta: connector.Beta20251120,
+		Model: "claude-sandbox", MaxTokens: 1024, Beta: connector.Beta20251120,
 		Servers: []connector.Server{{Name: "crm", URL: serverURL(t, sb, "crm"),
 			Filter: connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_customer"}}}},
 		Messages: []connector.Message{connector.NewUserText("delete customer Ada Lovelace")},
@@ -151,7 +151,7 @@ func TestSandboxDeniedToolIsNotCalled(t *testing.T) {
 func TestSandboxFaultsRecover(t *testing.T) {
 	sb, c := startSandbox(t)
 	base := connector.Request{
-		Model: "m", MaxTokens: 1024, Beta: connector.Beta20251120,
+		Model: "claude-sandbox", MaxTokens: 1024, Beta: connector.Beta20251120,
 		Servers:  []connector.Server{{Name: "crm", URL: serverURL(t, sb, "crm")}},
 		Messages: []connector.Message{connector.NewUserText("Find the customer Ada Lovelace")},
 	}

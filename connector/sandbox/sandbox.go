@@ -39,8 +39,10 @@ type Sandbox struct {
 	Emulator *emulator.Emulator
 
 	running []*demo.Running
-	http    *http.Server
-	served  chan struct{}
+	// demoURLs are the endpoints of the demo servers started here.
+	demoURLs map[string]bool
+	http     *http.Server
+	served   chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -50,15 +52,21 @@ type Sandbox struct {
 type Options struct {
 	// NoDemoServers starts only the emulator (for a user's own servers).
 	NoDemoServers bool
+	// Demo adds test behaviour to the named demo servers (a tool listed
+	// only to clients that declare roots, a slow tools/list).
+	Demo map[string]demo.Options
+	// UnreachableAs500 makes the emulator answer an MCP server it cannot
+	// reach with HTTP 500, as the API has been seen to do.
+	UnreachableAs500 bool
 }
 
 // Start runs the demo servers (unless opts says not to) and the emulator on
 // loopback until Close is called or ctx is done.
 func Start(ctx context.Context, opts Options) (*Sandbox, error) {
-	sb := &Sandbox{served: make(chan struct{})}
+	sb := &Sandbox{served: make(chan struct{}), demoURLs: map[string]bool{}}
 	if !opts.NoDemoServers {
 		for _, name := range demo.Names() {
-			srv, err := demo.New(name)
+			srv, err := demo.NewWith(name, opts.Demo[name])
 			if err != nil {
 				_ = sb.Close()
 				return nil, fmt.Errorf("start sandbox: %w", err)
@@ -69,10 +77,17 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 				return nil, fmt.Errorf("start sandbox server %s: %w", name, err)
 			}
 			sb.running = append(sb.running, run)
+			sb.demoURLs[run.URL], sb.demoURLs[run.SSEURL] = true, true
 			sb.Servers = append(sb.Servers, Server{Name: name, URL: run.URL, SSEURL: run.SSEURL, DefaultOn: demo.DefaultOn(name)})
 		}
 	}
-	sb.Emulator = emulator.New(emulator.Options{APIKey: APIKey, AllowLoopbackHTTP: true})
+	// Every server that is not one of these demo servers is someone's
+	// real server: the scripted model asks before a destructive call.
+	sb.Emulator = emulator.New(emulator.Options{
+		APIKey: APIKey, AllowLoopbackHTTP: true,
+		RealServer:       func(url string) bool { return !sb.IsDemo(url) },
+		UnreachableAs500: opts.UnreachableAs500,
+	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -87,6 +102,13 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 	}()
 	context.AfterFunc(ctx, func() { _ = sb.Close() })
 	return sb, nil
+}
+
+// IsDemo reports whether url is the endpoint (Streamable HTTP or SSE) of
+// a demo server this sandbox started. Any other server is real: it belongs
+// to the user, and the sandbox's scripted model treats it with care.
+func (sb *Sandbox) IsDemo(url string) bool {
+	return sb.demoURLs[url]
 }
 
 // Close stops everything Start started. It is safe to call more than once.

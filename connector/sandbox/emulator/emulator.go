@@ -40,6 +40,17 @@ type Options struct {
 	// them all grows with the square of its length (about 1.3 GB after
 	// 1,000 sandbox turns). Zero means 64.
 	KeepRequests int
+	// RealServer says whether an MCP server URL belongs to someone other
+	// than the caller's sandbox (a user's own server). On such a server the
+	// scripted model calls a destructive tool only when the latest user
+	// message confirms it (see the package documentation). Nil means no
+	// server is real: every server is the caller's test or demo server.
+	RealServer func(serverURL string) bool
+	// UnreachableAs500 answers a declared MCP server that cannot be
+	// reached or initialised with HTTP 500 api_error "Internal server
+	// error", as the API has been seen to do (anthropic-sdk-typescript#784),
+	// instead of a 400 invalid_request_error naming the server.
+	UnreachableAs500 bool
 }
 
 // Recorded is one HTTP request as it reached the emulator.
@@ -179,6 +190,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req, aerr := parseRequest(r.Header, body, e.opts.AllowLoopbackHTTP)
 	if aerr != nil {
 		writeAPIError(w, reqID, aerr)
+		return
+	}
+	if n := len(body) / charsPerToken; n > maxInputTokens {
+		writeAPIError(w, reqID, invalid("prompt is too long: %d tokens > %d maximum", n, maxInputTokens))
 		return
 	}
 	e.serveMessages(r.Context(), w, reqID, req, len(body), fault)

@@ -34,8 +34,16 @@ const (
 	// seen to do.
 	FaultStrayToolUse FaultKind = "stray_tool_use"
 	// FaultPauseTurn ends the response with pause_turn after its first MCP
-	// call, or after a short sentence when the model calls no tool.
+	// call. A response that calls no tool is not paused: the API pauses
+	// only its server-side tool loop, and a paused turn that ended in text
+	// could not be continued (see the prefill rule).
 	FaultPauseTurn FaultKind = "pause_turn"
+	// FaultIgnoreToolset makes the emulator treat every tool of every
+	// server as enabled and loaded, whatever the request's toolsets say:
+	// an API that does not honour them. The scripted model may then call a
+	// tool the request disabled (when the user names it, or as the best
+	// match), which is what a client's breach detection must notice.
+	FaultIgnoreToolset FaultKind = "ignore_toolset"
 )
 
 // Fault is one scripted failure, consumed by the next POST /v1/messages.

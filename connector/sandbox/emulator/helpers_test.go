@@ -61,6 +61,9 @@ type testTool struct {
 	// reply builds the result text from the arguments.
 	reply   func(args map[string]any) string
 	isError bool
+	// destructive marks the tool so in its annotations; every other test
+	// tool is read-only.
+	destructive bool
 }
 
 func stringParam(name string) map[string]any {
@@ -80,7 +83,7 @@ func crmTools() []testTool {
 			"properties": map[string]any{"customer_id": map[string]any{"type": "integer"}, "limit": map[string]any{"type": "integer", "default": 5}},
 			"required":   []any{"customer_id"},
 		}, reply: func(a map[string]any) string { return "3 orders" }},
-		{name: "delete_customer", desc: "Delete a customer record.", schema: stringParam("name"),
+		{name: "delete_customer", desc: "Delete a customer record.", schema: stringParam("name"), destructive: true,
 			reply: func(a map[string]any) string { return "deleted " + str(a["name"]) }},
 	}
 }
@@ -106,7 +109,8 @@ func str(v any) string {
 func newMCPServer(name string, tools []testTool, log *mcpLog) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{Name: name, Version: "1"}, &mcp.ServerOptions{PageSize: 2})
 	for _, tt := range tools {
-		s.AddTool(&mcp.Tool{Name: tt.name, Description: tt.desc, InputSchema: tt.schema},
+		ann := &mcp.ToolAnnotations{ReadOnlyHint: !tt.destructive, DestructiveHint: new(tt.destructive)}
+		s.AddTool(&mcp.Tool{Name: tt.name, Description: tt.desc, InputSchema: tt.schema, Annotations: ann},
 			func(_ context.Context, req *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 				args := map[string]any{}
 				if len(req.Params.Arguments) > 0 {
@@ -269,17 +273,6 @@ func serve(t *testing.T, h http.Handler) string {
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return ts.URL
-}
-
-// allText joins the text deltas of a stream.
-func allText(frames []frame) string {
-	var b strings.Builder
-	for _, f := range frames {
-		if d, ok := f.data["delta"].(map[string]any); ok && d["type"] == "text_delta" {
-			b.WriteString(d["text"].(string))
-		}
-	}
-	return b.String()
 }
 
 // rawPost sends a JSON body (a []byte goes as is) with the usual headers; extra headers replace

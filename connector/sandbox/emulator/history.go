@@ -3,13 +3,22 @@ package emulator
 import (
 	"bytes"
 	"encoding/json"
+	"regexp"
 	"strings"
 )
 
 // history is what the model takes from the conversation so far.
 type history struct {
-	// text is the last user message that holds text.
+	// text is what the model acts on: the last user message that holds
+	// text or, when that message only confirms tools, the one before it.
 	text string
+	// confirmed are the tools the last user message with text confirmed;
+	// confirmOnly says it did nothing else.
+	confirmed   map[string]bool
+	confirmOnly bool
+	// pending is a request's last block when it is an mcp_tool_use still
+	// waiting for its result: a paused turn to carry on from.
+	pending *block
 	// done counts the mcp_tool_use blocks after that message, and results
 	// are the MCP results there, in order.
 	done    int
@@ -32,6 +41,16 @@ func readHistory(turns []turn) history {
 			}
 		}
 	}
+	h.confirmed, h.confirmOnly = confirmations(h.text)
+	if h.confirmOnly {
+		// Act on the request that was waiting for the confirmation.
+		h.text = ""
+		for i := u - 1; i >= 0 && h.text == ""; i-- {
+			if turns[i].role == "user" {
+				h.text = turnText(turns[i])
+			}
+		}
+	}
 	uses := map[string]block{}
 	for _, t := range turns[u+1:] {
 		for _, b := range t.blocks {
@@ -46,6 +65,9 @@ func readHistory(turns []turn) history {
 		}
 	}
 	last := turns[len(turns)-1]
+	if n := len(last.blocks); last.role == "assistant" && n > 0 && last.blocks[n-1].Type == "mcp_tool_use" {
+		h.pending = &last.blocks[n-1]
+	}
 	if last.role == "user" && len(turns) > 1 {
 		names := map[string]string{}
 		for _, b := range turns[len(turns)-2].blocks {
@@ -93,4 +115,30 @@ func contentText(raw json.RawMessage) string {
 		}
 	}
 	return strings.Join(parts, "\n")
+}
+
+// confirmPhrase is how a user confirms a destructive tool: "confirm NAME"
+// or "yes, call NAME", the name maybe in backticks.
+var confirmPhrase = regexp.MustCompile("(?i)(?:^|[\\s,.;:!?])(?:confirm|yes,?\\s+call)\\s+`?([^\\s`]+)`?")
+
+// confirmFiller are the words a message that only confirms may also hold.
+var confirmFiller = map[string]bool{"yes": true, "ok": true, "okay": true, "sure": true, "go": true, "ahead": true, "do": true, "it": true, "please": true}
+
+// confirmations finds the tools a message confirms, and whether it says
+// nothing else.
+func confirmations(text string) (map[string]bool, bool) {
+	ms := confirmPhrase.FindAllStringSubmatch(text, -1)
+	if len(ms) == 0 {
+		return nil, false
+	}
+	names := map[string]bool{}
+	for _, m := range ms {
+		names[strings.TrimRight(m[1], ".,;:!?")] = true
+	}
+	for w := range contentWords(confirmPhrase.ReplaceAllString(text, " ")) {
+		if !confirmFiller[w] {
+			return names, false
+		}
+	}
+	return names, true
 }

@@ -37,6 +37,10 @@ type pool struct {
 	mu      sync.Mutex
 	closed  bool
 	entries map[poolKey]*pooled
+	// destructive remembers, per session key and tool, what the last
+	// listing's annotations said, for lists the API does not ask for
+	// again (pinned or recorded in the history).
+	destructive map[poolKey]map[string]bool
 }
 
 func newPool(hc *http.Client) *pool {
@@ -44,13 +48,41 @@ func newPool(hc *http.Client) *pool {
 		hc = &http.Client{}
 	}
 	base, stop := context.WithCancel(context.Background())
+	// The client declares the roots capability, as the API's own MCP
+	// client plausibly does: which capabilities it declares is not
+	// documented, and servers may list some tools only to clients that
+	// declare roots. Declaring it shows the emulator those tools. Nil
+	// options give exactly that: the go-sdk's default client capabilities
+	// are {"roots":{"listChanged":true}}, kept since v1.0.0 (mcp/client.go),
+	// and TestRootsOnlyToolReachesTheListing holds it to that.
 	return &pool{
-		client:  mcp.NewClient(&mcp.Implementation{Name: "patchbay-emulator", Version: "1.0.0"}, nil),
-		http:    hc,
-		base:    base,
-		stop:    stop,
-		entries: map[poolKey]*pooled{},
+		client:      mcp.NewClient(&mcp.Implementation{Name: "patchbay-emulator", Version: "1.0.0"}, nil),
+		http:        hc,
+		base:        base,
+		stop:        stop,
+		entries:     map[poolKey]*pooled{},
+		destructive: map[poolKey]map[string]bool{},
 	}
+}
+
+// hints returns what d's last listing said about which tools are
+// destructive; tools it does not know count as destructive.
+func (p *pool) hints(d serverDecl) map[string]bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.destructive[poolKey{d.url, d.token}]
+}
+
+func (p *pool) remember(d serverDecl, tools []mcpTool) {
+	m := make(map[string]bool, len(tools))
+	for _, t := range tools {
+		if t.destructive != nil {
+			m[t.Name] = *t.destructive
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.destructive[poolKey{d.url, d.token}] = m
 }
 
 func (p *pool) entry(d serverDecl) (*pooled, error) {
@@ -144,6 +176,7 @@ func (p *pool) listTools(ctx context.Context, d serverDecl) ([]mcpTool, error) {
 		}
 		tools, err := listAll(ctx, cs)
 		if err == nil {
+			p.remember(d, tools)
 			return tools, nil
 		}
 		if attempt > 0 || ctx.Err() != nil {
@@ -163,13 +196,25 @@ func listAll(ctx context.Context, cs *mcp.ClientSession) ([]mcpTool, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tool %q: encoding its input schema: %w", t.Name, err)
 		}
-		mt := mcpTool{Name: t.Name, InputSchema: schema}
+		mt := mcpTool{Name: t.Name, InputSchema: schema, destructive: new(isDestructive(t.Annotations))}
 		if t.Description != "" {
 			mt.Description = &t.Description
 		}
 		out = append(out, mt)
 	}
 	return out, nil
+}
+
+// isDestructive reads a tool's annotations with the MCP spec's defaults:
+// readOnlyHint false, and destructiveHint true unless readOnlyHint is set.
+func isDestructive(a *mcp.ToolAnnotations) bool {
+	if a == nil {
+		return true
+	}
+	if a.ReadOnlyHint {
+		return false
+	}
+	return a.DestructiveHint == nil || *a.DestructiveHint
 }
 
 // callTool calls a tool on d. It reconnects and retries once only when

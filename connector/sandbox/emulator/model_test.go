@@ -16,7 +16,7 @@ func schema(t *testing.T, s string) json.RawMessage {
 }
 
 // testCatalog builds a catalog from name/description pairs; names starting
-// with "-" are not enabled, with "~" deferred.
+// with "-" are not enabled, with "~" deferred, with "!" destructive.
 func testCatalog(t *testing.T, server string, tools ...string) *catalog {
 	st := &serverTools{decl: serverDecl{name: server}}
 	for i := 0; i+1 < len(tools); i += 2 {
@@ -27,6 +27,8 @@ func testCatalog(t *testing.T, server string, tools ...string) *catalog {
 			ti.enabled, name = false, name[1:]
 		case '~':
 			ti.deferred, name = true, name[1:]
+		case '!':
+			ti.destructive, name = true, name[1:]
 		}
 		ti.tool = mcpTool{Name: name, Description: &desc, InputSchema: schema(t, `{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}`)}
 		st.tools = append(st.tools, ti)
@@ -57,7 +59,7 @@ func TestPlanPicksTools(t *testing.T) {
 			[]string{"find_customer", "list_orders", "say: I can't use `delete_customer`"}},
 	}
 	for _, c := range cases {
-		p := makePlan(c.text, cat)
+		p := makePlan(c.text, cat, nil)
 		var got []string
 		for _, a := range p.actions {
 			if a.kind == actCall {
@@ -77,19 +79,19 @@ func TestPlanPicksTools(t *testing.T) {
 		}
 	}
 	for _, text := range []string{"hello there", "tell me a story about dragons"} {
-		if p := makePlan(text, cat); !p.echo || len(p.actions) != 0 {
+		if p := makePlan(text, cat, nil); !p.echo || len(p.actions) != 0 {
 			t.Errorf("%q: want an echo, got %+v", text, p)
 		}
 	}
 	for _, text := range []string{"What tools do you have available?", "list your tools", "Which tools can you use?", "show available tools"} {
-		if !makePlan(text, cat).listTools {
+		if !makePlan(text, cat, nil).listTools {
 			t.Errorf("%q is a tools question", text)
 		}
 	}
-	if p := makePlan("find customer Ada then what about bananas", cat); len(p.unmatched) != 1 || p.unmatched[0] != "what about bananas" {
+	if p := makePlan("find customer Ada then what about bananas", cat, nil); len(p.unmatched) != 1 || p.unmatched[0] != "what about bananas" {
 		t.Errorf("unmatched = %q", p.unmatched)
 	}
-	if !makePlan("Find customer Ada but REFUSE PLEASE", cat).refuse {
+	if !makePlan("Find customer Ada but REFUSE PLEASE", cat, nil).refuse {
 		t.Error("refuse please was missed")
 	}
 }

@@ -83,10 +83,11 @@ func TestForcedPauseTurn(t *testing.T) {
 		t.Errorf("%d calls, want 1", n)
 	}
 
-	// With no tool to call, the pause comes after a sentence.
+	// With no tool to call there is no tool loop to pause: a paused turn
+	// ending in text could not be continued under the prefill rule.
 	e.Inject(Fault{Kind: FaultPauseTurn})
 	msg := mustStream(t, c, params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("hello")))
-	if msg.StopReason != "pause_turn" || lastText(msg) == "" {
+	if msg.StopReason != "end_turn" || lastText(msg) == "" {
 		t.Errorf("stop %q text %q", msg.StopReason, lastText(msg))
 	}
 }

@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -24,6 +25,9 @@ type action struct {
 	tool *toolInfo
 	args map[string]any
 	text string
+	// search is set when the tool is deferred: the model finds it with
+	// the tool search tool before calling it.
+	search bool
 }
 
 // plan is what the scripted model will do for a user message.
@@ -48,7 +52,8 @@ func (p plan) calls() int {
 }
 
 // makePlan reads a user message; see the package documentation.
-func makePlan(text string, cat *catalog) plan {
+// confirmed holds the tools the latest user message confirmed.
+func makePlan(text string, cat *catalog, confirmed map[string]bool) plan {
 	lower := strings.ToLower(text)
 	switch {
 	case strings.Contains(lower, "refuse please"):
@@ -63,7 +68,7 @@ func makePlan(text string, cat *catalog) plan {
 		if step == "" {
 			continue
 		}
-		if a, ok := planStep(step, cat); ok {
+		if a, ok := planStep(step, cat, confirmed); ok {
 			p.actions = append(p.actions, a)
 		} else {
 			missed = append(missed, step)
@@ -77,7 +82,7 @@ func makePlan(text string, cat *catalog) plan {
 	return p
 }
 
-func planStep(step string, cat *catalog) (action, bool) {
+func planStep(step string, cat *catalog, confirmed map[string]bool) (action, bool) {
 	t, end := findNamed(step, cat)
 	switch {
 	case t == nil:
@@ -88,7 +93,9 @@ func planStep(step string, cat *catalog) (action, bool) {
 		end = -1
 	case !t.enabled:
 		return action{kind: actSay, text: "I can't use `" + t.tool.Name + "`: it is not enabled for server `" + t.server + "`."}, true
-	case t.deferred:
+	case t.destructive && t.real && !confirmed[t.tool.Name]:
+		return action{kind: actSay, text: confirmText(t)}, true
+	case t.searchable() && cat.search == "":
 		return action{kind: actSay, text: "I can't see `" + t.tool.Name + "` on server `" + t.server + "`: its toolset sets defer_loading, and there is no tool search tool to load it."}, true
 	}
 	src := argSource{step: step, toolWords: map[string]bool{}}
@@ -98,7 +105,14 @@ func planStep(step string, cat *catalog) (action, bool) {
 	if end >= 0 {
 		src.after = step[end:]
 	}
-	return action{kind: actCall, tool: t, args: buildArgs(t.tool.InputSchema, src)}, true
+	return action{kind: actCall, tool: t, args: buildArgs(t.tool.InputSchema, src), search: t.searchable()}, true
+}
+
+// confirmText asks for the confirmation a destructive tool on a server
+// that is not a sandbox demo server needs.
+func confirmText(t *toolInfo) string {
+	return fmt.Sprintf("`%s` on `%s` may change or delete data, and `%s` is not one of the sandbox's demo servers, so I have not called it. To go ahead, reply: confirm %s",
+		t.tool.Name, t.server, t.server, t.tool.Name)
 }
 
 // findNamed finds the tool a step names, by its exact name or as words,
@@ -127,36 +141,44 @@ func findNamed(step string, cat *catalog) (*toolInfo, int) {
 }
 
 // matchName looks for a tool name in the words: written exactly (scored one
-// more than its word count) or as consecutive words ("find customers").
+// more than its word count) or as words in order, with only stopwords
+// between them ("find customers", "find the customer").
 func matchName(words []word, name string, nw []string) (start, end, n int) {
 	for _, w := range words {
 		if w.lower == name {
 			return w.start, w.end, len(nw) + 1
 		}
 	}
-	for i := 0; i+len(nw) <= len(words); i++ {
-		ok := true
-		for k, part := range nw {
-			if stem(words[i+k].lower) != stem(part) {
-				ok = false
-				break
-			}
+	for i := range words {
+		if stem(words[i].lower) != stem(nw[0]) {
+			continue
 		}
-		if ok {
-			return words[i].start, words[i+len(nw)-1].end, len(nw)
+		k, j := 1, i+1
+		for k < len(nw) && j < len(words) {
+			switch {
+			case stem(words[j].lower) == stem(nw[k]):
+				k++
+			case !stopwords[words[j].lower]:
+				j = len(words) // a foreign word breaks the name
+				continue
+			}
+			j++
+		}
+		if k == len(nw) {
+			return words[i].start, words[j-1].end, len(nw)
 		}
 	}
 	return 0, 0, 0
 }
 
-// bestMatch scores usable tools by shared words: 3 per word of the name, 1
-// per further word of the description.
+// bestMatch scores usable tools that are not destructive by shared words:
+// 3 per word of the name, 1 per further word of the description.
 func bestMatch(step string, cat *catalog) *toolInfo {
 	want := contentWords(step)
 	var best *toolInfo
 	bestScore := 1 // a tool needs at least 2 points
 	for _, t := range cat.all() {
-		if !t.usable() {
+		if !t.usable() || t.destructive {
 			continue
 		}
 		name := contentWords(strings.Join(nameWords(t.tool.Name), " "))

@@ -18,10 +18,18 @@ const (
 // acts on.
 type request struct {
 	beta      string // the MCP beta, "" when none
+	version   string // the anthropic-version header
 	model     string
 	maxTokens int64
 	stream    bool
 	servers   []serverDecl
+	// search is the tool search tool of tools ("tool_search_tool_regex"
+	// or "tool_search_tool_bm25"), "" when there is none.
+	search string
+	// plainTools counts the tools entries that are neither an
+	// mcp_toolset nor a tool search tool, and plainDeferred those of them
+	// with defer_loading.
+	plainTools, plainDeferred int
 	// turns are the messages with consecutive same-role ones merged, as
 	// the API merges them.
 	turns []turn
@@ -39,7 +47,11 @@ type serverDecl struct {
 type turn struct {
 	role   string
 	blocks []block
+	// pos says where each block was in the request's messages.
+	pos []blockPos
 }
+
+type blockPos struct{ msg, block int }
 
 // block is any content block; only the fields of its type are set.
 type block struct {
@@ -54,6 +66,7 @@ type block struct {
 	IsError       bool            `json:"is_error"`
 	MCPServerName string          `json:"mcp_server_name"`
 	Tools         []mcpTool       `json:"tools"`
+	Citations     json.RawMessage `json:"citations"`
 }
 
 // mcpTool is a tool as an MCP server lists it, in the API's spelling.
@@ -61,6 +74,10 @@ type mcpTool struct {
 	Name        string          `json:"name"`
 	Description *string         `json:"description"`
 	InputSchema json.RawMessage `json:"input_schema"`
+	// destructive is what the server's annotations say (MCP spec
+	// defaults: destructiveHint true unless readOnlyHint is true); nil
+	// when the annotations are unknown, as for pinned or recorded lists.
+	destructive *bool
 }
 
 func (t mcpTool) description() string {
@@ -77,6 +94,10 @@ type wireRequest struct {
 	Stream     bool            `json:"stream"`
 	MCPServers []wireServer    `json:"mcp_servers"`
 	Tools      []wireToolEntry `json:"tools"`
+	// Sampling parameters, refused under anthropic-version 2026-10-21.
+	Temperature json.RawMessage `json:"temperature"`
+	TopP        json.RawMessage `json:"top_p"`
+	TopK        json.RawMessage `json:"top_k"`
 }
 
 type wireMessage struct {
@@ -98,9 +119,12 @@ type wireToolConfiguration struct {
 	AllowedTools []string `json:"allowed_tools"`
 }
 
-// wireToolEntry is one tools entry; only mcp_toolset entries are read.
+// wireToolEntry is one tools entry: an mcp_toolset, a tool search tool,
+// or any other tool (only its defer_loading is read).
 type wireToolEntry struct {
-	Type string `json:"type"`
+	Type         string `json:"type"`
+	Name         string `json:"name"`
+	DeferLoading *bool  `json:"defer_loading"`
 	wireToolset
 }
 
@@ -123,19 +147,24 @@ func parseRequest(h http.Header, body []byte, allowLoopback bool) (*request, *ap
 	if err := json.Unmarshal(body, &w); err != nil {
 		return nil, invalid("Invalid JSON in request body: %v", err)
 	}
-	req := &request{stream: w.Stream}
+	req := &request{stream: w.Stream, version: h.Get("Anthropic-Version")}
 	var aerr *apiError
 	if req.beta, aerr = mcpBeta(h); aerr != nil {
 		return nil, aerr
 	}
-	if aerr = req.readBasics(&w); aerr != nil {
-		return nil, aerr
+	steps := []func() *apiError{
+		func() *apiError { return req.readBasics(&w) },
+		func() *apiError { return req.checkSampling(&w) },
+		func() *apiError { return req.readServers(&w, allowLoopback) },
+		func() *apiError { return req.readTools(&w) },
+		func() *apiError { return req.readMessages(w.Messages) },
+		func() *apiError { return req.checkToolBlocksHaveTools(len(w.Tools)) },
+		func() *apiError { return req.checkFinalAssistant(len(w.Messages) - 1) },
 	}
-	if aerr = req.readServers(&w, allowLoopback); aerr != nil {
-		return nil, aerr
-	}
-	if aerr = req.readMessages(w.Messages); aerr != nil {
-		return nil, aerr
+	for _, step := range steps {
+		if aerr := step(); aerr != nil {
+			return nil, aerr
+		}
 	}
 	return req, nil
 }
@@ -171,6 +200,8 @@ func (r *request) readBasics(w *wireRequest) *apiError {
 		return invalid("max_tokens: Field required")
 	case *w.MaxTokens < 1:
 		return invalid("max_tokens: must be at least 1, got %d", *w.MaxTokens)
+	case !modelIDPattern.MatchString(*w.Model):
+		return &apiError{status: http.StatusNotFound, msg: "model: " + *w.Model}
 	}
 	r.model, r.maxTokens = *w.Model, *w.MaxTokens
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 )
@@ -17,7 +18,7 @@ var refusalDetails = map[string]any{
 // serveMessages answers a valid request: it learns the tools, runs the
 // scripted model and writes the stream or the JSON message.
 func (e *Emulator) serveMessages(ctx context.Context, w http.ResponseWriter, reqID string, req *request, bodyLen int, fault Fault) {
-	cat, err := e.resolveTools(ctx, req)
+	cat, err := e.resolveTools(ctx, req, fault.Kind == FaultIgnoreToolset)
 	if err != nil {
 		var aerr *apiError
 		if errors.As(err, &aerr) {
@@ -54,9 +55,20 @@ func (e *Emulator) run(ctx context.Context, em *emitter, cat *catalog, h history
 			}
 		}
 	}
-	p := makePlan(h.text, cat)
+	results := h.results
+	if h.pending != nil {
+		r, err := e.finishPending(ctx, em, cat, h)
+		if err != nil {
+			return "", nil, err
+		}
+		results = append(results, r)
+	}
+	p := makePlan(h.text, cat, h.confirmed)
 	if p.refuse {
 		return "refusal", refusalDetails, em.text(refusalText)
+	}
+	if h.confirmOnly {
+		p = onlyConfirmed(p, h.confirmed)
 	}
 	for _, s := range h.strays {
 		if err := em.text(ackText(s.name, s.text)); err != nil {
@@ -66,9 +78,6 @@ func (e *Emulator) run(ctx context.Context, em *emitter, cat *catalog, h history
 	actions := remaining(p.actions, h.done)
 	if fault.Kind == FaultStrayToolUse {
 		return "tool_use", nil, e.strayToolUse(em, cat, actions, h.text)
-	}
-	if fault.Kind == FaultPauseTurn && countCalls(actions) == 0 {
-		return "pause_turn", nil, em.text("Let me think about that.")
 	}
 	switch {
 	case p.listTools:
@@ -80,13 +89,18 @@ func (e *Emulator) run(ctx context.Context, em *emitter, cat *catalog, h history
 	if fault.Kind == FaultPauseTurn {
 		limit = 1
 	}
-	results, calls := h.results, 0
+	calls := 0
 	for i, a := range actions {
 		if a.kind == actSay {
 			if err := em.text(a.text); err != nil {
 				return "", nil, err
 			}
 			continue
+		}
+		if a.search {
+			if err := e.searchStep(em, cat, a.tool); err != nil {
+				return "", nil, err
+			}
 		}
 		r, err := e.callStep(ctx, em, cat, a, h.done+calls)
 		if err != nil {
@@ -102,6 +116,54 @@ func (e *Emulator) run(ctx context.Context, em *emitter, cat *catalog, h history
 		return "end_turn", nil, em.text(answerMarkdown(results, p.unmatched))
 	}
 	return "end_turn", nil, nil
+}
+
+// onlyConfirmed keeps the calls of the confirmed tools: a message that
+// only confirms carries out what waited for it, not the rest again.
+func onlyConfirmed(p plan, confirmed map[string]bool) plan {
+	var kept []action
+	for _, a := range p.actions {
+		if a.kind == actCall && confirmed[a.tool.tool.Name] {
+			kept = append(kept, a)
+		}
+	}
+	if len(kept) == 0 {
+		return plan{actions: []action{{kind: actSay, text: "Nothing was waiting for that confirmation."}}}
+	}
+	return plan{actions: kept}
+}
+
+// finishPending carries on a paused turn whose last block is an
+// mcp_tool_use without its result: it runs that call first. The call gets
+// the same checks as a planned one.
+func (e *Emulator) finishPending(ctx context.Context, em *emitter, cat *catalog, h history) (result, error) {
+	u := h.pending
+	r := result{tool: u.Name, server: u.ServerName, isError: true}
+	var t *toolInfo
+	if s := cat.server(u.ServerName); s != nil {
+		for i := range s.tools {
+			if s.tools[i].tool.Name == u.Name {
+				t = &s.tools[i]
+			}
+		}
+	}
+	var args map[string]any
+	switch {
+	case t == nil || !t.usable():
+		r.text = fmt.Sprintf("Tool '%s' is not available on MCP server '%s'.", u.Name, u.ServerName)
+	case t.destructive && t.real && !h.confirmed[u.Name]:
+		r.text = fmt.Sprintf("Tool '%s' on MCP server '%s' was not confirmed by the user.", u.Name, u.ServerName)
+	case json.Unmarshal(u.Input, &args) != nil:
+		r.text = fmt.Sprintf("The input of tool '%s' is not a JSON object.", u.Name)
+	}
+	blocks := []textBlock{{Type: "text", Text: r.text}}
+	if r.text == "" {
+		r, blocks = e.callTool(ctx, cat.server(u.ServerName).decl, u.Name, args)
+		if err := ctx.Err(); err != nil {
+			return result{}, err
+		}
+	}
+	return r, em.whole(toolResultBlock{Type: "mcp_tool_result", ToolUseID: u.ID, IsError: r.isError, Content: blocks})
 }
 
 // remaining drops the actions up to and including the done-th call: a

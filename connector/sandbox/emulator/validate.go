@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"encoding/json"
 	"net"
 	"net/url"
 	"regexp"
@@ -109,11 +110,10 @@ func (r *request) readMessages(msgs []wireMessage) *apiError {
 	if msgs[0].Role != "user" {
 		return invalid("messages.0.role: the first message must use the \"user\" role")
 	}
-	declared := make(map[string]bool, len(r.servers))
+	hc := historyCheck{declared: map[string]bool{}, uses: map[string]bool{}, version: r.version}
 	for _, s := range r.servers {
-		declared[s.name] = true
+		hc.declared[s.name] = true
 	}
-	mcpUses := map[string]bool{}
 	var prevToolUses map[string]bool // tool_use ids of the last assistant turn
 	var pending []string             // ... still waiting for their tool_result
 	for i, m := range msgs {
@@ -127,6 +127,11 @@ func (r *request) readMessages(msgs []wireMessage) *apiError {
 		if len(blocks) == 0 && (m.Role == "user" || i < len(msgs)-1) {
 			return invalid("messages.%d.content: must not be empty", i)
 		}
+		for j, b := range blocks {
+			if b.Type == "text" && b.Text == "" {
+				return invalid("messages.%d.content.%d.text: text content blocks must be non-empty", i, j)
+			}
+		}
 		if m.Role == "assistant" {
 			if len(pending) > 0 {
 				return invalid("messages.%d: tool_use ids were found without tool_result blocks immediately after: %s", i-1, strings.Join(pending, ", "))
@@ -135,7 +140,7 @@ func (r *request) readMessages(msgs []wireMessage) *apiError {
 				prevToolUses = map[string]bool{}
 			}
 			for j, b := range blocks {
-				if aerr := checkAssistantBlock(i, j, b, declared, mcpUses); aerr != nil {
+				if aerr := hc.assistantBlock(i, j, b); aerr != nil {
 					return aerr
 				}
 				if b.Type == "tool_use" {
@@ -147,13 +152,17 @@ func (r *request) readMessages(msgs []wireMessage) *apiError {
 			answered := map[string]bool{}
 			for j, b := range blocks {
 				switch b.Type {
-				case "mcp_tool_use", "mcp_tool_result", "mcp_tool_listing", "tool_use":
+				case "mcp_tool_use", "mcp_tool_result", "mcp_tool_listing", "tool_use", "server_tool_use", "tool_search_tool_result":
 					return invalid("messages.%d.content.%d: %s blocks may only appear in assistant messages", i, j, b.Type)
 				case "tool_result":
 					if !prevToolUses[b.ToolUseID] {
 						return invalid("messages.%d.content.%d: tool_result block refers to tool_use id %q, which is not in the previous assistant message", i, j, b.ToolUseID)
 					}
 					answered[b.ToolUseID] = true
+				case "text":
+					if r.version == version20261021 && hasValue(b.Citations) {
+						return invalid("messages.%d.content.%d.citations: citations on text blocks in user messages are not supported with anthropic-version %s", i, j, version20261021)
+					}
 				}
 			}
 			var still []string
@@ -167,16 +176,59 @@ func (r *request) readMessages(msgs []wireMessage) *apiError {
 			}
 			pending, prevToolUses = nil, nil
 		}
+		pos := make([]blockPos, len(blocks))
+		for j := range blocks {
+			pos[j] = blockPos{msg: i, block: j}
+		}
 		if n := len(r.turns); n > 0 && r.turns[n-1].role == m.Role {
 			r.turns[n-1].blocks = append(r.turns[n-1].blocks, blocks...)
+			r.turns[n-1].pos = append(r.turns[n-1].pos, pos...)
 		} else {
-			r.turns = append(r.turns, turn{role: m.Role, blocks: blocks})
+			r.turns = append(r.turns, turn{role: m.Role, blocks: blocks, pos: pos})
+		}
+	}
+	return r.checkMCPPairs()
+}
+
+// checkMCPPairs wants every mcp_tool_use answered by its mcp_tool_result in
+// the same assistant turn (consecutive assistant messages, as a paused turn
+// and its continuations, are one turn). Only the very last block of a
+// request that ends with the assistant may still wait: that is a paused
+// turn being continued.
+func (r *request) checkMCPPairs() *apiError {
+	for ti, t := range r.turns {
+		if t.role != "assistant" {
+			continue
+		}
+		open := map[string]int{}
+		for k, b := range t.blocks {
+			switch b.Type {
+			case "mcp_tool_use":
+				open[b.ID] = k
+			case "mcp_tool_result":
+				delete(open, b.ToolUseID)
+			}
+		}
+		for _, k := range open {
+			if ti == len(r.turns)-1 && k == len(t.blocks)-1 {
+				continue
+			}
+			p := t.pos[k]
+			return invalid("messages.%d.content.%d: mcp_tool_use %q has no mcp_tool_result after it in the same assistant turn", p.msg, p.block, t.blocks[k].ID)
 		}
 	}
 	return nil
 }
 
-func checkAssistantBlock(i, j int, b block, declared, mcpUses map[string]bool) *apiError {
+// historyCheck carries what checking assistant blocks needs to remember.
+type historyCheck struct {
+	declared map[string]bool
+	// uses holds the ids of mcp_tool_use and server_tool_use blocks seen.
+	uses    map[string]bool
+	version string
+}
+
+func (hc historyCheck) assistantBlock(i, j int, b block) *apiError {
 	switch b.Type {
 	case "tool_result":
 		return invalid("messages.%d.content.%d: tool_result blocks may only appear in user messages", i, j)
@@ -184,18 +236,40 @@ func checkAssistantBlock(i, j int, b block, declared, mcpUses map[string]bool) *
 		if b.ID == "" || b.Name == "" || b.ServerName == "" {
 			return invalid("messages.%d.content.%d: mcp_tool_use needs id, name and server_name", i, j)
 		}
-		if !declared[b.ServerName] {
+		if !hc.declared[b.ServerName] {
 			return invalid("messages.%d.content.%d: mcp_tool_use refers to MCP server %q, which is not defined in mcp_servers", i, j, b.ServerName)
 		}
-		mcpUses[b.ID] = true
+		hc.uses[b.ID] = true
 	case "mcp_tool_result":
-		if !mcpUses[b.ToolUseID] {
+		if !hc.uses[b.ToolUseID] {
 			return invalid("messages.%d.content.%d: mcp_tool_result refers to tool_use_id %q, which matches no earlier mcp_tool_use block", i, j, b.ToolUseID)
+		}
+	case "mcp_tool_listing":
+		if !hc.declared[b.MCPServerName] {
+			return invalid("messages.%d.content.%d: mcp_tool_listing refers to MCP server %q, which is not defined in mcp_servers", i, j, b.MCPServerName)
+		}
+	case "server_tool_use":
+		if b.ID == "" || b.Name == "" {
+			return invalid("messages.%d.content.%d: server_tool_use needs id and name", i, j)
+		}
+		hc.uses[b.ID] = true
+	case "tool_search_tool_result":
+		if !hc.uses[b.ToolUseID] {
+			return invalid("messages.%d.content.%d: tool_search_tool_result refers to tool_use_id %q, which matches no earlier server_tool_use block", i, j, b.ToolUseID)
 		}
 	case "tool_use":
 		if b.ID == "" || b.Name == "" {
 			return invalid("messages.%d.content.%d: tool_use needs id and name", i, j)
 		}
+	case "document":
+		if hc.version == version20261021 {
+			return invalid("messages.%d.content.%d: document blocks in assistant messages are not supported with anthropic-version %s", i, j, version20261021)
+		}
 	}
 	return nil
+}
+
+// hasValue says whether a raw JSON field was sent with a value.
+func hasValue(raw json.RawMessage) bool {
+	return len(raw) > 0 && string(raw) != "null"
 }
