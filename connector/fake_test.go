@@ -156,9 +156,20 @@ func mustString(s string) string {
 }
 
 // recorder collects events; Run calls emit from its own goroutine only.
-type recorder struct{ events []Event }
+// recorder keeps a turn's events; the record of each request sent is kept
+// apart (sent), so the tests read the stream's own events in events.
+type recorder struct {
+	events []Event
+	sent   []SentRequest
+}
 
-func (r *recorder) emit(e Event) { r.events = append(r.events, e) }
+func (r *recorder) emit(e Event) {
+	if rs, ok := e.(RequestSent); ok {
+		r.sent = append(r.sent, rs.Request)
+		return
+	}
+	r.events = append(r.events, e)
+}
 
 func (r *recorder) kinds() []string {
 	out := make([]string, len(r.events))
