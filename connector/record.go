@@ -302,3 +302,31 @@ func (r SentRequest) Toolsets() (map[string]SentToolset, error) {
 	}
 	return out, nil
 }
+
+// Preview is the request req would send, in the form a sent request is
+// recorded in: what the next request will be, byte for byte, before it
+// goes.
+func Preview(req Request) (SentRequest, error) {
+	p, _, err := BuildParams(req)
+	if err != nil {
+		return SentRequest{}, err
+	}
+	p.SetExtraFields(map[string]any{"stream": true})
+	body, err := json.Marshal(p)
+	if err != nil {
+		return SentRequest{}, fmt.Errorf("marshal request: %w", err)
+	}
+	sent, err := splitBody(body, req.Secrets())
+	if err != nil {
+		return SentRequest{}, err
+	}
+	sent.Version = APIVersion
+	if len(p.Betas) > 0 {
+		sent.Beta = string(p.Betas[0])
+	}
+	return sent, nil
+}
+
+// APIVersion is the anthropic-version header anthropic-sdk-go v2 sends
+// (internal/requestconfig).
+const APIVersion = "2026-10-21"

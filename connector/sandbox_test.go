@@ -268,3 +268,28 @@ func TestRecordedRequestIsWhatTheAPIReceived(t *testing.T) {
 		}
 	}
 }
+
+// Preview is the request that then goes out, byte for byte.
+func TestPreviewIsTheNextRequest(t *testing.T) {
+	sb, c := startSandbox(t)
+	req := connector.Request{
+		Model: "claude-test", MaxTokens: 1024, Beta: connector.Beta20251120,
+		Servers:  []connector.Server{{Name: "crm", URL: serverURL(t, sb, "crm"), Token: "tok-preview-1"}},
+		Messages: []connector.Message{connector.NewUserText("Find the customer Ada Lovelace")},
+	}
+	pre, err := connector.Preview(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := runTurn(t, c, req)
+	var first connector.SentRequest
+	for _, ev := range evs {
+		if rs, ok := ev.(connector.RequestSent); ok {
+			first = rs.Request
+			break
+		}
+	}
+	if pre != first {
+		t.Errorf("preview %+v\nsent    %+v", pre, first)
+	}
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // apiVersion is the anthropic-version header the SDK sends.
-const apiVersion = "2026-10-21" // what anthropic-sdk-go v2 sends (internal/requestconfig)
+const apiVersion = connector.APIVersion
 
 // defaultBaseURL is the production API, which the SDK uses by default.
 const defaultBaseURL = "https://api.anthropic.com"

@@ -26,14 +26,48 @@ type sentRecord struct {
 
 // auditReport is the audit as data: the JSON it copies and what it shows.
 type auditReport struct {
-	NextRequest struct {
-		Beta       connector.Beta  `json:"anthropic_beta"`
-		MCPServers json.RawMessage `json:"mcp_servers"`
-		Tools      json.RawMessage `json:"tools"`
-		Warnings   []string        `json:"warnings,omitempty"`
-		Error      string          `json:"error,omitempty"`
-	} `json:"next_request"`
-	LastTurn *lastTurnAudit `json:"last_turn"`
+	// LastRequest is the last turn's first request as it went on the
+	// wire; nil when nothing was recorded.
+	LastRequest *requestView `json:"last_request,omitempty"`
+	// NextRequest is what the next request will send, built now.
+	NextRequest requestView    `json:"next_request"`
+	LastTurn    *lastTurnAudit `json:"last_turn"`
+}
+
+// requestView is one request's headers and its body without the
+// conversation: every other field, in the order sent.
+type requestView struct {
+	Version  string          `json:"anthropic_version,omitempty"`
+	Beta     string          `json:"anthropic_beta,omitempty"`
+	Body     json.RawMessage `json:"body,omitempty"`
+	Messages int             `json:"messages"`
+	Warnings []string        `json:"warnings,omitempty"`
+	Error    string          `json:"error,omitempty"`
+
+	fields []connector.Field // Body's fields, in order
+}
+
+func viewOf(sent connector.SentRequest) requestView {
+	v := requestView{Version: sent.Version, Beta: sent.Beta, Messages: sent.Messages}
+	fields, err := sent.Fields()
+	if err != nil {
+		v.Error = "the request does not read back: " + err.Error()
+		return v
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(f.Key)
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(f.Value)
+	}
+	b.WriteByte('}')
+	v.Body, v.fields = b.Bytes(), fields
+	return v
 }
 
 // lastTurnAudit compares the last turn's request with what happened in it.
@@ -46,33 +80,25 @@ type lastTurnAudit struct {
 	Servers      []session.ServerAudit `json:"servers"`
 }
 
-// buildAudit reads the next request as it would be sent, tokens redacted,
-// and compares the last turn's request with what the API listed and what
-// the model called.
+// buildAudit reads the next request as it will be sent, tokens redacted,
+// the last request as it was sent, and compares the last turn's request
+// with what the API listed and what the model called.
 func (m *Model) buildAudit() auditReport {
 	var r auditReport
 	req := m.sess.Request()
-	r.NextRequest.Beta = req.Beta
-	body, err := connector.RedactedJSON(req)
-	if err != nil {
+	if pre, err := connector.Preview(req); err != nil {
 		r.NextRequest.Error = connector.DescribeError(err, m.apiKeyEnv)
 	} else {
-		var parts struct {
-			MCPServers json.RawMessage `json:"mcp_servers"`
-			Tools      json.RawMessage `json:"tools"`
-		}
-		if err := json.Unmarshal(body, &parts); err != nil {
-			r.NextRequest.Error = "the request body does not read back: " + err.Error()
-		}
-		r.NextRequest.MCPServers, r.NextRequest.Tools = orEmpty(parts.MCPServers), orEmpty(parts.Tools)
+		r.NextRequest = viewOf(pre)
 	}
 	for _, w := range connector.SelectionWarnings(req) {
 		r.NextRequest.Warnings = append(r.NextRequest.Warnings, w.String())
 	}
 	rec := m.lastSent
-	if t := m.sess.Conv.Current(); t != nil && (rec == nil || rec.turn != t) {
+	t := m.sess.Conv.Current()
+	if t != nil && (rec == nil || rec.turn != t) {
 		rec = &sentRecord{turn: t, servers: m.sess.Sent(), beta: m.sess.Settings.Beta}
-		r.LastTurn = &lastTurnAudit{SelectionNow: true}
+		r.LastTurn = &lastTurnAudit{SelectionNow: t.Offered == nil}
 	}
 	if rec != nil && rec.turn != nil {
 		if r.LastTurn == nil {
@@ -80,6 +106,10 @@ func (m *Model) buildAudit() auditReport {
 		}
 		r.LastTurn.Prompt, r.LastTurn.Beta = rec.turn.Prompt, rec.beta
 		r.LastTurn.Servers = session.AuditTurn(rec.servers, rec.turn)
+		if len(rec.turn.Sent) > 0 {
+			last := viewOf(rec.turn.Sent[0])
+			r.LastRequest = &last
+		}
 	}
 	return r
 }
@@ -130,15 +160,38 @@ func renderAudit(r auditReport, th *Theme, width int) []string {
 			out = append(out, auditServer(a, lt.Beta, th, width)...)
 		}
 	}
-	nr := r.NextRequest
-	say(th.Section, "Next request · anthropic-beta: "+termsafe.Line(string(nr.Beta))+" · tokens shown as "+connector.Redacted)
-	if nr.Error != "" {
-		say(th.Error, "✗ the request cannot be built: "+termsafe.Line(nr.Error))
-	} else {
-		out = append(out, jsonLines(`"mcp_servers": `, nr.MCPServers, th, width)...)
-		out = append(out, jsonLines(`"tools": `, nr.Tools, th, width)...)
+	if r.LastRequest != nil {
+		say(th.Section, "Last request · as sent, tokens shown as "+connector.Redacted)
+		out = append(out, requestLines(*r.LastRequest, th, width)...)
 	}
-	for _, w := range nr.Warnings {
+	say(th.Section, "Next request · not sent yet; what enter sends now, tokens shown as "+connector.Redacted)
+	out = append(out, requestLines(r.NextRequest, th, width)...)
+	return out
+}
+
+// requestLines shows a request's headers and every body field but the
+// conversation, exactly as they go out: no field is added that the request
+// lacks.
+func requestLines(v requestView, th *Theme, width int) []string {
+	var out []string
+	say := func(style lipgloss.Style, text string) {
+		out = append(out, styleLines(wrapLines(text, width), style.Render)...)
+	}
+	if v.Error != "" {
+		say(th.Error, "✗ the request cannot be built: "+termsafe.Line(v.Error))
+		return out
+	}
+	say(th.Body, "  anthropic-version: "+termsafe.Line(v.Version))
+	if v.Beta != "" {
+		say(th.Body, "  anthropic-beta: "+termsafe.Line(v.Beta))
+	} else {
+		say(th.Note, "  (no anthropic-beta header: no MCP server is declared)")
+	}
+	say(th.Note, "  \"messages\": the conversation, "+plural(v.Messages, "message"))
+	for _, f := range v.fields {
+		out = append(out, jsonLines(strconv.Quote(f.Key)+": ", f.Value, th, width)...)
+	}
+	for _, w := range v.Warnings {
 		say(th.Warning, "⚠ "+termsafe.Line(w))
 	}
 	return out
@@ -179,7 +232,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 		case !known:
 			text = none
 		case len(names) > 0:
-			text = strconv.Itoa(len(names)) + " · " + strings.Join(names, ", ")
+			text = strconv.Itoa(len(names)) + " · " + joinNames(names)
 		default:
 			text = "0"
 		}
@@ -197,7 +250,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 	if a.AllBut {
 		enabledNone = "every tool the server has"
 		if len(a.Disabled) > 0 {
-			enabledNone += ", except " + strings.Join(a.Disabled, ", ")
+			enabledNone += ", except " + joinNames(a.Disabled)
 		}
 	}
 	source("enabled by the toolset", a.Enabled, !a.AllBut && a.InRequest, orText(enabledNone, "none: not in the request"))
@@ -211,7 +264,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 		if len(names) == 0 {
 			return
 		}
-		text := "⚠ " + what + ": " + termsafe.Line(strings.Join(names, ", "))
+		text := "⚠ " + what + ": " + joinNames(names)
 		out = append(out, styleLines(wrapLines(text, width-2), func(s ...string) string {
 			return "  " + th.Error.Render(s...)
 		})...)
@@ -219,10 +272,38 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 	flag("called but not enabled", a.CalledNotEnabled)
 	flag("enabled but not on the server", a.EnabledNotOnServer)
 	flag("listed by the API but not by discovery", a.APINotDiscovered)
-	if !a.Mismatch() {
-		out = append(out, "  "+th.On.Render("✓ the sources agree"))
+	if len(a.Breaches) > 0 {
+		text := "✗ BREACH: withheld by your rules, yet offered to the model or called: " + joinNames(a.Breaches) +
+			". The next request withholds them by name; check the server's tools with r."
+		out = append(out, styleLines(wrapLines(text, width-2), func(s ...string) string {
+			return "  " + th.Error.Bold(true).Render(s...)
+		})...)
+	}
+	switch {
+	case a.Mismatch():
+	case a.Verified():
+		out = append(out, "  "+th.On.Render("✓ the sources agree, checked against the API's own listing"))
+	case !a.InRequest:
+	default:
+		why := "the API sent no listing this turn, so what it offered is not confirmed"
+		if beta != connector.Beta20260915 {
+			why = "the API lists what it offers only under " + string(connector.Beta20260915) +
+				", so what it offered is not confirmed"
+		}
+		out = append(out, styleLines(wrapLines("· no disagreement found; "+why, width-2), func(s ...string) string {
+			return "  " + th.Note.Render(s...)
+		})...)
 	}
 	return append(out, "")
+}
+
+// joinNames lists tool names for the screen, invisible characters shown.
+func joinNames(names []string) string {
+	shown := make([]string, len(names))
+	for i, n := range names {
+		shown[i] = termsafe.Name(n)
+	}
+	return strings.Join(shown, ", ")
 }
 
 func orText(s, alt string) string {

@@ -74,6 +74,7 @@ func TestAuditShowsRequestAndMismatches(t *testing.T) {
 		"⚠ called but not enabled: delete_customer",
 		"⚠ enabled but not on the server: frobnicate",
 		"⚠ listed by the API but not by discovery: shadow_tool",
+		"✗ BREACH: withheld by your rules, yet offered to the model or called: delete_customer",
 	} {
 		if !strings.Contains(all, want) {
 			t.Errorf("%q not in the audit:\n%s", want, all)
@@ -101,7 +102,9 @@ func TestAuditShowsRequestAndMismatches(t *testing.T) {
 	}
 	var doc struct {
 		NextRequest struct {
-			MCPServers []map[string]any `json:"mcp_servers"`
+			Body struct {
+				MCPServers []map[string]any `json:"mcp_servers"`
+			} `json:"body"`
 		} `json:"next_request"`
 		LastTurn struct {
 			Servers []session.ServerAudit `json:"servers"`
@@ -113,8 +116,8 @@ func TestAuditShowsRequestAndMismatches(t *testing.T) {
 	if got := doc.LastTurn.Servers[0].CalledNotEnabled; !reflect.DeepEqual(got, []string{"delete_customer"}) {
 		t.Errorf("copied called_but_not_enabled = %v", got)
 	}
-	if len(doc.NextRequest.MCPServers) != 2 {
-		t.Errorf("copied mcp_servers = %v", doc.NextRequest.MCPServers)
+	if len(doc.NextRequest.Body.MCPServers) != 2 {
+		t.Errorf("copied mcp_servers = %v", doc.NextRequest.Body.MCPServers)
 	}
 
 	// Scrolling (on a short screen) and closing.
