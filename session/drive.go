@@ -1,6 +1,12 @@
 package session
 
-import "patchbay/connector"
+import (
+	"fmt"
+	"strings"
+
+	"patchbay/connector"
+	"patchbay/connector/termsafe"
+)
 
 // Prepare readies the turn t that was just begun for sending: it records
 // what the selection offers from each server, with the rules behind it
@@ -14,4 +20,35 @@ func (s *Session) Prepare(t *Turn) connector.Request {
 		t.Note("⚠ " + w.String())
 	}
 	return req
+}
+
+// BreachMark starts the note that reports a breach on a turn.
+const BreachMark = "✗ BREACH"
+
+// Finish is called when turn t has ended. It takes in what the API listed
+// of each server's tools (they count as known from now on: the checklist
+// shows them and the next request judges them by the rules), checks the
+// turn against what it offered (the audit's rule) and notes each breach
+// on the turn: a tool the user's rules withheld that the API listed as
+// offered or the model called. It returns the breaches as "server · tool".
+func (s *Session) Finish(t *Turn) []string {
+	s.syncHistory()
+	var out []string
+	for _, a := range AuditTurn(nil, t) {
+		for _, tool := range a.Breaches {
+			out = append(out, termsafe.Name(a.Name)+" · "+termsafe.Name(tool))
+		}
+	}
+	if len(out) > 0 {
+		t.Note(fmt.Sprintf("%s: %s withheld by your rules, yet the model was offered or called %s. "+
+			"Open the audit (ctrl+x) for the evidence.", BreachMark, plural(len(out), "tool"), strings.Join(out, ", ")))
+	}
+	return out
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }

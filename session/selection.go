@@ -26,7 +26,18 @@ func (s *ServerState) Universe() []connector.Tool {
 	if len(s.Pinned) > 0 {
 		return s.Pinned
 	}
-	return s.Known
+	if s.Listed == nil {
+		return s.Known
+	}
+	// The API's own listing counts too: a tool it sees that discovery did
+	// not is shown, and judged by the rules like any other.
+	out := slices.Clone(s.Known)
+	for _, t := range s.Listed {
+		if !slices.ContainsFunc(out, func(k connector.Tool) bool { return k.Name == t.Name }) {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // universeNames is Universe's names, nil while unknown.

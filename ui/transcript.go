@@ -375,6 +375,11 @@ func (tr *transcript) draw(i int) bool {
 	case itemPrompt:
 		lines = tr.renderPrompt(it.id.turn, p)
 	case itemNote:
+		if strings.HasPrefix(it.text, session.BreachMark) {
+			// A breach is the one note that must not be read past.
+			lines = styleLines(wrapLines(termsafe.Text(it.text), content.width), p.theme.Error.Bold(true).Render)
+			break
+		}
 		lines = styleLines(wrapLines("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
 	case itemFooter:
 		if tr.footer != nil {

@@ -105,6 +105,7 @@ func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 			tick = c
 		}
 		if _, done := ev.(connector.TurnDone); done {
+			m.sess.Finish(t)
 			m.finish(r)
 			return tea.Batch(m.saveSession(), m.afterFailure())
 		}

@@ -33,8 +33,8 @@ const (
 	// ExitToolError: at least one mcp_tool_result of the turn had
 	// is_error: true.
 	ExitToolError = 3
-	// ExitNotEnabled: the model asked for a tool the request did not
-	// enable. That is an mcp_tool_use whose server was not in the request,
+	// ExitNotEnabled: a breach (see Summary.Breaches), or the model asked
+	// for a tool the request did not enable. That is an mcp_tool_use whose server was not in the request,
 	// or whose tool that server's mcp_toolset (as sent, after --allow and
 	// --deny) left disabled; or any plain tool_use, because patchbay
 	// declares no client tools, so nothing enabled one (the connector
@@ -113,6 +113,10 @@ type Summary struct {
 	ToolErrors int             `json:"tool_errors"`
 	// NotEnabled lists the tool uses that earned ExitNotEnabled.
 	NotEnabled []ToolRef `json:"not_enabled"`
+	// Breaches are "server · tool" of tools the rules withheld that the
+	// model was offered (the API's listing and the request as sent) or
+	// called; any makes the exit code ExitNotEnabled.
+	Breaches []string `json:"breaches,omitempty"`
 	// Text is the answer's text blocks, joined by blank lines.
 	Text       string `json:"text"`
 	DurationMS int64  `json:"duration_ms"`
@@ -195,6 +199,10 @@ func Run(ctx context.Context, o Options) Summary {
 	}
 	r.save()
 	o.Runner.Run(ctx, req, r.handle)
+	for _, b := range sess.Finish(r.turn) {
+		r.sum.Breaches = append(r.sum.Breaches, b)
+		r.out.warning(session.BreachMark + ": " + b + " was withheld by your rules, yet the model was offered or called it")
+	}
 	r.save()
 	r.conclude()
 	r.finish(start)
@@ -331,7 +339,7 @@ func (r *run) conclude() {
 		r.sum.Error = connector.DescribeError(t.Err, r.o.APIKeyEnv)
 	}
 	switch {
-	case len(r.sum.NotEnabled) > 0:
+	case len(r.sum.NotEnabled) > 0 || len(r.sum.Breaches) > 0:
 		r.sum.ExitCode = ExitNotEnabled
 	case t.State != session.TurnDone:
 		r.sum.ExitCode = ExitAPI
