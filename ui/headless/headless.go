@@ -10,6 +10,7 @@ package headless
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -85,6 +86,10 @@ type Options struct {
 	Save func(ctx context.Context, sess *session.Session) (string, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MaxRetryWait is the longest the run waits before a retry the SDK
+	// is about to make; a longer wait (the API's retry-after, or the
+	// SDK's backoff) ends the run at once with ExitAPI. Zero: no limit.
+	MaxRetryWait time.Duration
 }
 
 // ToolRef names one tool of one server ("" for a plain tool_use).
@@ -145,6 +150,12 @@ type run struct {
 	// saveCtx is the run's context without its cancellation: a run that
 	// is being stopped must still record how far it got.
 	saveCtx context.Context
+	// stop cancels the turn; stopped says why the run stopped it.
+	stop    context.CancelFunc
+	stopped error
+	// ended is set once the turn's TurnDone arrived; later events are a
+	// runner's bug and are dropped.
+	ended bool
 }
 
 // Run sends o.Prompt as a new turn of o.Session, prints it as it streams,
@@ -184,24 +195,54 @@ func Run(ctx context.Context, o Options) Summary {
 		r.turn.Note("⚠ " + w.String())
 	}
 	r.save()
+	ctx, r.stop = context.WithCancel(ctx)
+	defer r.stop()
 	o.Runner.Run(ctx, sess.Request(), r.handle)
+	if !r.ended {
+		// The runner broke its promise of a TurnDone: end the turn here,
+		// so the summary says what happened.
+		r.handle(connector.TurnDone{Err: errNoTurnDone})
+	}
 	r.save()
 	r.conclude()
 	r.finish(start)
 	return r.sum
 }
 
+// errNoTurnDone ends a turn whose runner returned without a TurnDone.
+var errNoTurnDone = errors.New("the turn's events stopped without a result; what arrived is kept")
+
 // handle applies one event to the session and prints it. Saves come before
-// the print, so whatever a reader has seen is already on disk.
+// the print, so whatever a reader has seen is already on disk. It trusts
+// nothing about the order of events: a block event without its message or
+// block start is applied to the session (which ignores what it cannot
+// place) and printed as far as it can be.
 func (r *run) handle(ev connector.Event) {
+	if r.ended {
+		return
+	}
+	if done, ok := ev.(connector.TurnDone); ok {
+		r.ended = true
+		if r.stopped != nil && done.Err != nil {
+			done.Err = r.stopped // the context error says less than why
+		}
+		ev = done
+	}
 	conv := &r.o.Session.Conv
+	blocksBefore := len(r.turn.Blocks)
 	conv.Apply(ev, r.now())
 	switch ev := ev.(type) {
 	case connector.MessageStart:
 		r.blocks = map[int]*session.Block{}
 		r.out.messageStart(ev)
 	case connector.BlockStart:
+		if len(r.turn.Blocks) == blocksBefore {
+			return // the session did not take it
+		}
 		b := r.turn.Blocks[len(r.turn.Blocks)-1]
+		if r.blocks == nil {
+			r.blocks = map[int]*session.Block{}
+		}
 		r.blocks[ev.Index] = b
 		switch b.Kind {
 		case session.KindText:
@@ -212,7 +253,9 @@ func (r *run) handle(ev connector.Event) {
 			r.out.listing(b)
 		}
 	case connector.TextDelta:
-		r.out.text(ev.Index, ev.Text)
+		if r.blocks[ev.Index] != nil {
+			r.out.text(ev.Index, ev.Text)
+		}
 	case connector.BlockStop:
 		r.save()
 		switch b := r.blocks[ev.Index]; {
@@ -229,12 +272,32 @@ func (r *run) handle(ev connector.Event) {
 	case connector.Continuing:
 		r.out.continuing(ev, lastNote(r.turn))
 	case connector.Retrying:
-		r.out.retrying(ev, lastNote(r.turn))
+		r.retrying(ev)
 	case connector.TurnDone:
 		if ev.Err != nil {
-			r.out.failed(connector.DescribeError(ev.Err, r.o.APIKeyEnv), ev.Err)
+			r.out.failed(r.describe(ev.Err), ev.Err)
 		}
 	}
+}
+
+// retrying reports a retry the SDK is about to wait for, or stops the
+// turn when the wait is longer than Options.MaxRetryWait allows.
+func (r *run) retrying(ev connector.Retrying) {
+	if max := r.o.MaxRetryWait; max > 0 && ev.Delay > max {
+		r.stopped = &RetryWaitError{Retry: ev, Max: max}
+		r.stop()
+		return
+	}
+	r.out.retrying(ev, lastNote(r.turn))
+}
+
+// describe says what ended the turn, in one sentence.
+func (r *run) describe(err error) string {
+	var rw *RetryWaitError
+	if errors.As(err, &rw) {
+		return rw.Describe()
+	}
+	return connector.DescribeError(err, r.o.APIKeyEnv)
 }
 
 func (r *run) toolUse(b *session.Block) {
@@ -318,7 +381,7 @@ func (r *run) conclude() {
 		r.sum.State = "failed"
 	}
 	if t.Err != nil {
-		r.sum.Error = connector.DescribeError(t.Err, r.o.APIKeyEnv)
+		r.sum.Error = r.describe(t.Err)
 	}
 	switch {
 	case len(r.sum.NotEnabled) > 0:

@@ -73,6 +73,9 @@ type (
 		Attempt    int    `json:"attempt"`
 		MaxRetries int    `json:"max_retries"`
 		Status     int    `json:"status,omitempty"`
+		// RetryInS is how long the SDK waits before the retry, in
+		// seconds: the API's retry-after, or the SDK's backoff.
+		RetryInS float64 `json:"retry_in_s"`
 	}
 	errorRecord struct {
 		Type string `json:"type"` // "error"
@@ -148,7 +151,7 @@ func (p *jsonPrinter) continuing(ev connector.Continuing, _ string) {
 }
 
 func (p *jsonPrinter) retrying(ev connector.Retrying, _ string) {
-	p.write(retryingRecord{"retrying", ev.Attempt, ev.MaxRetries, ev.Status})
+	p.write(retryingRecord{"retrying", ev.Attempt, ev.MaxRetries, ev.Status, retryInSeconds(ev.Delay)})
 }
 
 func (p *jsonPrinter) failed(description string, err error) {
