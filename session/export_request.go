@@ -195,11 +195,11 @@ func lastRequest(sess *Session) (connector.Request, error) {
 	switch {
 	case n < len(hist) && hist[n].Role == "user":
 		msgs = append(msgs, hist[n])
-	case t.Continuation && n < len(hist):
-		// A continuation saved by an older patchbay sent no user message.
 	case t.Continuation:
 		// A failed continuation's message was taken back out of the
-		// history; BeginContinuation sends this one.
+		// history, and one saved by an older patchbay had none (it sent a
+		// prefill, which current models refuse): what BeginContinuation
+		// sends today goes in its place.
 		msgs = append(msgs, connector.NewUserText(ContinuePrompt))
 	default:
 		// A failed turn's prompt was taken back out of the history;
