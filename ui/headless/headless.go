@@ -6,6 +6,12 @@
 // terminal), so it can be piped; tool calls, results, notes, warnings and
 // errors go to stderr, one line each. In JSON mode everything goes to
 // stdout as NDJSON and nothing to stderr.
+//
+// A retry the SDK is about to wait for is announced with its delay
+// ("retrying in 30 s (429 rate limited; retry 1 of 2)…", or retry_in_s in
+// the retrying record); with Options.MaxRetryWait a longer wait ends the
+// run at once with ExitAPI. Whatever the runner emits, in whatever order,
+// the run ends with the summary.
 package headless
 
 import (
