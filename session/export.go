@@ -112,7 +112,7 @@ func (w *mdWriter) turn(n int, t *Turn, apiKeyEnv string) {
 	when := stamp(t.Started)
 	if t.Continuation {
 		w.para(fmt.Sprintf("## %d. Continued · %s", n, when))
-		w.para("_Asked Claude to continue the answer cut at max_tokens._")
+		w.para("_Continues the answer cut at max_tokens._")
 	} else {
 		w.para(fmt.Sprintf("## %d. You · %s", n, when))
 		w.para(t.Prompt)

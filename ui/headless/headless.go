@@ -289,8 +289,8 @@ func (r *run) handle(ev connector.Event) {
 // retrying reports a retry the SDK is about to wait for, or stops the
 // turn when the wait is longer than Options.MaxRetryWait allows.
 func (r *run) retrying(ev connector.Retrying) {
-	if max := r.o.MaxRetryWait; max > 0 && ev.Delay > max {
-		r.stopped = &RetryWaitError{Retry: ev, Max: max}
+	if limit := r.o.MaxRetryWait; limit > 0 && ev.Delay > limit {
+		r.stopped = &RetryWaitError{Retry: ev, Max: limit}
 		r.stop()
 		return
 	}
