@@ -47,6 +47,13 @@ func DescribeError(err error, apiKeyEnv string) string {
 	if errors.As(err, &apiErr) {
 		return describeAPIError(apiErr, apiKeyEnv)
 	}
+	var malformed *StreamError
+	if errors.As(err, &malformed) {
+		return malformed.Describe()
+	}
+	if errors.Is(err, ErrEndsWithAssistant) {
+		return "The conversation ends with Claude's own answer, which current models refuse to continue from; send a message to go on."
+	}
 	if errors.Is(err, errNoMessageStop) {
 		return "The API ended the reply stream before the message was complete (no message_stop); try again."
 	}

@@ -45,3 +45,21 @@ func retryAfter(res *http.Response) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// RetryReason says in a few words why a request is being retried, from the
+// status of the failed attempt (Retrying.Status; 0 for a failed
+// connection): "rate limited", "API overloaded", "server error (HTTP
+// 500)".
+func RetryReason(status int) string {
+	switch {
+	case status == 0:
+		return "connection failed"
+	case status == http.StatusTooManyRequests:
+		return "rate limited"
+	case status == 529:
+		return "API overloaded"
+	case status >= http.StatusInternalServerError:
+		return "server error (HTTP " + strconv.Itoa(status) + ")"
+	}
+	return "HTTP " + strconv.Itoa(status)
+}

@@ -41,19 +41,26 @@ func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessage
 	defer stream.Close()
 
 	var (
-		acc     anthropic.BetaMessage
-		blocks  []block
-		started bool
+		acc    anthropic.BetaMessage
+		blocks []block
+		check  streamCheck
 	)
+	// malformed ends the message on a protocol error; what arrived of it
+	// stays on screen (the events were emitted), none of it in the history.
+	malformed := func(problem string, err error) (Message, string, error) {
+		return Message{}, "", &StreamError{Problem: problem, Partial: len(blocks) > 0, Err: err}
+	}
 	for stream.Next() {
 		ev := stream.Current()
+		if p := check.check(ev); p != "" {
+			return malformed(p, nil)
+		}
 		if err := acc.Accumulate(ev); err != nil {
-			return Message{}, "", fmt.Errorf("%w: malformed event: %w", ErrIncomplete, err)
+			return malformed(fmt.Sprintf("its %s could not be read (%s)", ev.Type, clipRunes(err.Error(), maxSDKError)), err)
 		}
 		i := int(ev.Index)
 		switch ev.Type {
 		case "message_start":
-			started = true
 			emit(MessageStart{ID: acc.ID, Model: string(acc.Model), RequestID: requestID(res), Usage: usage(acc.Usage)})
 		case "content_block_start":
 			raw := json.RawMessage(ev.ContentBlock.RawJSON())
@@ -87,14 +94,17 @@ func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessage
 		return Message{}, "", stall
 	}
 	err := stream.Err()
+	if se := check.ended(err); se != nil {
+		se.Partial = len(blocks) > 0
+		return Message{}, "", se
+	}
 	switch {
 	case err == nil:
 		return Message{}, "", fmt.Errorf("%w: %w", ErrIncomplete, errNoMessageStop)
-	case !started:
+	case !check.started:
 		return Message{}, "", fmt.Errorf("messages API: %w", err)
-	default:
-		return Message{}, "", fmt.Errorf("%w: %w", ErrIncomplete, err)
 	}
+	return Message{}, "", fmt.Errorf("%w: %w", ErrIncomplete, err)
 }
 
 // finalBlock returns block i as it will be echoed. A block that got no

@@ -3,9 +3,16 @@ package connector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 )
+
+// ErrEndsWithAssistant refuses a request whose history ends with an
+// assistant message: models of the Claude 4.6 generation and later answer
+// it with HTTP 400 ("does not support assistant message prefill"). To go on
+// from a cut answer, add a user message asking to continue.
+var ErrEndsWithAssistant = errors.New("the conversation ends with Claude's own answer, which current models refuse to continue from; send a message to go on")
 
 // MaxContinuations caps the follow-up requests a turn sends on its own, per
 // reason, so a model stuck in a loop cannot spend without end.
@@ -22,6 +29,12 @@ func (c *Client) Run(ctx context.Context, req Request, emit func(Event)) {
 
 func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDone {
 	history := slices.Clip(req.Messages)
+	if n := len(history); n > 0 && history[n-1].Role == "assistant" {
+		// Only the connector itself may send the assistant's content back
+		// as the last message (pause_turn, below); from a caller it is a
+		// prefill, which current models refuse (API-NOTES §9.2).
+		return TurnDone{Err: ErrEndsWithAssistant}
+	}
 	var appended []Message
 	pauses, strays := 0, 0
 	for {
@@ -33,6 +46,10 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 		}
 		msg, stop, err := c.streamMessage(ctx, params, req.Secrets(), emit)
 		if err != nil {
+			var se *StreamError
+			if errors.As(err, &se) && len(appended) > 0 {
+				se.Partial = true // earlier messages of the turn arrived whole
+			}
 			return TurnDone{Appended: appended, Err: err}
 		}
 		history = append(history, msg)

@@ -84,8 +84,11 @@ func (b *Block) Duration() time.Duration {
 // several API messages).
 type Turn struct {
 	Prompt string
-	// Continuation marks a turn that continues the previous answer; it has
-	// no prompt of its own.
+	// Continuation marks a turn that continues the previous answer (cut
+	// at max_tokens); it has no prompt of its own. Its user message is
+	// ContinuePrompt. Sessions saved before that have continuations with
+	// no user message: their answer followed the cut one directly in the
+	// history (an assistant prefill, which current models refuse).
 	Continuation bool
 	Started      time.Time
 	Ended        time.Time
@@ -140,11 +143,20 @@ func (c *Conversation) Begin(prompt string, now time.Time) *Turn {
 	return t
 }
 
-// BeginContinuation opens a turn that continues the last answer without a
-// new user message (after max_tokens): the API carries on from the last
-// assistant message.
+// ContinuePrompt is the user message of a continuation turn. A request
+// must end with a user message: Claude 4.6 models and later refuse an
+// assistant prefill with HTTP 400, and older ones refuse a final assistant
+// text ending in white space (API-NOTES §9.2), which a cut answer often
+// does. So continuing asks, in a user turn, for the rest.
+const ContinuePrompt = "Continue exactly where your previous answer was cut off, without repeating anything."
+
+// BeginContinuation opens a turn that continues the last answer (after
+// max_tokens): it appends ContinuePrompt as a user message, so the
+// request ends with the user and the cut answer is echoed byte for byte
+// before it. The turn shows as a continuation, not as a prompt.
 func (c *Conversation) BeginContinuation(now time.Time) *Turn {
 	t := &Turn{Continuation: true, Started: now, historyLen: len(c.History)}
+	c.History = append(c.History, connector.NewUserText(ContinuePrompt))
 	c.Turns = append(c.Turns, t)
 	return t
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 )
 
 // ExportOptions say what an export needs beyond the session itself.
@@ -31,8 +32,10 @@ func (o ExportOptions) config() *Config {
 
 // ExportMarkdown is a readable transcript of the session: each prompt, the
 // answer's text, each tool call as "server · tool" with its input and
-// result in fenced blocks, and errors marked. Text is written as received;
-// the reader of the file is trusted to view it in a Markdown viewer.
+// result in fenced blocks, and errors marked. Everything in it passes
+// termsafe.Text: the text is kept, terminal controls (escape sequences, C0
+// and C1 controls, bidi overrides) are dropped, so `cat`-ing the file
+// cannot set the title, write the clipboard or clear the screen.
 func ExportMarkdown(sess *Session, o ExportOptions) []byte {
 	var w mdWriter
 	title := "patchbay session"
@@ -49,9 +52,10 @@ func ExportMarkdown(sess *Session, o ExportOptions) []byte {
 
 type mdWriter struct{ buf bytes.Buffer }
 
-// para writes a paragraph followed by a blank line.
+// para writes a paragraph followed by a blank line. Every write goes
+// through here, sanitised.
 func (w *mdWriter) para(s string) {
-	w.buf.WriteString(strings.TrimRight(s, "\n"))
+	w.buf.WriteString(strings.TrimRight(termsafe.Text(s), "\n"))
 	w.buf.WriteString("\n\n")
 }
 
@@ -108,6 +112,7 @@ func (w *mdWriter) turn(n int, t *Turn, apiKeyEnv string) {
 	when := stamp(t.Started)
 	if t.Continuation {
 		w.para(fmt.Sprintf("## %d. Continued · %s", n, when))
+		w.para("_Continues the answer cut at max_tokens._")
 	} else {
 		w.para(fmt.Sprintf("## %d. You · %s", n, when))
 		w.para(t.Prompt)
@@ -238,8 +243,10 @@ func (w *mdWriter) jsonBlock(s string) {
 }
 
 // fenced writes a code block whose fence is longer than any run of
-// backticks in s, so no content can close it early.
+// backticks in s, so no content can close it early. s is sanitised first:
+// dropping a control sequence can join two runs of backticks.
 func (w *mdWriter) fenced(lang, s string) {
+	s = termsafe.Text(s)
 	fence := strings.Repeat("`", max(3, longestRun(s, '`')+1))
 	w.para(fence + lang + "\n" + strings.TrimRight(s, "\n") + "\n" + fence)
 }

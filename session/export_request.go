@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 )
 
 // apiVersion is the anthropic-version header the SDK sends.
@@ -37,7 +38,9 @@ type requestExport struct {
 // ExportJSON is the conversation as a request ready to replay: the exact
 // messages array and the request settings (model, max_tokens, system,
 // mcp_servers, toolsets) as the SDK marshals them, plus the beta header.
-// Tokens are left out; server_tokens says where each one comes from.
+// Tokens are left out; server_tokens says where each one comes from. The
+// controls encoding/json leaves raw (DEL, C1, bidi) are \u-escaped, so the
+// file means the same and is safe to cat.
 func ExportJSON(sess *Session, o ExportOptions) ([]byte, error) {
 	req := sess.Request()
 	vars := tokenVars(req.Servers, sess, o.config())
@@ -78,7 +81,8 @@ func ExportJSON(sess *Session, o ExportOptions) ([]byte, error) {
 	if err := enc.Encode(out); err != nil {
 		return nil, fmt.Errorf("export JSON: %w", err)
 	}
-	return buf.Bytes(), nil
+	// The same value, with the controls encoding/json leaves raw escaped.
+	return termsafe.JSON(buf.Bytes()), nil
 }
 
 func headers[B ~string](betas []B) map[string]string {
@@ -132,7 +136,7 @@ func CurlCommand(sess *Session, o ExportOptions) (string, error) {
 	for _, s := range swaps {
 		body = replaceSecret(body, s.secret, s.sentinel)
 	}
-	data := shellQuote(string(body))
+	data := shellQuote(string(termsafe.JSON(body)))
 	for _, s := range swaps {
 		data = strings.ReplaceAll(data, s.sentinel, s.ref)
 	}
@@ -188,14 +192,19 @@ func lastRequest(sess *Session) (connector.Request, error) {
 	hist := sess.Conv.History
 	n := min(t.historyLen, len(hist))
 	msgs := slices.Clone(hist[:n])
-	if !t.Continuation {
-		if n < len(hist) && hist[n].Role == "user" {
-			msgs = append(msgs, hist[n])
-		} else {
-			// A failed turn's prompt was taken back out of the history;
-			// NewUserText builds the same message Begin sent.
-			msgs = append(msgs, connector.NewUserText(t.Prompt))
-		}
+	switch {
+	case n < len(hist) && hist[n].Role == "user":
+		msgs = append(msgs, hist[n])
+	case t.Continuation:
+		// A failed continuation's message was taken back out of the
+		// history, and one saved by an older patchbay had none (it sent a
+		// prefill, which current models refuse): what BeginContinuation
+		// sends today goes in its place.
+		msgs = append(msgs, connector.NewUserText(ContinuePrompt))
+	default:
+		// A failed turn's prompt was taken back out of the history;
+		// NewUserText builds the same message Begin sent.
+		msgs = append(msgs, connector.NewUserText(t.Prompt))
 	}
 	req.Messages = msgs
 	return req, nil

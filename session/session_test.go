@@ -21,8 +21,9 @@ func twoTurns(t *testing.T, sess *Session, clk *tick) *Turn {
 	sess.Conv.BeginContinuation(clk.Now())
 	m = p.message("req_3", "end_turn", `{"type":"text","text":" short."}`)
 	p.apply(connector.TurnDone{StopReason: "end_turn", Appended: []connector.Message{m}})
-	if len(sess.Conv.History) != 5 {
-		t.Fatalf("fixture: %d messages, want 5", len(sess.Conv.History))
+	// Two prompts, the continuation's own user message, three answers.
+	if len(sess.Conv.History) != 6 {
+		t.Fatalf("fixture: %d messages, want 6", len(sess.Conv.History))
 	}
 	return second
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector/discovery"
+	"patchbay/connector/termsafe"
 	"patchbay/session"
 )
 
@@ -213,7 +214,9 @@ func (m *Model) replaceEdited() {
 }
 
 func (m *Model) cmdCopy(string) tea.Cmd {
-	text := lastAnswer(m.sess.Conv.Turns)
+	// The clipboard's text gets pasted into terminals: it carries the
+	// answer's words, never its control sequences.
+	text := termsafe.Text(lastAnswer(m.sess.Conv.Turns))
 	if text == "" {
 		m.say("There is no answer to copy yet.")
 		return nil
@@ -224,20 +227,32 @@ func (m *Model) cmdCopy(string) tea.Cmd {
 }
 
 // lastAnswer is the text of the last answer that has any, its text blocks
-// joined by blank lines.
+// joined by blank lines. An answer continued after max_tokens is one
+// answer: the cut text and its continuations are joined where they were
+// cut, without a break.
 func lastAnswer(turns []*session.Turn) string {
 	for i := len(turns) - 1; i >= 0; i-- {
-		var parts []string
-		for _, b := range turns[i].Blocks {
-			if b.Kind == session.KindText && strings.TrimSpace(b.Text) != "" {
-				parts = append(parts, b.Text)
-			}
+		text := turnText(turns[i])
+		if text == "" {
+			continue
 		}
-		if len(parts) > 0 {
-			return strings.Join(parts, "\n\n")
+		for j := i; j > 0 && turns[j].Continuation; j-- {
+			text = turnText(turns[j-1]) + text
 		}
+		return text
 	}
 	return ""
+}
+
+// turnText is the text blocks of one turn, joined by blank lines.
+func turnText(t *session.Turn) string {
+	var parts []string
+	for _, b := range t.Blocks {
+		if b.Kind == session.KindText && strings.TrimSpace(b.Text) != "" {
+			parts = append(parts, b.Text)
+		}
+	}
+	return strings.Join(parts, "\n\n")
 }
 
 // maxCurlNote bounds the curl command shown in the transcript; the whole

@@ -409,13 +409,25 @@ func TestMaxTokensOffersContinue(t *testing.T) {
 	if len(turns) != 2 || !turns[1].Continuation {
 		t.Fatalf("ctrl+o did not start a continuation: %d turns", len(turns))
 	}
+	// The request ends with a user message asking to continue (current
+	// models refuse an assistant prefill), after the cut answer as it came.
 	reqs := r.requests()
-	last := reqs[1].Messages[len(reqs[1].Messages)-1]
-	if last.Role != "assistant" {
-		t.Errorf("continuation request ends with a %s message, want the assistant's", last.Role)
+	msgs := reqs[1].Messages
+	last, cut := msgs[len(msgs)-1], msgs[len(msgs)-2]
+	if last.Role != "user" || len(last.Content) != 1 || !strings.Contains(string(last.Content[0]), session.ContinuePrompt) {
+		t.Errorf("continuation request ends with %s %s, want the user asking to continue", last.Role, last.Content)
 	}
-	if !strings.Contains(view(m), "continuing the previous answer") {
-		t.Errorf("continuation not shown:\n%s", view(m))
+	sent := toolTurn("max_tokens")
+	want := sent[len(sent)-1].(connector.TurnDone).Appended[0]
+	if cut.Role != "assistant" || len(cut.Content) != 1 || string(cut.Content[0]) != string(want.Content[0]) {
+		t.Errorf("the cut answer before it is %s %s, want it as it came: %s", cut.Role, cut.Content, want.Content)
+	}
+	scr = view(m)
+	if !strings.Contains(scr, "continuing the previous answer") {
+		t.Errorf("continuation not shown:\n%s", scr)
+	}
+	if strings.Contains(scr, session.ContinuePrompt) {
+		t.Errorf("the continuation is shown as a prompt:\n%s", scr)
 	}
 }
 

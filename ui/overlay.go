@@ -91,8 +91,11 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.hint = "nothing to copy here"
 			return nil
 		}
-		m.hint = "copied " + o.copyWhat + " (" + plural(len(o.copyText), "byte") + ") to the clipboard (OSC 52)"
-		return tea.SetClipboard(o.copyText)
+		// Schemas and audits quote servers' text; what is pasted later
+		// must not carry their control sequences.
+		text := termsafe.Text(o.copyText)
+		m.hint = "copied " + o.copyWhat + " (" + plural(len(text), "byte") + ") to the clipboard (OSC 52)"
+		return tea.SetClipboard(text)
 	}
 	return nil
 }

@@ -71,20 +71,5 @@ func (m *Model) retryLabel() string {
 	if left := w.until.Sub(m.now()); left > 0 {
 		when = fmt.Sprintf("in %ds", int(math.Ceil(left.Seconds())))
 	}
-	return fmt.Sprintf("%s — retrying %s (%d/%d)", retryCause(w.ev.Status), when, w.ev.Attempt, w.ev.MaxRetries)
-}
-
-// retryCause says in a few words why the request is being retried.
-func retryCause(status int) string {
-	switch {
-	case status == 0:
-		return "connection failed"
-	case status == 429:
-		return "rate limited"
-	case status == 529:
-		return "API overloaded"
-	case status >= 500:
-		return fmt.Sprintf("server error (HTTP %d)", status)
-	}
-	return fmt.Sprintf("HTTP %d", status)
+	return fmt.Sprintf("%s — retrying %s (%d/%d)", connector.RetryReason(w.ev.Status), when, w.ev.Attempt, w.ev.MaxRetries)
 }

@@ -6,10 +6,17 @@
 // terminal), so it can be piped; tool calls, results, notes, warnings and
 // errors go to stderr, one line each. In JSON mode everything goes to
 // stdout as NDJSON and nothing to stderr.
+//
+// A retry the SDK is about to wait for is announced with its delay
+// ("retrying in 30 s (429 rate limited; retry 1 of 2)…", or retry_in_s in
+// the retrying record); with Options.MaxRetryWait a longer wait ends the
+// run at once with ExitAPI. Whatever the runner emits, in whatever order,
+// the run ends with the summary.
 package headless
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -90,6 +97,10 @@ type Options struct {
 	Save func(ctx context.Context, sess *session.Session) (string, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MaxRetryWait is the longest the run waits before a retry the SDK
+	// is about to make; a longer wait (the API's retry-after, or the
+	// SDK's backoff) ends the run at once with ExitAPI. Zero: no limit.
+	MaxRetryWait time.Duration
 }
 
 // ToolRef names one tool of one server ("" for a plain tool_use).
@@ -154,6 +165,12 @@ type run struct {
 	// saveCtx is the run's context without its cancellation: a run that
 	// is being stopped must still record how far it got.
 	saveCtx context.Context
+	// stop cancels the turn; stopped says why the run stopped it.
+	stop    context.CancelFunc
+	stopped error
+	// ended is set once the turn's TurnDone arrived; later events are a
+	// runner's bug and are dropped.
+	ended bool
 }
 
 // Run sends o.Prompt as a new turn of o.Session, prints it as it streams,
@@ -198,7 +215,14 @@ func Run(ctx context.Context, o Options) Summary {
 		r.out.warning(w.String())
 	}
 	r.save()
+	ctx, r.stop = context.WithCancel(ctx)
+	defer r.stop()
 	o.Runner.Run(ctx, req, r.handle)
+	if !r.ended {
+		// The runner broke its promise of a TurnDone: end the turn here,
+		// so the summary says what happened.
+		r.handle(connector.TurnDone{Err: errNoTurnDone})
+	}
 	for _, b := range sess.Finish(r.turn) {
 		r.sum.Breaches = append(r.sum.Breaches, b)
 		r.out.warning(session.BreachMark + ": " + b + " was withheld by your rules, yet the model was offered or called it")
@@ -209,17 +233,40 @@ func Run(ctx context.Context, o Options) Summary {
 	return r.sum
 }
 
+// errNoTurnDone ends a turn whose runner returned without a TurnDone.
+var errNoTurnDone = errors.New("the turn's events stopped without a result; what arrived is kept")
+
 // handle applies one event to the session and prints it. Saves come before
-// the print, so whatever a reader has seen is already on disk.
+// the print, so whatever a reader has seen is already on disk. It trusts
+// nothing about the order of events: a block event without its message or
+// block start is applied to the session (which ignores what it cannot
+// place) and printed as far as it can be.
 func (r *run) handle(ev connector.Event) {
+	if r.ended {
+		return
+	}
+	if done, ok := ev.(connector.TurnDone); ok {
+		r.ended = true
+		if r.stopped != nil && done.Err != nil {
+			done.Err = r.stopped // the context error says less than why
+		}
+		ev = done
+	}
 	conv := &r.o.Session.Conv
+	blocksBefore := len(r.turn.Blocks)
 	conv.Apply(ev, r.now())
 	switch ev := ev.(type) {
 	case connector.MessageStart:
 		r.blocks = map[int]*session.Block{}
 		r.out.messageStart(ev)
 	case connector.BlockStart:
+		if len(r.turn.Blocks) == blocksBefore {
+			return // the session did not take it
+		}
 		b := r.turn.Blocks[len(r.turn.Blocks)-1]
+		if r.blocks == nil {
+			r.blocks = map[int]*session.Block{}
+		}
 		r.blocks[ev.Index] = b
 		switch b.Kind {
 		case session.KindText:
@@ -230,7 +277,9 @@ func (r *run) handle(ev connector.Event) {
 			r.out.listing(b)
 		}
 	case connector.TextDelta:
-		r.out.text(ev.Index, ev.Text)
+		if r.blocks[ev.Index] != nil {
+			r.out.text(ev.Index, ev.Text)
+		}
 	case connector.BlockStop:
 		r.save()
 		switch b := r.blocks[ev.Index]; {
@@ -247,12 +296,32 @@ func (r *run) handle(ev connector.Event) {
 	case connector.Continuing:
 		r.out.continuing(ev, lastNote(r.turn))
 	case connector.Retrying:
-		r.out.retrying(ev, lastNote(r.turn))
+		r.retrying(ev)
 	case connector.TurnDone:
 		if ev.Err != nil {
-			r.out.failed(connector.DescribeError(ev.Err, r.o.APIKeyEnv), ev.Err)
+			r.out.failed(r.describe(ev.Err), ev.Err)
 		}
 	}
+}
+
+// retrying reports a retry the SDK is about to wait for, or stops the
+// turn when the wait is longer than Options.MaxRetryWait allows.
+func (r *run) retrying(ev connector.Retrying) {
+	if limit := r.o.MaxRetryWait; limit > 0 && ev.Delay > limit {
+		r.stopped = &RetryWaitError{Retry: ev, Max: limit}
+		r.stop()
+		return
+	}
+	r.out.retrying(ev, lastNote(r.turn))
+}
+
+// describe says what ended the turn, in one sentence.
+func (r *run) describe(err error) string {
+	var rw *RetryWaitError
+	if errors.As(err, &rw) {
+		return rw.Describe()
+	}
+	return connector.DescribeError(err, r.o.APIKeyEnv)
 }
 
 func (r *run) toolUse(b *session.Block) {
@@ -336,7 +405,7 @@ func (r *run) conclude() {
 		r.sum.State = "failed"
 	}
 	if t.Err != nil {
-		r.sum.Error = connector.DescribeError(t.Err, r.o.APIKeyEnv)
+		r.sum.Error = r.describe(t.Err)
 	}
 	switch {
 	case len(r.sum.NotEnabled) > 0 || len(r.sum.Breaches) > 0:

@@ -5,14 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"unicode/utf8"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 	"patchbay/session"
 )
 
 // The NDJSON records, one per line, each with a "type". Text is as the API
-// sent it (JSON escaping keeps it inert, see terminalSafe).
+// sent it (JSON escaping keeps it inert, see termsafe.JSON).
 type (
 	warningRecord struct {
 		Type    string `json:"type"` // "warning"
@@ -73,6 +73,9 @@ type (
 		Attempt    int    `json:"attempt"`
 		MaxRetries int    `json:"max_retries"`
 		Status     int    `json:"status,omitempty"`
+		// RetryInS is how long the SDK waits before the retry, in
+		// seconds: the API's retry-after, or the SDK's backoff.
+		RetryInS float64 `json:"retry_in_s"`
 	}
 	errorRecord struct {
 		Type string `json:"type"` // "error"
@@ -98,7 +101,7 @@ func (p *jsonPrinter) write(v any) {
 		buf.Reset()
 		fmt.Fprintf(&buf, "{\"type\":\"error\",\"message\":\"patchbay could not encode a %T record\"}\n", v)
 	}
-	_, _ = p.w.Write(terminalSafe(buf.Bytes()))
+	_, _ = p.w.Write(termsafe.JSON(buf.Bytes()))
 }
 
 func (p *jsonPrinter) warning(msg string) { p.write(warningRecord{"warning", msg}) }
@@ -148,7 +151,7 @@ func (p *jsonPrinter) continuing(ev connector.Continuing, _ string) {
 }
 
 func (p *jsonPrinter) retrying(ev connector.Retrying, _ string) {
-	p.write(retryingRecord{"retrying", ev.Attempt, ev.MaxRetries, ev.Status})
+	p.write(retryingRecord{"retrying", ev.Attempt, ev.MaxRetries, ev.Status, retryInSeconds(ev.Delay)})
 }
 
 func (p *jsonPrinter) failed(description string, err error) {
@@ -156,50 +159,3 @@ func (p *jsonPrinter) failed(description string, err error) {
 }
 
 func (p *jsonPrinter) summary(s Summary) { p.write(s) }
-
-// terminalSafe escapes, in encoded JSON, the runes encoding/json leaves
-// raw that a terminal could act on: DEL, C1 controls and bidi controls
-// (the same set connector/termsafe drops). They can only occur inside strings,
-// where \u escapes mean the same, so the JSON is unchanged in meaning and
-// printing it to a terminal moves nothing.
-func terminalSafe(b []byte) []byte {
-	if !needsEscape(b) {
-		return b
-	}
-	out := make([]byte, 0, len(b)+16)
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if inert(r) {
-			out = append(out, b[i:i+size]...)
-		} else {
-			out = fmt.Appendf(out, `\u%04x`, r)
-		}
-		i += size
-	}
-	return out
-}
-
-func needsEscape(b []byte) bool {
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if !inert(r) {
-			return true
-		}
-		i += size
-	}
-	return false
-}
-
-// inert reports whether a rune is safe to print raw. encoding/json has
-// already escaped C0 controls (newlines are written by us, outside strings).
-func inert(r rune) bool {
-	switch {
-	case r == 0x7f, r >= 0x80 && r <= 0x9f:
-		return false
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-		return false
-	case r == 0x200e, r == 0x200f, r == 0x061c:
-		return false
-	}
-	return true
-}

@@ -121,7 +121,11 @@ func (p *textPrinter) messageDelta(connector.MessageDelta, connector.Usage) {}
 
 func (p *textPrinter) continuing(_ connector.Continuing, note string) { p.line("· %s", note) }
 
-func (p *textPrinter) retrying(_ connector.Retrying, note string) { p.line("· %s", note) }
+// retrying says how long the run now waits, and why, so a long
+// retry-after never looks like a hang.
+func (p *textPrinter) retrying(ev connector.Retrying, _ string) {
+	p.line("· retrying in %s (%s; retry %d of %d)…", seconds(ev.Delay), retryWhy(ev.Status), ev.Attempt, ev.MaxRetries)
+}
 
 func (p *textPrinter) failed(description string, _ error) {
 	p.endLine()

@@ -34,9 +34,11 @@ func PrintSessions(out, errOut io.Writer, list []session.Summary, problems []ses
 	}
 }
 
-// WriteExport writes an export to w. Exports hold the conversation as
-// received; on a terminal it is sanitised first, and written exactly
-// everywhere else (a file or a pipe).
+// WriteExport writes an export to w. The exports are inert already
+// (Markdown passes termsafe.Text, JSON and curl termsafe.JSON); on a
+// terminal the text is sanitised once more, for an export of any kind
+// patchbay may add, and written exactly everywhere else (a file or a
+// pipe).
 func WriteExport(w io.Writer, data []byte) error {
 	if isTerminal(w) {
 		data = []byte(termsafe.Text(string(data)))
