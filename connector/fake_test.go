@@ -156,9 +156,20 @@ func mustString(s string) string {
 }
 
 // recorder collects events; Run calls emit from its own goroutine only.
-type recorder struct{ events []Event }
+// Streaming events, which announce each message's reply and carry no
+// content, are kept apart so that tests of the stream see only its events.
+type recorder struct {
+	events    []Event
+	streaming []Streaming
+}
 
-func (r *recorder) emit(e Event) { r.events = append(r.events, e) }
+func (r *recorder) emit(e Event) {
+	if s, ok := e.(Streaming); ok {
+		r.streaming = append(r.streaming, s)
+		return
+	}
+	r.events = append(r.events, e)
+}
 
 func (r *recorder) kinds() []string {
 	out := make([]string, len(r.events))
