@@ -64,10 +64,9 @@ func clientCapabilities(capable bool) *mcp.ClientCapabilities {
 // declares no capabilities, capable declares Capabilities(). Either is nil
 // when its probe (or a later re-list) failed; its last Status says why.
 type pair struct {
-	target           Target
-	plain, capable   *conn
-	plainSt, capSt   Status
-	plainErr, capErr error // failures to close a session politely
+	target         Target
+	plain, capable *conn
+	plainSt, capSt Status
 }
 
 // probeBoth probes t as both clients at the same time, each within the
@@ -94,16 +93,15 @@ func probeBoth(ctx context.Context, t Target, opts Options, changed func()) (Sta
 func (p *pair) relist(ctx context.Context) (Status, error) {
 	start := time.Now()
 	var wg sync.WaitGroup
+	var plainErr, capErr error // failures to close a session politely
 	if p.capable != nil {
-		wg.Go(func() { p.capSt, p.capable, p.capErr = relistOne(ctx, p.target.Name, p.capable) })
+		wg.Go(func() { p.capSt, p.capable, capErr = relistOne(ctx, p.target.Name, p.capable) })
 	}
 	if p.plain != nil {
-		p.plainSt, p.plain, p.plainErr = relistOne(ctx, p.target.Name, p.plain)
+		p.plainSt, p.plain, plainErr = relistOne(ctx, p.target.Name, p.plain)
 	}
 	wg.Wait()
-	err := errors.Join(p.plainErr, p.capErr)
-	p.plainErr, p.capErr = nil, nil
-	return merge(p.target, p.plainSt, p.capSt, start), err
+	return merge(p.target, p.plainSt, p.capSt, start), errors.Join(plainErr, capErr)
 }
 
 // relistOne re-lists over c, closing c when that fails.
