@@ -103,16 +103,17 @@ func main() {
 
 // options are the parsed command line.
 type options struct {
-	configPath string
-	sandbox    bool
-	prompt     string
-	headless   bool // -p was given
-	output     headless.Format
-	cont       bool
-	resume     string
-	rules      session.Rules
-	export     string
-	sessions   bool
+	configPath   string
+	sandbox      bool
+	prompt       string
+	headless     bool // -p was given
+	output       headless.Format
+	cont         bool
+	resume       string
+	rules        session.Rules
+	maxRetryWait headless.RetryWait
+	export       string
+	sessions     bool
 }
 
 // ruleList collects a repeatable -allow, -deny or -only flag.
@@ -157,6 +158,7 @@ func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
 	fs.Var(ruleList{&o.rules.Deny}, "deny", "withhold this tool of the server for this run, whatever else says: `SERVER:TOOL` (repeatable; patterns)")
 	fs.Var(ruleList{&o.rules.Only}, "only", "offer exactly these tools of the server and switch it on: `SERVER:TOOL` (repeatable; patterns)")
 	fs.Var(nameList{&o.rules.Enable}, "enable", "switch the `SERVER` on for this run with its configured toolset (repeatable)")
+	fs.Var(&o.maxRetryWait, "max-retry-wait", headless.MaxRetryWaitUsage)
 	fs.StringVar(&o.export, "export", "", "print the resumed session as `FORMAT`: md, json (the request, ready to replay) or curl (the last request)")
 	fs.BoolVar(&o.sessions, "sessions", false, "list saved sessions, newest first, and exit")
 	fs.Usage = func() {
@@ -187,6 +189,8 @@ func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
 		return fail("-p needs a prompt")
 	case set["output"] && !o.headless:
 		return fail("-output only applies to a headless run (-p)")
+	case set["max-retry-wait"] && !o.headless:
+		return fail("-max-retry-wait only applies to a headless run (-p)")
 	case o.export != "" && (o.headless || (!o.cont && o.resume == "")):
 		return fail("-export prints a saved session: use it with -continue or -resume, without -p")
 	case o.sessions && (o.headless || o.export != ""):
@@ -290,7 +294,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		opts := headless.Options{
 			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output,
 			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
-			Discover: discoverFor(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}),
+			Discover:     discoverFor(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}),
+			MaxRetryWait: o.maxRetryWait.Duration(),
 		}
 		if store != nil {
 			opts.Save = store.Save

@@ -27,7 +27,8 @@ type ClientOptions struct {
 	// HTTPClient, if set, must have no Timeout: it would cut long streams.
 	HTTPClient *http.Client
 	// StallTimeout ends a reply when the API sends no byte for this long
-	// (DefaultStallTimeout when zero; never when negative).
+	// (DefaultStallTimeout when zero; never when negative, as
+	// NoStallTimeout).
 	StallTimeout time.Duration
 }
 
@@ -36,6 +37,8 @@ type Client struct {
 	api          anthropic.Client
 	maxRetries   int
 	stallTimeout time.Duration // 0: no stall detection
+	// now is the clock Silence reads; tests set a fake one.
+	now func() time.Time
 }
 
 // NewClient returns a client that reads nothing from the environment: the
@@ -68,7 +71,7 @@ func NewClient(o ClientOptions) *Client {
 	if o.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(o.BaseURL))
 	}
-	return &Client{api: anthropic.NewClient(opts...), maxRetries: retries, stallTimeout: stallTimeout(o.StallTimeout)}
+	return &Client{api: anthropic.NewClient(opts...), maxRetries: retries, stallTimeout: stallTimeout(o.StallTimeout), now: time.Now}
 }
 
 // watchRetries returns a middleware that sees every attempt of one request

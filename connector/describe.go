@@ -29,8 +29,48 @@ var errNoMessageStop = errors.New("the API closed the stream without message_sto
 // own error message, when it has one, is quoted as it came (clipped when
 // very long); the caller sanitises it for the terminal.
 func DescribeError(err error, apiKeyEnv string) string {
+	return DescribeErrorWithServers(err, apiKeyEnv, nil)
+}
+
+// ServerCheck is what the caller knows of one MCP server the failed request
+// declared, to be named when the failure may be the server's. The words are
+// the caller's (the servers panel's); connector only arranges them.
+type ServerCheck struct {
+	Name string
+	// State is the server's discovery state as the panel words it: "ready",
+	// "connecting", "unreachable", "needs auth", ...
+	State string
+	// Tools is how many tools it listed; said only with the state "ready".
+	Tools int
+	// Reason is why it is not ready, if known.
+	Reason string
+}
+
+// StateReady is the ServerCheck.State whose tool count is said.
+const StateReady = "ready"
+
+// Bounds on how much of the servers a sentence names.
+const (
+	maxServersNamed = 8
+	maxServerReason = 120
+)
+
+// DescribeErrorWithServers is DescribeError for a request that declared
+// MCP servers. An MCP server that hangs or fails reaches the client as the
+// API's HTTP 500 api_error, not as an error naming the server
+// (anthropic-sdk-typescript#784; API-NOTES §9.6), so for a 500 the sentence
+// names the declared servers with their discovery state instead of blaming
+// the API. Other errors are described as DescribeError does. The caller
+// sanitises the sentence for the terminal: it quotes server names and
+// reasons as they came.
+func DescribeErrorWithServers(err error, apiKeyEnv string, servers []ServerCheck) string {
 	if err == nil {
 		return ""
+	}
+	var apiErr *anthropic.Error
+	if len(servers) > 0 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusInternalServerError {
+		return fmt.Sprintf("The API answered 500 (%s); one of the MCP servers may be failing: %s; "+
+			"check the servers with r in the servers panel, or try again.", internalError(apiErr), listServers(servers))
 	}
 	var stall *StallError
 	if errors.As(err, &stall) {
@@ -43,7 +83,6 @@ func DescribeError(err error, apiKeyEnv string) string {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return "The request timed out; try again."
 	}
-	var apiErr *anthropic.Error
 	if errors.As(err, &apiErr) {
 		return describeAPIError(apiErr, apiKeyEnv)
 	}
@@ -76,6 +115,52 @@ func DescribeError(err error, apiKeyEnv string) string {
 		return "Could not reach the API; check your network and the base URL."
 	}
 	return fmt.Sprintf("The request failed: %v.", err)
+}
+
+// internalError names what the API said a 500 was: "internal error" for
+// its usual api_error "Internal server error", else its own words.
+func internalError(e *anthropic.Error) string {
+	msg := trimStop(apiMessage(e))
+	if msg == "" || strings.EqualFold(msg, "Internal server error") {
+		return "internal error"
+	}
+	return clipText(msg, maxServerReason)
+}
+
+// listServers writes "crm (ready, 5 tools), kb (unreachable: connection
+// refused)", naming at most maxServersNamed and counting the rest.
+func listServers(servers []ServerCheck) string {
+	var b strings.Builder
+	for i, s := range servers[:min(len(servers), maxServersNamed)] {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.Name)
+		b.WriteString(" (")
+		b.WriteString(s.State)
+		switch {
+		case s.State == StateReady && s.Tools == 1:
+			b.WriteString(", 1 tool")
+		case s.State == StateReady:
+			fmt.Fprintf(&b, ", %d tools", s.Tools)
+		case s.Reason != "":
+			b.WriteString(": ")
+			b.WriteString(clipText(trimStop(s.Reason), maxServerReason))
+		}
+		b.WriteString(")")
+	}
+	if rest := len(servers) - maxServersNamed; rest > 0 {
+		fmt.Fprintf(&b, " and %d more", rest)
+	}
+	return b.String()
+}
+
+// clipText cuts s to at most n runes, marking the cut.
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
 }
 
 func describeAPIError(e *anthropic.Error, apiKeyEnv string) string {
@@ -134,11 +219,7 @@ func apiMessage(e *anthropic.Error) string {
 	if json.Unmarshal([]byte(e.RawJSON()), &body) != nil {
 		return ""
 	}
-	msg := strings.TrimSpace(body.Error.Message)
-	if r := []rune(msg); len(r) > maxAPIMessage {
-		msg = string(r[:maxAPIMessage]) + "…"
-	}
-	return msg
+	return clipText(strings.TrimSpace(body.Error.Message), maxAPIMessage)
 }
 
 // trimStop drops a final full stop: our sentences add their own.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -86,5 +87,94 @@ func TestDescribeConnectionErrors(t *testing.T) {
 	}
 	if got := DescribeError(nil, "K"); got != "" {
 		t.Errorf("DescribeError(nil) = %q", got)
+	}
+}
+
+// failedTurn runs one turn against a fake API that answers with reply and
+// returns the turn's error.
+func failedTurn(t *testing.T, reply http.HandlerFunc) error {
+	t.Helper()
+	api := newFakeAPI(t, reply)
+	var rec recorder
+	api.client(-1).Run(context.Background(), trackerRequest(Beta20251120, NewUserText("q")), rec.emit)
+	err := rec.done(t).Err
+	if err == nil {
+		t.Fatal("the turn did not fail")
+	}
+	return err
+}
+
+func TestDescribeServerErrorNamesTheMCPServers(t *testing.T) {
+	servers := []ServerCheck{
+		{Name: "crm", State: "ready", Tools: 5},
+		{Name: "kb", State: "unreachable", Reason: "connection refused"},
+	}
+	err := failedTurn(t, apiError(500, "api_error", "Internal server error"))
+	want := "The API answered 500 (internal error); one of the MCP servers may be failing: " +
+		"crm (ready, 5 tools), kb (unreachable: connection refused); check the servers with r in the servers panel, or try again."
+	if got := DescribeErrorWithServers(err, "K", servers); got != want {
+		t.Errorf("with servers:\n got %q\nwant %q", got, want)
+	}
+	// Without servers declared, or through DescribeError, it is the API's.
+	plain := "The API had a server error (HTTP 500) and the retries ran out; try again later."
+	for _, got := range []string{DescribeErrorWithServers(err, "K", nil), DescribeError(err, "K")} {
+		if got != plain {
+			t.Errorf("without servers: %q, want %q", got, plain)
+		}
+	}
+
+	// The API's own words, when they are not the usual ones, are kept.
+	err = failedTurn(t, apiError(500, "api_error", "Failed to connect to MCP server."))
+	want = "The API answered 500 (Failed to connect to MCP server); one of the MCP servers may be failing: " +
+		"lab (connecting), one (ready, 1 tool), auth (needs auth: it requires authorization (HTTP 401 Unauthorized) and no token is configured); " +
+		"check the servers with r in the servers panel, or try again."
+	got := DescribeErrorWithServers(err, "K", []ServerCheck{
+		{Name: "lab", State: "connecting"},
+		{Name: "one", State: StateReady, Tools: 1},
+		{Name: "auth", State: "needs auth", Reason: "it requires authorization (HTTP 401 Unauthorized) and no token is configured"},
+	})
+	if got != want {
+		t.Errorf("other words:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDescribeServerErrorIsBounded(t *testing.T) {
+	err := failedTurn(t, apiError(500, "api_error", ""))
+	var many []ServerCheck
+	for i := range 10 {
+		many = append(many, ServerCheck{Name: fmt.Sprintf("s%d", i), State: "unreachable", Reason: strings.Repeat("x", 500)})
+	}
+	got := DescribeErrorWithServers(err, "K", many)
+	reason := strings.Repeat("x", maxServerReason) + "…"
+	want := "The API answered 500 (internal error); one of the MCP servers may be failing: "
+	for i := range maxServersNamed {
+		if i > 0 {
+			want += ", "
+		}
+		want += fmt.Sprintf("s%d (unreachable: %s)", i, reason)
+	}
+	want += " and 2 more; check the servers with r in the servers panel, or try again."
+	if got != want {
+		t.Errorf("\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDescribeOtherErrorsIgnoreTheServers(t *testing.T) {
+	servers := []ServerCheck{{Name: "crm", State: StateReady, Tools: 5}}
+	for _, tc := range []struct {
+		reply http.HandlerFunc
+		want  string
+	}{
+		{apiError(529, "overloaded_error", "Overloaded"), "The API is overloaded right now and the retries ran out; try again in a moment."},
+		{apiError(503, "api_error", "unavailable"), "The API had a server error (HTTP 503) and the retries ran out; try again later."},
+		{apiError(400, "invalid_request_error", "Invalid authorization token for MCP server 'crm'."),
+			"The API rejected the request (HTTP 400): Invalid authorization token for MCP server 'crm'."},
+	} {
+		if got := DescribeErrorWithServers(failedTurn(t, tc.reply), "K", servers); got != tc.want {
+			t.Errorf("\n got %q\nwant %q", got, tc.want)
+		}
+	}
+	if got := DescribeErrorWithServers(nil, "K", servers); got != "" {
+		t.Errorf("no error: %q", got)
 	}
 }

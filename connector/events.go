@@ -77,6 +77,16 @@ type Retrying struct {
 	Delay      time.Duration
 }
 
+// Streaming says the API accepted a request of the turn and its reply is
+// streaming in (once per API message, when the response headers arrive; a
+// retried request announces only the attempt that streams). Silence stays
+// valid after the event: read its Quiet on the UI's own clock to show how
+// long the reply has gone without data. Long silences are normal while the
+// API runs a slow MCP tool; Silence.Limit is when patchbay gives up.
+type Streaming struct {
+	Silence *Silence
+}
+
 // TurnDone ends the turn. Appended holds every message the turn added to the
 // history, in order (assistant messages, and user messages the connector
 // sent on its own). StopReason is that of the last message. Err is nil on
@@ -96,4 +106,5 @@ func (MessageDelta) isEvent() {}
 func (MessageStop) isEvent()  {}
 func (Continuing) isEvent()   {}
 func (Retrying) isEvent()     {}
+func (Streaming) isEvent()    {}
 func (TurnDone) isEvent()     {}

@@ -156,16 +156,22 @@ func mustString(s string) string {
 }
 
 // recorder collects events; Run calls emit from its own goroutine only.
-// recorder keeps a turn's events; the record of each request sent is kept
-// apart (sent), so the tests read the stream's own events in events.
+// The record of each request sent and the Streaming events, which carry
+// no content, are kept apart, so that tests of the stream see only its
+// events.
 type recorder struct {
-	events []Event
-	sent   []SentRequest
+	events    []Event
+	sent      []SentRequest
+	streaming []Streaming
 }
 
 func (r *recorder) emit(e Event) {
-	if rs, ok := e.(RequestSent); ok {
-		r.sent = append(r.sent, rs.Request)
+	switch e := e.(type) {
+	case RequestSent:
+		r.sent = append(r.sent, e.Request)
+		return
+	case Streaming:
+		r.streaming = append(r.streaming, e)
 		return
 	}
 	r.events = append(r.events, e)

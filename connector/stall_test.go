@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -111,6 +112,10 @@ func TestStallWatchIgnoresTheWaitBetweenRetries(t *testing.T) {
 	}
 	if got := rec.events[0]; got != Event(Retrying{Attempt: 1, MaxRetries: 2, Status: 429, Delay: 400 * time.Millisecond}) {
 		t.Errorf("first event %#v", got)
+	}
+	// Only the attempt that streams announces itself.
+	if n := len(rec.streaming); n != 1 {
+		t.Errorf("%d Streaming events, want 1", n)
 	}
 }
 
@@ -222,5 +227,115 @@ func TestDescribeRateLimitSaysHowLongToWait(t *testing.T) {
 	want := "The API is rate limiting this key and the retries ran out; wait 30s and retry."
 	if got := DescribeError(rec.done(t).Err, "K"); got != want {
 		t.Errorf("DescribeError = %q, want %q", got, want)
+	}
+}
+
+// fakeClock is a clock that moves only when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// heldReply writes head, then waits for release before writing tail: a
+// reply that is silent for as long as the test wants.
+func heldReply(head, tail string, release <-chan struct{}) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("content-type", "text/event-stream")
+		w.Header().Set("request-id", "req_H")
+		io.WriteString(w, head)
+		w.(http.Flusher).Flush()
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		io.WriteString(w, tail)
+	}
+}
+
+// TestStreamingShowsTheSilentWait: while a reply is silent (the API runs a
+// slow MCP tool), the screen can say for how long, on its own clock.
+func TestStreamingShowsTheSilentWait(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stall time.Duration
+		limit time.Duration
+	}{
+		{"default limit", 0, DefaultStallTimeout},
+		{"no limit", NoStallTimeout, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			release := make(chan struct{})
+			api := newFakeAPI(t, heldReply(stallHead, stallTail, release))
+			c := stallClient(api, tc.stall)
+			clock := &fakeClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+			c.now = clock.Now
+			events := make(chan Event, 64)
+			go c.Run(t.Context(), trackerRequest(Beta20251120, NewUserText("q")), func(e Event) { events <- e })
+			next := func() Event {
+				t.Helper()
+				select {
+				case e := <-events:
+					return e
+				case <-time.After(10 * time.Second):
+					t.Fatal("no event within 10s")
+					return nil
+				}
+			}
+
+			ev := next()
+			if _, rec := ev.(RequestSent); rec {
+				ev = next() // the record of the request comes first
+			}
+			first, ok := ev.(Streaming)
+			if !ok || first.Silence == nil {
+				t.Fatalf("first event %#v, want Streaming with a Silence", first)
+			}
+			s := first.Silence
+			if s.Limit() != tc.limit {
+				t.Errorf("limit %v, want %v", s.Limit(), tc.limit)
+			}
+			for {
+				if _, ok := next().(TextDelta); ok {
+					break // the head is read; the reply is silent now
+				}
+			}
+			if q, ok := s.Quiet(); !ok || q != 0 {
+				t.Errorf("just after data: quiet %v (waiting %v), want 0 while waiting", q, ok)
+			}
+			clock.advance(42 * time.Second)
+			if q, ok := s.Quiet(); !ok || q != 42*time.Second {
+				t.Errorf("quiet %v (waiting %v), want 42s while waiting", q, ok)
+			}
+
+			close(release)
+			for {
+				e := next()
+				if _, ok := e.(Streaming); ok {
+					t.Error("a second Streaming for one message")
+				}
+				if done, ok := e.(TurnDone); ok {
+					if done.Err != nil {
+						t.Fatalf("TurnDone.Err = %v", done.Err)
+					}
+					break
+				}
+			}
+			if q, ok := s.Quiet(); ok {
+				t.Errorf("after the turn: quiet %v, still waiting", q)
+			}
+		})
 	}
 }

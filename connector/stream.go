@@ -29,11 +29,9 @@ func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessage
 	// the cause tells a stall from the caller's cancellation.
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	middleware := []option.Middleware{recordRequest(secrets, emit), c.watchRetries(sctx, emit)}
-	if w := newStallWatch(c.stallTimeout, cancel); w != nil {
-		defer w.disarm()
-		middleware = append(middleware, w.middleware)
-	}
+	watch := newStallWatch(c.stallTimeout, c.now, cancel, emit)
+	defer watch.disarm()
+	middleware := []option.Middleware{recordRequest(secrets, emit), c.watchRetries(sctx, emit), watch.middleware}
 	var res *http.Response
 	stream := c.api.Beta.Messages.NewStreaming(sctx, params,
 		option.WithResponseInto(&res),

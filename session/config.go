@@ -51,7 +51,8 @@ type APIConfig struct {
 	// DiscoveryTimeout bounds listing one MCP server's tools.
 	DiscoveryTimeout time.Duration
 	// StallTimeout is how long a reply may send nothing before it is
-	// given up (connector.ClientOptions.StallTimeout).
+	// given up (connector.ClientOptions.StallTimeout): stall_timeout = "0"
+	// is connector.NoStallTimeout, never.
 	StallTimeout time.Duration
 }
 

@@ -69,7 +69,7 @@ func apiFields() []field {
 		{"api_key_env", kindString, `api_key_env = "` + DefaultAPIKeyEnv + `"`},
 		{"base_url", kindString, `base_url = "https://api.anthropic.com"`},
 		{"discovery_timeout", kindString, `discovery_timeout = "10s"`},
-		{"stall_timeout", kindString, `stall_timeout = "60s"`},
+		{"stall_timeout", kindString, `stall_timeout = "5m"`},
 	}
 }
 

@@ -362,3 +362,34 @@ func TestSchemaMatchesFileStructs(t *testing.T) {
 		t.Errorf("serverFields %v; fileServer has %v", got, want)
 	}
 }
+
+func TestParseStallTimeout(t *testing.T) {
+	tests := []struct {
+		toml    string
+		want    time.Duration
+		warning string
+	}{
+		{"", DefaultStallTimeout, ""},
+		{`stall_timeout = "0"`, connector.NoStallTimeout, ""},
+		{`stall_timeout = "0s"`, connector.NoStallTimeout, ""},
+		{`stall_timeout = "10m"`, 10 * time.Minute, ""},
+		{`stall_timeout = "3s"`, 3 * time.Second,
+			"[api] stall_timeout 3s is short: the API can go quiet for a while during a long tool call, so replies may be cut off; 5m0s is the default."},
+	}
+	for _, tt := range tests {
+		cfg, err := Parse("config.toml", []byte("[api]\n"+tt.toml+"\n"), env{}.get)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.toml, err)
+		}
+		if cfg.API.StallTimeout != tt.want {
+			t.Errorf("%s: stall timeout %v, want %v", tt.toml, cfg.API.StallTimeout, tt.want)
+		}
+		var want []string
+		if tt.warning != "" {
+			want = []string{tt.warning}
+		}
+		if !reflect.DeepEqual(cfg.Warnings, want) {
+			t.Errorf("%s: warnings %q, want %q", tt.toml, cfg.Warnings, want)
+		}
+	}
+}

@@ -102,11 +102,14 @@ func (v *validator) api(f fileAPI) error {
 	}
 	if f.StallTimeout != nil {
 		d, err := time.ParseDuration(*f.StallTimeout)
-		if err != nil || d <= 0 {
-			return v.fail(`[api] stall_timeout %q is not a positive duration; write it like stall_timeout = "60s" `+
-				`(units: ms, s, m)`, *f.StallTimeout)
+		if err != nil || d < 0 {
+			return v.fail(`[api] stall_timeout %q is not a duration of 0 or more; write it like stall_timeout = "5m" `+
+				`(units: ms, s, m), or "0" to never give up on a silent reply`, *f.StallTimeout)
 		}
-		if d < minQuietStall {
+		switch {
+		case d == 0:
+			d = connector.NoStallTimeout
+		case d < minQuietStall:
 			v.warn("[api] stall_timeout %s is short: the API can go quiet for a while during a long tool call, "+
 				"so replies may be cut off; %s is the default.", d, DefaultStallTimeout)
 		}

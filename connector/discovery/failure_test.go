@@ -142,9 +142,10 @@ func TestNeedsAuthWithoutRetry(t *testing.T) {
 			if st.Reason != tc.reason || st.Realm != "patchbay-demo" {
 				t.Errorf("reason %q realm %q, want %q realm patchbay-demo", st.Reason, st.Realm, tc.reason)
 			}
-			// One request: no retry, no second handshake, no SSE fallback.
-			if n := sent.n.Load(); n != 1 {
-				t.Errorf("%d requests reached the server, want 1", n)
+			// One request per session (with and without client
+			// capabilities): no retry, no second handshake, no SSE fallback.
+			if n := sent.n.Load(); n != 2 {
+				t.Errorf("%d requests reached the server, want 2", n)
 			}
 		})
 	}
@@ -234,7 +235,10 @@ func TestOversizedToolListIsRefused(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			st := Discover(t.Context(), Target{Name: "huge", URL: serveHandler(t, tc.h)}, Options{})
+			// Each of the two sessions is sent 10 MB: under the race
+			// detector on a small machine that takes longer than the
+			// default timeout, and the refusal, not the clock, is the point.
+			st := Discover(t.Context(), Target{Name: "huge", URL: serveHandler(t, tc.h)}, Options{Timeout: time.Minute})
 			mustState(t, st, ProtocolError)
 			if st.Reason != "it sent a reply larger than 8 MiB; patchbay reads no more" {
 				t.Errorf("reason %q", st.Reason)

@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"bytes"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -20,8 +21,12 @@ const everythingDir = "testdata/everything"
 
 // everythingTools are the tools server-everything 2026.8.31 offers a client
 // that advertises no capabilities, in its order (read from its
-// dist/tools/*.js). It adds get-roots-list, the trigger-*-request tools and
-// their async forms only for clients with roots, sampling or elicitation.
+// dist/tools/*.js), followed by those it registers, after initialization,
+// only for clients that declare roots (get-roots-list), elicitation
+// (trigger-elicitation-request; trigger-url-elicitation wants its url mode)
+// or sampling (trigger-sampling-request): discovery must see them, as the
+// API's client may. The async trigger tools also want the tasks capability,
+// which the go-sdk client cannot declare, so no one here sees them.
 var everythingTools = []string{
 	"echo [read-only]",
 	"get-annotated-message [read-only]",
@@ -35,8 +40,16 @@ var everythingTools = []string{
 	"toggle-simulated-logging []",
 	"toggle-subscriber-updates []",
 	"trigger-long-running-operation [read-only]",
+	"get-roots-list [read-only]",
+	"trigger-elicitation-request []",
+	"trigger-url-elicitation []",
+	"trigger-sampling-request []",
 	"simulate-research-query []",
 }
+
+// everythingOnlyWith are the tools of everythingTools offered only to a
+// client that declares capabilities.
+var everythingOnlyWith = []string{"get-roots-list", "trigger-elicitation-request", "trigger-sampling-request", "trigger-url-elicitation"}
 
 func TestInteropServerEverything(t *testing.T) {
 	t.Parallel()
@@ -62,6 +75,12 @@ func TestInteropServerEverything(t *testing.T) {
 	}
 	if got := toolLines(st.Tools); !slices.Equal(got, everythingTools) {
 		t.Errorf("tools:\n got %q\nwant %q", got, everythingTools)
+	}
+	if got := slices.Sorted(maps.Keys(st.OnlyWith)); !slices.Equal(got, everythingOnlyWith) {
+		t.Errorf("only with capabilities: %q, want %q", got, everythingOnlyWith)
+	}
+	if st.Incomplete || st.Notes != nil {
+		t.Errorf("incomplete %v, notes %q", st.Incomplete, st.Notes)
 	}
 	for _, tl := range st.Tools {
 		if len(tl.InputSchema) == 0 || tl.Description == "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
@@ -27,16 +28,35 @@ const clientName = "patchbay"
 // Discover probes one server once: it connects over Streamable HTTP (falling
 // back to the legacy SSE transport when the server answers the POST with a
 // 4xx other than 401/403/429, as the MCP spec describes), lists every page of
-// its tools, and closes the session. It never fails: the outcome, good or
-// bad, is the returned Status. It returns within opts.Timeout, plus the time
-// to close the session politely.
+// its tools, and closes the session. It does so twice at the same time, as a
+// client that declares no capabilities and as one that declares the optional
+// ones (see Capabilities), and returns the union of the two lists. It never
+// fails: the outcome, good or bad, is the returned Status. It returns within
+// opts.Timeout: closing the sessions politely is cut short at that point.
 func Discover(ctx context.Context, t Target, opts Options) Status {
-	st, c := guardedProbe(ctx, t, opts, nil)
-	if c != nil {
+	start := time.Now()
+	st, p := probeBoth(ctx, t, opts, nil)
+	if p != nil {
 		// The tools are listed; a failed goodbye does not change that.
-		_ = c.close()
+		_ = p.closeBy(start.Add(opts.timeout()))
 	}
 	return st
+}
+
+// ProbeAll discovers every target once, all at the same time, as Discover
+// does one, and returns their outcomes in the order of targets. It is for
+// runs without a Watcher (headless), which need the servers' tool lists
+// before they send. Like Discover it returns within opts.Timeout, however
+// many targets there are, and never fails: a server that does not answer
+// in time is Unreachable, with the reason saying so.
+func ProbeAll(ctx context.Context, targets []Target, opts Options) []Status {
+	out := make([]Status, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() { out[i] = Discover(ctx, t, opts) })
+	}
+	wg.Wait()
+	return out
 }
 
 // conn is one server's MCP session as a probe opened it.
@@ -54,13 +74,14 @@ type conn struct {
 	stop        context.CancelFunc // ends the session's context
 }
 
-// probe connects to t and lists its tools. On success the session stays
-// open, and is returned, until the caller closes it: cancelling ctx after
-// probe returns does not end it (the caller closes it politely instead). On
-// failure nothing stays open. changed, if not nil, is called (from the SDK's
+// probe connects to t and lists its tools, declaring the optional client
+// capabilities if capable. On success the session stays open, and is
+// returned, until the caller closes it: cancelling ctx after probe returns
+// does not end it (the caller closes it politely instead). On failure
+// nothing stays open. changed, if not nil, is called (from the SDK's
 // goroutine; it must not block) when the server sends
 // notifications/tools/list_changed.
-func probe(ctx context.Context, t Target, opts Options, changed func()) (Status, *conn) {
+func probe(ctx context.Context, t Target, opts Options, capable bool, changed func()) (Status, *conn) {
 	start := time.Now()
 	c := &conn{target: t, timeout: opts.timeout()}
 	u, err := url.Parse(t.URL)
@@ -81,13 +102,7 @@ func probe(ctx context.Context, t Target, opts Options, changed func()) (Status,
 	c.wire = newWire(sctx, u, t.Token, c.timeout/4)
 	hc := opts.httpClient(c.wire)
 
-	copts := &mcp.ClientOptions{
-		// Advertise nothing: the checklist should show the tools a plain
-		// client (such as the API's MCP connector) is offered, and some
-		// servers list extra tools for clients with roots, sampling or
-		// elicitation.
-		Capabilities: &mcp.ClientCapabilities{},
-	}
+	copts := &mcp.ClientOptions{Capabilities: clientCapabilities(capable)}
 	if changed != nil {
 		copts.ToolListChangedHandler = func(context.Context, *mcp.ToolListChangedRequest) { changed() }
 	}
@@ -165,8 +180,17 @@ func (c *conn) relist(ctx context.Context) Status {
 }
 
 // close ends the session politely (a Streamable HTTP session with a
-// DELETE), then everything still running for it.
+// DELETE), then everything still running for it. A server that does not
+// answer the goodbye within the discovery timeout is not waited for.
 func (c *conn) close() error {
+	return c.closeBy(time.Now().Add(c.timeout))
+}
+
+// closeBy is close, giving up on politeness at deadline: ending the
+// session's context cancels the goodbye still in flight.
+func (c *conn) closeBy(deadline time.Time) error {
+	cut := time.AfterFunc(time.Until(deadline), c.stop)
+	defer cut.Stop()
 	err := c.cs.Close()
 	c.stop()
 	if err != nil && !errors.Is(err, errDenied) {

@@ -62,4 +62,19 @@ type Status struct {
 	Reason string
 	Realm  string
 	At     time.Time
+
+	// OnlyWith names the tools that only the session declaring the
+	// optional client capabilities was offered, each with the capabilities
+	// that session declared (Capabilities(); which one of them the server
+	// keys on is not known). The API's MCP connector may or may not be
+	// offered them: the checklist marks them. Nil when there are none.
+	OnlyWith map[string][]string
+	// Incomplete reports that one of the two listings failed, so Tools may
+	// lack tools offered only to clients with (or only to clients without)
+	// the optional capabilities. Notes says which failed and why.
+	Incomplete bool
+	// Notes are plain clauses (like Reason, never holding the token) about
+	// what the state alone does not say: a listing that failed while the
+	// other worked, a tool defined differently to the two clients.
+	Notes []string
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 )
@@ -143,31 +145,37 @@ func (w *Watcher) run(ctx context.Context, s *watched) {
 		default:
 		}
 	}
-	var c *conn
-	drop := func() {
-		if c == nil {
-			return
-		}
-		if err := c.close(); err != nil {
+	var p *pair
+	keep := func(err error) {
+		if err != nil {
 			w.mu.Lock()
 			w.errs = append(w.errs, err)
 			w.mu.Unlock()
 		}
-		c = nil
+	}
+	drop := func() {
+		if p == nil {
+			return
+		}
+		keep(p.close())
+		p = nil
 	}
 	defer drop()
 
+	// last is what was reported last: a re-list that finds the same is not
+	// news. Both sessions hear the same list_changed, so one change often
+	// causes two re-lists.
+	var last Status
 	probeNow := func() {
 		drop()
 		select {
-		case <-changed: // about the session just closed
+		case <-changed: // about the sessions just closed
 		default:
 		}
 		w.emit(s, Status{Server: s.target.Name, State: Connecting, At: time.Now()})
-		var st Status
-		st, c = guardedProbe(ctx, s.target, w.opts, onChange)
+		last, p = probeBoth(ctx, s.target, w.opts, onChange)
 		if ctx.Err() == nil {
-			w.emit(s, st)
+			w.emit(s, last)
 		}
 	}
 
@@ -179,21 +187,39 @@ func (w *Watcher) run(ctx context.Context, s *watched) {
 		case <-s.refresh:
 			probeNow()
 		case <-changed:
-			if c == nil {
+			if p == nil {
 				continue
 			}
-			st := guarded(s.target.Name, time.Now(), func() Status { return c.relist(ctx) })
+			var err error
+			st := guarded(s.target.Name, time.Now(), func() Status {
+				var st Status
+				st, err = p.relist(ctx)
+				return st
+			})
+			keep(err)
 			if ctx.Err() != nil {
 				return
 			}
-			if st.State != Ready {
+			if st.State != Ready || p.empty() {
 				// A session that failed once is not trusted again; Refresh
-				// opens a new one.
+				// opens new ones.
 				drop()
 			}
-			w.emit(s, st)
+			if !sameListing(st, last) {
+				last = st
+				w.emit(s, st)
+			}
 		}
 	}
+}
+
+// sameListing reports whether a and b would show the same: state, reason,
+// tools and notes.
+func sameListing(a, b Status) bool {
+	return a.State == b.State && a.Reason == b.Reason && a.Realm == b.Realm && a.Incomplete == b.Incomplete &&
+		a.Transport == b.Transport && slices.Equal(a.Notes, b.Notes) &&
+		slices.EqualFunc(a.Tools, b.Tools, sameTool) &&
+		maps.EqualFunc(a.OnlyWith, b.OnlyWith, slices.Equal)
 }
 
 // emit reports st unless s was replaced or the Watcher closed meanwhile.
@@ -212,14 +238,14 @@ func (w *Watcher) emit(s *watched, st Status) {
 // on this goroutine, choking on a broken or hostile answer) turned into a
 // protocol error for this one server: a crash here would end the program
 // with the terminal still in raw mode, for the sake of one bad server.
-func guardedProbe(ctx context.Context, t Target, opts Options, changed func()) (st Status, c *conn) {
+func guardedProbe(ctx context.Context, t Target, opts Options, capable bool, changed func()) (st Status, c *conn) {
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			st, c = internalError(t.Name, start, r), nil
 		}
 	}()
-	return probe(ctx, t, opts, changed)
+	return probe(ctx, t, opts, capable, changed)
 }
 
 // guarded runs f the same way.
