@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 
 	tea "charm.land/bubbletea/v2"
@@ -410,16 +409,11 @@ func loadSaved(ctx context.Context, stateDir string, stateErr error) (session.Se
 // toolsets need them before anything is sent.
 func discoverFor(opts discovery.Options) func(ctx context.Context, servers []*session.ServerState) []string {
 	return func(ctx context.Context, servers []*session.ServerState) []string {
-		statuses := make([]discovery.Status, len(servers))
-		var wg sync.WaitGroup
+		targets := make([]discovery.Target, len(servers))
 		for i, s := range servers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				statuses[i] = discovery.Discover(ctx, discovery.Target{Name: s.Name, URL: s.URL, Token: s.Token}, opts)
-			}()
+			targets[i] = discovery.Target{Name: s.Name, URL: s.URL, Token: s.Token}
 		}
-		wg.Wait()
+		statuses := discovery.ProbeAll(ctx, targets, opts)
 		var notes []string
 		for i, st := range statuses {
 			if st.State == discovery.Ready {

@@ -28,7 +28,7 @@ func BuildParams(req Request) (anthropic.BetaMessageNewParams, []Warning, error)
 	if req.MaxTokens <= 0 {
 		return p, nil, fmt.Errorf("max_tokens must be positive, got %d", req.MaxTokens)
 	}
-	msgs, mcpHistory, err := messageParams(req.Messages)
+	msgs, mcpHistory, err := messageParams(req.Messages, declaresTools(req))
 	if err != nil {
 		return p, nil, err
 	}
@@ -56,6 +56,15 @@ func BuildParams(req Request) (anthropic.BetaMessageNewParams, []Warning, error)
 			p.Tools = append(p.Tools, anthropic.BetaToolUnionParam{OfMCPToolset: sp.Toolset})
 		}
 	}
+	// A deferred tool is reachable only through a tool search tool
+	// (API-NOTES 9.3): without one, "defer" would mean "disable".
+	if defersAny(p.Tools) {
+		st, err := searchTool(req.ToolSearch)
+		if err != nil {
+			return p, nil, err
+		}
+		p.Tools = append(p.Tools, st)
+	}
 	// History with MCP blocks still needs the beta that defines them, even
 	// when every server has been switched off since.
 	if len(req.Servers) > 0 || mcpHistory {
@@ -81,25 +90,60 @@ func SelectionWarnings(req Request) []Warning {
 	return warns
 }
 
+// declaresTools reports whether the request for req has a tools field:
+// each server switched on gets an mcp_toolset there, except under the
+// legacy beta, which has none.
+func declaresTools(req Request) bool {
+	return req.Beta != BetaLegacy && len(req.Servers) > 0
+}
+
 // messageParams wraps each raw block for the SDK and reports whether any is
 // an MCP block (mcp_tool_use, mcp_tool_result, mcp_tool_listing, ...).
-func messageParams(msgs []Message) ([]anthropic.BetaMessageParam, bool, error) {
+// Blocks go out as received, except what the API refuses to be sent back
+// (connector/sandbox/emulator's doc lists the rules and their sources):
+// empty text blocks; an mcp_tool_use that never got its result (an answer
+// cut by max_tokens), unless it ends the last message, which a pause_turn
+// continuation sends on purpose; and, when the request declares no tools,
+// plain tool_use and tool_result blocks (patchbay's answers to a stray
+// tool_use). A message left with no block is left out.
+func messageParams(msgs []Message, hasTools bool) ([]anthropic.BetaMessageParam, bool, error) {
 	out := make([]anthropic.BetaMessageParam, 0, len(msgs))
 	mcp := false
+	answered := map[string]bool{}
+	heads := make([][]blockHead, len(msgs))
 	for i, m := range msgs {
-		blocks := make([]anthropic.BetaContentBlockParamUnion, 0, len(m.Content))
+		heads[i] = make([]blockHead, len(m.Content))
 		for j, raw := range m.Content {
-			var head struct {
-				Type string `json:"type"`
-			}
-			if err := json.Unmarshal(raw, &head); err != nil {
+			h := &heads[i][j]
+			if err := json.Unmarshal(raw, h); err != nil {
 				return nil, false, fmt.Errorf("message %d, block %d: %w", i, j, err)
 			}
-			if head.Type == "" {
+			if h.Type == "" {
 				return nil, false, fmt.Errorf("message %d, block %d has no type", i, j)
 			}
-			mcp = mcp || strings.HasPrefix(head.Type, "mcp_")
+			if h.Type == "mcp_tool_result" {
+				answered[h.ToolUseID] = true
+			}
+		}
+	}
+	for i, m := range msgs {
+		last := i == len(msgs)-1
+		blocks := make([]anthropic.BetaContentBlockParamUnion, 0, len(m.Content))
+		for j, raw := range m.Content {
+			h := heads[i][j]
+			switch {
+			case h.Type == "text" && h.Text != nil && *h.Text == "":
+				continue
+			case h.Type == "mcp_tool_use" && !answered[h.ID] && !(last && j == len(m.Content)-1):
+				continue
+			case !hasTools && (h.Type == "tool_use" || h.Type == "tool_result"):
+				continue
+			}
+			mcp = mcp || strings.HasPrefix(h.Type, "mcp_")
 			blocks = append(blocks, param.Override[anthropic.BetaContentBlockParamUnion](json.RawMessage(raw)))
+		}
+		if len(blocks) == 0 && len(m.Content) > 0 {
+			continue
 		}
 		switch m.Role {
 		case "user":
@@ -111,6 +155,14 @@ func messageParams(msgs []Message) ([]anthropic.BetaMessageParam, bool, error) {
 		}
 	}
 	return out, mcp, nil
+}
+
+// blockHead is what messageParams reads of a block.
+type blockHead struct {
+	Type      string  `json:"type"`
+	Text      *string `json:"text"`
+	ID        string  `json:"id"`
+	ToolUseID string  `json:"tool_use_id"`
 }
 
 // NewUserText returns a user message holding one text block.
@@ -162,4 +214,36 @@ func RedactedJSON(req Request) ([]byte, error) {
 		body = bytes.ReplaceAll(body, []byte(tok), []byte(Redacted))
 	}
 	return body, nil
+}
+
+// defersAny reports whether a toolset defers a tool it may enable.
+func defersAny(tools []anthropic.BetaToolUnionParam) bool {
+	for _, t := range tools {
+		ts := t.OfMCPToolset
+		if ts == nil {
+			continue
+		}
+		if ts.DefaultConfig.DeferLoading.Value && !(ts.DefaultConfig.Enabled.Valid() && !ts.DefaultConfig.Enabled.Value && len(ts.Configs) == 0) {
+			return true
+		}
+		for _, c := range ts.Configs {
+			if c.DeferLoading.Value {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// searchTool is the tools entry of the chosen tool search tool.
+func searchTool(kind ToolSearch) (anthropic.BetaToolUnionParam, error) {
+	switch kind {
+	case "", ToolSearchRegex:
+		return anthropic.BetaToolUnionParam{OfToolSearchToolRegex20251119: &anthropic.BetaToolSearchToolRegex20251119Param{
+			Type: anthropic.BetaToolSearchToolRegex20251119TypeToolSearchToolRegex20251119}}, nil
+	case ToolSearchBM25:
+		return anthropic.BetaToolUnionParam{OfToolSearchToolBm25_20251119: &anthropic.BetaToolSearchToolBm25_20251119Param{
+			Type: anthropic.BetaToolSearchToolBm25_20251119TypeToolSearchToolBm25_20251119}}, nil
+	}
+	return anthropic.BetaToolUnionParam{}, fmt.Errorf("unknown tool search %q; use regex or bm25", kind)
 }

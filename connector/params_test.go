@@ -247,7 +247,8 @@ func TestBuildParamsSendsBlocksAsReceived(t *testing.T) {
 
 func TestBuildParamsBetaHeader(t *testing.T) {
 	mcpHistory := Message{Role: "assistant", Content: []json.RawMessage{json.RawMessage(
-		`{"type":"mcp_tool_use","id":"mcptoolu_1","name":"a","server_name":"crm","input":{}}`)}}
+		`{"type":"mcp_tool_use","id":"mcptoolu_1","name":"a","server_name":"crm","input":{}}`), json.RawMessage(
+		`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_1","content":[{"type":"text","text":"ok"}]}`)}}
 	tests := []struct {
 		name string
 		req  Request
@@ -362,5 +363,84 @@ func TestRedactedJSONHidesEveryToken(t *testing.T) {
 	// The caller's request keeps its tokens for the real call.
 	if req.Servers[0].Token != secrets[0] {
 		t.Error("RedactedJSON changed the caller's request")
+	}
+}
+
+// What the API refuses to be sent back is left out of the history as sent:
+// empty text blocks, an mcp_tool_use an answer cut before its result
+// (unless a pause_turn continuation ends with it), and plain tool blocks
+// when the request declares no tools.
+func TestHistoryHygiene(t *testing.T) {
+	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
+	cut := Message{Role: "assistant", Content: []json.RawMessage{
+		raw(`{"type":"text","text":""}`),
+		raw(`{"type":"text","text":"Let me look."}`),
+		raw(`{"type":"mcp_tool_use","id":"mcptoolu_done","name":"a","server_name":"crm","input":{}}`),
+		raw(`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_done","content":[]}`),
+		raw(`{"type":"mcp_tool_use","id":"mcptoolu_cut","name":"b","server_name":"crm","input":{}}`),
+	}}
+	stray := Message{Role: "assistant", Content: []json.RawMessage{raw(`{"type":"tool_use","id":"toolu_1","name":"x","input":{}}`)}}
+	answer := Message{Role: "user", Content: []json.RawMessage{raw(`{"type":"tool_result","tool_use_id":"toolu_1","content":"no"}`)}}
+	req := Request{Model: "m", MaxTokens: 1, Beta: Beta20251120, Servers: []Server{crm(ToolFilter{})},
+		Messages: []Message{NewUserText("hi"), cut, NewUserText("more")}}
+	body := marshalled(t, req)
+	for _, gone := range []string{`"text":""`, "mcptoolu_cut"} {
+		if strings.Contains(body, gone) {
+			t.Errorf("%s was sent back:\n%s", gone, body)
+		}
+	}
+	if !strings.Contains(body, "mcptoolu_done") || !strings.Contains(body, "Let me look.") {
+		t.Errorf("answered blocks are missing:\n%s", body)
+	}
+	// A paused turn sends its last tool use on purpose.
+	req.Messages = []Message{NewUserText("hi"), cut}
+	if body := marshalled(t, req); !strings.Contains(body, "mcptoolu_cut") {
+		t.Errorf("the paused turn's last tool use was dropped:\n%s", body)
+	}
+	// No tools declared: the stray tool_use and its answer stay out, and
+	// so do the messages they leave empty.
+	req = Request{Model: "m", MaxTokens: 1, Beta: Beta20251120,
+		Messages: []Message{NewUserText("hi"), stray, answer, NewUserText("again")}}
+	if body := marshalled(t, req); strings.Contains(body, "toolu_1") || strings.Count(body, `"role"`) != 2 {
+		t.Errorf("plain tool blocks sent without tools:\n%s", body)
+	}
+	req.Servers = []Server{crm(ToolFilter{})}
+	if body := marshalled(t, req); !strings.Contains(body, "toolu_1") {
+		t.Errorf("plain tool blocks dropped although tools are declared:\n%s", body)
+	}
+}
+
+func marshalled(t *testing.T, req Request) string {
+	t.Helper()
+	p := mustParams(t, req)
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// A deferred tool comes with a tool search tool, the configured one;
+// nothing deferred, none sent (API-NOTES 9.3).
+func TestDeferSendsAToolSearchTool(t *testing.T) {
+	deferred := crm(ToolFilter{Mode: ModeAll, Defer: []string{"get_*"}})
+	for _, tt := range []struct {
+		search ToolSearch
+		want   string
+	}{{"", `"type":"tool_search_tool_regex_20251119"`}, {ToolSearchBM25, `"type":"tool_search_tool_bm25_20251119"`}} {
+		body := marshalled(t, Request{Model: "m", MaxTokens: 1, Beta: Beta20251120, ToolSearch: tt.search,
+			Servers: []Server{deferred}, Messages: []Message{NewUserText("hi")}})
+		if !strings.Contains(body, tt.want) {
+			t.Errorf("%q: no %s in\n%s", tt.search, tt.want, body)
+		}
+	}
+	body := marshalled(t, Request{Model: "m", MaxTokens: 1, Beta: Beta20251120,
+		Servers: []Server{crm(ToolFilter{Mode: ModeAll})}, Messages: []Message{NewUserText("hi")}})
+	if strings.Contains(body, "tool_search") {
+		t.Errorf("a tool search tool without anything deferred:\n%s", body)
+	}
+	if _, _, err := BuildParams(Request{Model: "m", MaxTokens: 1, Beta: Beta20251120, ToolSearch: "grep",
+		Servers: []Server{deferred}, Messages: []Message{NewUserText("hi")}}); err == nil {
+		t.Error("an unknown tool search was accepted")
 	}
 }

@@ -17,9 +17,11 @@ import (
 // messages themselves are the conversation's history, so they are not kept
 // twice: Body puts them back.
 type SentRequest struct {
-	Before   string `json:"before"`
-	After    string `json:"after"`
-	Messages int    `json:"messages"`
+	Before string `json:"before"`
+	After  string `json:"after"`
+	// Messages is how many messages of the history the request was built
+	// from (what the body holds of them may be fewer: see messageParams).
+	Messages int `json:"messages"`
 	// Beta is the anthropic-beta header; empty when none was sent.
 	Beta string `json:"anthropic_beta,omitempty"`
 	// Version is the anthropic-version header.
@@ -44,7 +46,15 @@ func (r SentRequest) Body(history []Message) ([]byte, error) {
 	if len(history) < r.Messages {
 		return nil, ErrNotReproducible
 	}
-	msgs, err := MarshalMessages(history[:r.Messages])
+	fields, err := r.Fields()
+	if err != nil {
+		return nil, err
+	}
+	hasTools := false
+	for _, f := range fields {
+		hasTools = hasTools || f.Key == "tools"
+	}
+	msgs, err := marshalMessages(history[:r.Messages], hasTools)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +77,10 @@ type Field struct {
 	Value json.RawMessage
 }
 
-// MarshalMessages encodes messages as BuildParams hands them to the SDK,
+// marshalMessages encodes messages as BuildParams hands them to the SDK,
 // which is how they appear in the body.
-func MarshalMessages(msgs []Message) ([]byte, error) {
-	params, _, err := messageParams(msgs)
+func marshalMessages(msgs []Message, hasTools bool) ([]byte, error) {
+	params, _, err := messageParams(msgs, hasTools)
 	if err != nil {
 		return nil, err
 	}
@@ -83,13 +93,14 @@ func MarshalMessages(msgs []Message) ([]byte, error) {
 
 // recordRequest returns a middleware that reports the first attempt of a
 // request as RequestSent, with each secret replaced by Redacted.
-func recordRequest(secrets []string, emit func(Event)) option.Middleware {
+func recordRequest(secrets []string, historyLen int, emit func(Event)) option.Middleware {
 	done := false
 	return func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		if !done && r.GetBody != nil {
 			done = true
 			if body, err := readBody(r); err == nil {
 				if sent, err := splitBody(body, secrets); err == nil {
+					sent.Messages = historyLen
 					sent.Beta = r.Header.Get("anthropic-beta")
 					sent.Version = r.Header.Get("anthropic-version")
 					emit(RequestSent{Request: sent})
@@ -320,6 +331,7 @@ func Preview(req Request) (SentRequest, error) {
 	if err != nil {
 		return SentRequest{}, err
 	}
+	sent.Messages = len(req.Messages)
 	sent.Version = APIVersion
 	if len(p.Betas) > 0 {
 		sent.Beta = string(p.Betas[0])

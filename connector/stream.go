@@ -24,14 +24,15 @@ type block struct {
 // streamMessage makes one streaming call and translates its events. It
 // returns the complete assistant message and its stop reason, or an error
 // if the message did not complete.
-func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, secrets []string, emit func(Event)) (Message, string, error) {
+func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, secrets []string, historyLen int,
+	emit func(Event)) (Message, string, error) {
 	// A reply that goes silent is cancelled through its own context, so
 	// the cause tells a stall from the caller's cancellation.
 	sctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	watch := newStallWatch(c.stallTimeout, c.now, cancel, emit)
 	defer watch.disarm()
-	middleware := []option.Middleware{recordRequest(secrets, emit), c.watchRetries(sctx, emit), watch.middleware}
+	middleware := []option.Middleware{recordRequest(secrets, historyLen, emit), c.watchRetries(sctx, emit), watch.middleware}
 	var res *http.Response
 	stream := c.api.Beta.Messages.NewStreaming(sctx, params,
 		option.WithResponseInto(&res),

@@ -44,7 +44,7 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 		if err != nil {
 			return TurnDone{Appended: appended, Err: fmt.Errorf("build request: %w", err)}
 		}
-		msg, stop, err := c.streamMessage(ctx, params, req.Secrets(), emit)
+		msg, stop, err := c.streamMessage(ctx, params, req.Secrets(), len(history), emit)
 		if err != nil {
 			var se *StreamError
 			if errors.As(err, &se) && len(appended) > 0 {

@@ -85,9 +85,22 @@ type Request struct {
 	System    string
 	Beta      Beta
 	// Servers holds the servers switched on; servers switched off are left out.
-	Servers  []Server
-	Messages []Message
+	Servers []Server
+	// ToolSearch is the tool search tool sent when a toolset defers a
+	// tool (ToolSearchRegex when empty).
+	ToolSearch ToolSearch
+	Messages   []Message
 }
+
+// ToolSearch names a tool search tool: deferred tools (defer_loading) can
+// only reach the model through one.
+type ToolSearch string
+
+// The tool search tools the API has.
+const (
+	ToolSearchRegex ToolSearch = "regex" // tool_search_tool_regex_20251119
+	ToolSearchBM25  ToolSearch = "bm25"  // tool_search_tool_bm25_20251119
+)
 
 // Usage is the token count of one message (cumulative within it).
 type Usage struct {

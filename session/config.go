@@ -48,6 +48,9 @@ type APIConfig struct {
 	APIKeyEnv string
 	// BaseURL is the API's base URL; empty means the SDK default.
 	BaseURL string
+	// ToolSearch is the tool search tool sent when a tool is deferred:
+	// "regex" (the default) or "bm25".
+	ToolSearch connector.ToolSearch
 	// DiscoveryTimeout bounds listing one MCP server's tools.
 	DiscoveryTimeout time.Duration
 	// StallTimeout is how long a reply may send nothing before it is
@@ -122,6 +125,7 @@ func Default() *Config {
 			Model:            DefaultModel,
 			MaxTokens:        DefaultMaxTokens,
 			MCPBeta:          DefaultMCPBeta,
+			ToolSearch:       connector.ToolSearchRegex,
 			APIKeyEnv:        DefaultAPIKeyEnv,
 			DiscoveryTimeout: DefaultDiscoveryTimeout,
 			StallTimeout:     DefaultStallTimeout,

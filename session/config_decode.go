@@ -27,6 +27,7 @@ type fileAPI struct {
 	BaseURL          *string `toml:"base_url"`
 	DiscoveryTimeout *string `toml:"discovery_timeout"`
 	StallTimeout     *string `toml:"stall_timeout"`
+	ToolSearch       *string `toml:"tool_search"`
 }
 
 type fileServer struct {
@@ -70,6 +71,7 @@ func apiFields() []field {
 		{"base_url", kindString, `base_url = "https://api.anthropic.com"`},
 		{"discovery_timeout", kindString, `discovery_timeout = "10s"`},
 		{"stall_timeout", kindString, `stall_timeout = "5m"`},
+		{"tool_search", kindString, `tool_search = "regex"`},
 	}
 }
 

@@ -58,7 +58,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown api key", "[api]\nmodle = \"x\"\n", nil,
 			`config.toml: unknown key "modle" in [api]; did you mean model?`},
 		{"unknown api key, nothing close", "[api]\ncolour = \"red\"\n", nil,
-			`config.toml: unknown key "colour" in [api]; valid keys are model, max_tokens, system, mcp_beta, api_key_env, base_url, discovery_timeout, stall_timeout`},
+			`config.toml: unknown key "colour" in [api]; valid keys are model, max_tokens, system, mcp_beta, api_key_env, base_url, discovery_timeout, stall_timeout, tool_search`},
 		{"unknown table", "[server]\nname = \"x\"\n", nil,
 			`config.toml: unknown top-level key "server"; did you mean servers?`},
 		{"api key at top level", "model = \"x\"\n", nil,
@@ -283,7 +283,7 @@ tools = ["delete_*"]
 		Path: name,
 		API: APIConfig{
 			Model: "claude-opus-9", MaxTokens: 1000, System: "Be brief.\n", MCPBeta: connector.Beta20260915,
-			APIKeyEnv: "MY_KEY", BaseURL: "http://127.0.0.1:4000", DiscoveryTimeout: 90 * time.Second,
+			APIKeyEnv: "MY_KEY", BaseURL: "http://127.0.0.1:4000", DiscoveryTimeout: 90 * time.Second, ToolSearch: connector.ToolSearchRegex,
 			StallTimeout: 2 * time.Minute,
 		},
 		Servers: []ServerConfig{

@@ -70,6 +70,14 @@ func (v *validator) api(f fileAPI) error {
 		}
 		a.MCPBeta = b
 	}
+	if f.ToolSearch != nil {
+		switch ts := connector.ToolSearch(*f.ToolSearch); ts {
+		case connector.ToolSearchRegex, connector.ToolSearchBM25:
+			a.ToolSearch = ts
+		default:
+			return v.fail(`[api] tool_search %q is not known; use "regex" or "bm25"`, *f.ToolSearch)
+		}
+	}
 	if a.MCPBeta == connector.BetaLegacy {
 		v.warn("mcp_beta %s is deprecated: it has no denylist and no deferred loading; consider %s.",
 			connector.BetaLegacy, connector.Beta20251120)

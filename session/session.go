@@ -15,6 +15,8 @@ type Settings struct {
 	MaxTokens int64
 	System    string
 	Beta      connector.Beta
+	// ToolSearch is the tool search tool sent when a tool is deferred.
+	ToolSearch connector.ToolSearch
 }
 
 // ServerState is one configured server and the user's current choices for
@@ -94,10 +96,11 @@ type Session struct {
 // token from the environment or its file.
 func New(cfg *Config, getenv func(string) string) (*Session, error) {
 	s := &Session{Settings: Settings{
-		Model:     cfg.API.Model,
-		MaxTokens: cfg.API.MaxTokens,
-		System:    cfg.API.System,
-		Beta:      cfg.API.MCPBeta,
+		Model:      cfg.API.Model,
+		MaxTokens:  cfg.API.MaxTokens,
+		System:     cfg.API.System,
+		Beta:       cfg.API.MCPBeta,
+		ToolSearch: cfg.API.ToolSearch,
 	}}
 	for _, sc := range cfg.Servers {
 		tok, err := sc.ResolveToken(getenv)
@@ -119,11 +122,12 @@ func New(cfg *Config, getenv func(string) string) (*Session, error) {
 // history and the servers switched on, with their toolsets.
 func (s *Session) Request() connector.Request {
 	req := connector.Request{
-		Model:     s.Settings.Model,
-		MaxTokens: s.Settings.MaxTokens,
-		System:    s.Settings.System,
-		Beta:      s.Settings.Beta,
-		Messages:  append([]connector.Message(nil), s.Conv.History...),
+		Model:      s.Settings.Model,
+		MaxTokens:  s.Settings.MaxTokens,
+		System:     s.Settings.System,
+		Beta:       s.Settings.Beta,
+		ToolSearch: s.Settings.ToolSearch,
+		Messages:   append([]connector.Message(nil), s.Conv.History...),
 	}
 	s.syncHistory()
 	for _, srv := range s.Servers {
