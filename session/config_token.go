@@ -60,3 +60,32 @@ func resolvePath(p, configFile string, getenv func(string) string) string {
 
 // windows reports whether Unix permission bits are meaningless here.
 func windows() bool { return runtime.GOOS == "windows" }
+
+// tokenStamp identifies a version of a token file: a file rewritten by a
+// token refresher gets a new one, so it is read again.
+type tokenStamp struct {
+	mod  int64
+	size int64
+}
+
+// refreshToken reads the server's token file again when it changed since
+// it was last read, so a rotated token is used from the next request on
+// without a restart. A stat per request is all it costs otherwise. A file
+// that became unreadable keeps the last token; the request then fails with
+// the API's own error about it.
+func (s *ServerState) refreshToken() {
+	if s.TokenFile == "" {
+		return
+	}
+	info, err := os.Stat(s.TokenFile)
+	if err != nil {
+		return
+	}
+	stamp := tokenStamp{mod: info.ModTime().UnixNano(), size: info.Size()}
+	if stamp == s.tokenAt && s.Token != "" {
+		return
+	}
+	if tok, _, err := readTokenFile(s.TokenFile); err == nil && tok != "" {
+		s.Token, s.tokenAt = tok, stamp
+	}
+}

@@ -51,6 +51,8 @@ type ServerState struct {
 	// ConfigFingerprint is ServerConfig.Fingerprint of the config the
 	// server came from, saved with its selection.
 	ConfigFingerprint string
+
+	tokenAt tokenStamp // the version of TokenFile that Token was read from
 }
 
 // selectionURL is where the server's saved selection is matched.
@@ -135,6 +137,7 @@ func (s *Session) Request() connector.Request {
 		// the history holds its blocks: the API checks that every server
 		// the history names is declared (API-NOTES 5.1).
 		if srv.Enabled || s.hist.servers[srv.Name] {
+			srv.refreshToken()
 			req.Servers = append(req.Servers, srv.Spec())
 		}
 	}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -258,5 +259,38 @@ func TestNeedToolLists(t *testing.T) {
 	// crm's allowlist names its tool exactly; kb denies a pattern.
 	if !reflect.DeepEqual(names, []string{"kb"}) {
 		t.Errorf("NeedToolLists = %v, want [kb]", names)
+	}
+}
+
+// A token file rewritten while patchbay runs is used from the next request
+// on (issue 12 §2.7).
+func TestTokenFileIsReadPerRequest(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/crm.token"
+	if err := os.WriteFile(path, []byte("tok-one\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := resolverConfig()
+	cfg.Servers[0].TokenFile = path
+	s, _, err := Resolver{Config: cfg}.NewSession(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokenOf := func() string {
+		for _, srv := range s.Request().Servers {
+			if srv.Name == "crm" {
+				return srv.Token
+			}
+		}
+		return ""
+	}
+	if got := tokenOf(); got != "tok-one" {
+		t.Fatalf("first request's token = %q", got)
+	}
+	if err := os.WriteFile(path, []byte("tok-two-longer\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := tokenOf(); got != "tok-two-longer" {
+		t.Errorf("after rotation the request's token = %q, want the new one", got)
 	}
 }
