@@ -24,6 +24,11 @@ type row struct {
 	// matches is what a pattern row expands to among the listed tools.
 	matches []string
 	lower   string // name in lower case, for the / filter
+	// lock is the rule that withholds the tool whatever its box says, or
+	// (for a pattern row) the lock the row shows; nil when none.
+	lock *connector.Lock
+	// apiOnly marks a tool the API listed that discovery did not.
+	apiOnly bool
 }
 
 // checklist is the focused server's tool list: rows, cursor, scroll and
@@ -77,6 +82,12 @@ func buildRows(s *session.ServerState) []row {
 	for _, t := range s.Known {
 		annotated[t.Name] = t
 	}
+	locked := func(name string) *connector.Lock {
+		if l, ok := connector.LockedBy(s.Locks, name); ok {
+			return &l
+		}
+		return nil
+	}
 	for _, t := range universe {
 		if listed[t.Name] {
 			continue
@@ -86,17 +97,34 @@ func buildRows(s *session.ServerState) []row {
 			// A pinned listing has no annotations; discovery's list does.
 			t.ReadOnly, t.Destructive = a.ReadOnly, a.Destructive
 		}
-		rows = append(rows, row{kind: rowTool, name: t.Name, tool: t, lower: strings.ToLower(t.Name)})
+		_, discovered := annotated[t.Name]
+		rows = append(rows, row{kind: rowTool, name: t.Name, tool: t, lower: strings.ToLower(t.Name),
+			lock: locked(t.Name), apiOnly: s.Known != nil && !discovered && len(s.Pinned) == 0})
+	}
+	known := universe != nil
+	// The locks come first among the patterns: they decide whatever the
+	// boxes say.
+	for i := range s.Locks {
+		l := &s.Locks[i]
+		for _, p := range l.Tools {
+			r := row{kind: rowPattern, name: p, lower: strings.ToLower(p), lock: l}
+			for _, t := range universe {
+				if l.Withholds(t.Name) && connector.MatchPattern(strings.TrimPrefix(p, connector.Except), t.Name) {
+					r.matches = append(r.matches, t.Name)
+				}
+			}
+			rows = append(rows, r)
+		}
 	}
 	if s.Filter.Mode != connector.ModeAllow && s.Filter.Mode != connector.ModeDeny {
 		// Mode "all" ignores the list.
 		return rows
 	}
-	known := universe != nil
 	for _, p := range s.Filter.Tools {
 		ex, isEx := strings.CutPrefix(p, connector.Except)
+		name, literal := connector.LiteralName(p)
 		switch {
-		case isEx || isGlob(p) || !known:
+		case isEx || !literal || !known:
 			// While the server's list is unknown a literal name is shown
 			// like a pattern: nothing is known to match it yet.
 			r := row{kind: rowPattern, name: p, lower: strings.ToLower(p)}
@@ -112,15 +140,13 @@ func buildRows(s *session.ServerState) []row {
 				}
 			}
 			rows = append(rows, r)
-		case !listed[p]:
-			listed[p] = true
-			rows = append(rows, row{kind: rowMissing, name: p, tool: connector.Tool{Name: p}, lower: strings.ToLower(p)})
+		case !listed[name]:
+			listed[name] = true
+			rows = append(rows, row{kind: rowMissing, name: name, tool: connector.Tool{Name: name}, lower: strings.ToLower(name)})
 		}
 	}
 	return rows
 }
-
-func isGlob(p string) bool { return strings.ContainsAny(p, `*?[\`) }
 
 // filterRows keeps the rows whose name contains query (case-insensitive).
 func filterRows(all []row, query string) []row {

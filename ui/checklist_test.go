@@ -417,3 +417,30 @@ func TestMouseInTheChecklist(t *testing.T) {
 		t.Error("the wheel over the checklist did not move it")
 	}
 }
+
+// A tool the config denies shows its lock, cannot be checked, and the
+// lock's pattern row says what it withholds.
+func TestLockedToolsShowTheirLockAndStayOff(t *testing.T) {
+	m, _ := checklistModel(t, 200, 50)
+	crm := m.sess.Servers[0]
+	crm.Locks = []connector.Lock{{Source: "config", Tools: []string{"delete_*"}}}
+	m.selectionChanged(false)
+	press(m, "down", "up") // the checklist rebuilds on the next key
+	scr := view(m)
+	if row := rowFor(scr, "delete_customer"); !strings.Contains(row, "[-] delete_customer") || !strings.Contains(row, "🔒 config") {
+		t.Errorf("locked row = %q\n%s", row, scr)
+	}
+	if !strings.Contains(scr, "🔒 config denies delete_* → delete_customer") {
+		t.Errorf("no lock row:\n%s", scr)
+	}
+	cursorTo(t, m, "delete_customer")
+	press(m, "space")
+	if !strings.Contains(view(m), "delete_customer is denied by your config (delete_*)") {
+		t.Errorf("no refusal on screen:\n%s", view(m))
+	}
+	for _, n := range enabledNow(m, 0) {
+		if n == "delete_customer" {
+			t.Fatal("checking a locked tool enabled it")
+		}
+	}
+}

@@ -169,6 +169,9 @@ func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur 
 	switch r.kind {
 	case rowPattern:
 		text := "pattern " + name + " → "
+		if r.lock != nil {
+			text = "🔒 " + lockSource(r.lock) + " denies " + name + " → "
+		}
 		switch {
 		case s.Universe() == nil:
 			text += "(server's list not known yet)"
@@ -189,6 +192,9 @@ func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur 
 	if p.list.checked(s, r) {
 		box, style = "[x] ", th.On
 	}
+	if r.lock != nil {
+		box, style = "[-] ", th.Off
+	}
 	nameStyle := th.PanelName
 	if cur {
 		nameStyle = th.PanelSelected
@@ -197,8 +203,14 @@ func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur 
 	if r.tool.Destructive {
 		suffix += " " + th.Warning.Render("⚠")
 	}
-	if s.Filter.Deferred(r.name) && p.list.checked(s, r) {
+	if s.Filter.Deferred(r.name) && p.list.checked(s, r) && r.lock == nil {
 		suffix += " " + th.PanelDetail.Render("deferred")
+	}
+	if r.lock != nil {
+		suffix += " " + th.Warning.Render("🔒 "+lockSource(r.lock))
+	}
+	if r.apiOnly {
+		suffix += " " + th.Warning.Render("API only")
 	}
 	room := max(inner-2-4-ansi.StringWidth(suffix), 1)
 	return marker + style.Render(box) + nameStyle.Render(termsafe.Clip(name, room)) + suffix
@@ -217,12 +229,19 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 	switch r.kind {
 	case rowPattern:
 		head = "pattern " + termsafe.Name(r.name)
+		if r.lock != nil {
+			head = "🔒 " + lockSource(r.lock) + " denies " + termsafe.Name(r.name)
+		}
 		text = "matches " + termsafe.Line(strings.Join(r.matches, ", "))
 		if len(r.matches) == 0 {
 			text = "matches no tool the server lists"
 		}
 		if strings.HasPrefix(r.name, connector.Except) {
 			text = "an exception: keeps " + termsafe.Line(strings.Join(r.matches, ", ")) + " out of the list's patterns"
+		}
+		if r.lock != nil {
+			text = "Withheld whatever the boxes say: " + orText(joinNames(r.matches), "no tool the server lists yet") +
+				". " + lockAdvice(r.lock)
 		}
 	case rowMissing:
 		head, headStyle = termsafe.Name(r.name)+" · not on server", th.Warning
@@ -237,6 +256,14 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 		text = description(r.tool.Description)
 		if text == "" {
 			text = "(no description)"
+		}
+		if r.lock != nil {
+			text = "🔒 Withheld by " + lockSource(r.lock) + " (" + termsafe.Line(strings.Join(r.lock.Tools, ", ")) + "). " +
+				lockAdvice(r.lock) + " " + text
+		}
+		if r.apiOnly {
+			text = "The API listed this tool to the model, but discovery did not see it (servers may list tools by " +
+				"client capabilities); your rules apply to it all the same. " + text
 		}
 	}
 	// A long signature wraps onto a second line when there is room for
@@ -260,4 +287,20 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 		out = append(out, styleLines(wrapped, th.PanelDetail.Render)...)
 	}
 	return out
+}
+
+// lockSource names where a lock comes from, for the checklist.
+func lockSource(l *connector.Lock) string {
+	if l.Source == "config" {
+		return "config"
+	}
+	return termsafe.Line(l.Source)
+}
+
+// lockAdvice says how to lift a lock.
+func lockAdvice(l *connector.Lock) string {
+	if l.Source == "config" {
+		return "Edit the config's deny list to offer it."
+	}
+	return "Run without " + termsafe.Line(l.Source) + " to offer it."
 }
