@@ -248,7 +248,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// model must not be pointed at real servers by a config that
 		// happens to be found.
 		useOwn := o.sandbox && explicit && len(cfg.Servers) > 0
-		sb, err := sandbox.Start(ctx, sandbox.Options{NoDemoServers: useOwn})
+		demoOpts, err := parseSandboxDemo(getenv(sandboxDemoEnv))
+		if err != nil {
+			fmt.Fprintf(stderr, "patchbay: %v\n", err)
+			return exitUsage
+		}
+		sb, err := sandbox.Start(ctx, sandbox.Options{NoDemoServers: useOwn, Demo: demoOpts})
 		if err != nil {
 			fmt.Fprintf(stderr, "patchbay: could not start the offline sandbox: %v\n", err)
 			return exitFailed

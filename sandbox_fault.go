@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"patchbay/connector/sandbox/demo"
 	"patchbay/connector/sandbox/emulator"
 )
 
@@ -62,6 +63,43 @@ func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
 			return nil, fmt.Errorf("$%s: %q: %w", sandboxFaultEnv, item, err)
 		}
 		out = append(out, f)
+	}
+	return out, nil
+}
+
+// sandboxDemoEnv names a variable for tests of discovery: it gives demo
+// servers test behaviour, as a comma-separated list of SERVER:list_delay=D
+// (tools/list answers after D) and SERVER:roots_tool (a tool listed only
+// to clients that declare roots). It has no effect outside the sandbox.
+const sandboxDemoEnv = "PATCHBAY_SANDBOX_DEMO"
+
+// parseSandboxDemo reads $PATCHBAY_SANDBOX_DEMO.
+func parseSandboxDemo(spec string) (map[string]demo.Options, error) {
+	out := map[string]demo.Options{}
+	for item := range strings.SplitSeq(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		server, what, ok := strings.Cut(item, ":")
+		if !ok || server == "" {
+			return nil, fmt.Errorf("%s: %q is not SERVER:list_delay=DURATION or SERVER:roots_tool", sandboxDemoEnv, item)
+		}
+		o := out[server]
+		key, val, _ := strings.Cut(what, "=")
+		switch key {
+		case "list_delay":
+			d, err := time.ParseDuration(val)
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("%s: %q needs a positive duration, e.g. list_delay=5s", sandboxDemoEnv, item)
+			}
+			o.ListDelay = d
+		case "roots_tool":
+			o.RootsTool = true
+		default:
+			return nil, fmt.Errorf("%s: %q is not known; use list_delay=DURATION or roots_tool", sandboxDemoEnv, item)
+		}
+		out[server] = o
 	}
 	return out, nil
 }

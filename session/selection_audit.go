@@ -260,6 +260,9 @@ func (a *ServerAudit) fromWire(ts connector.SentToolset) {
 	a.FromWire = true
 }
 
+// Enables reports whether the turn's request enabled the tool.
+func (a ServerAudit) Enables(tool string) bool { return a.enables(tool) }
+
 func (a *ServerAudit) enables(tool string) bool {
 	if !a.InRequest {
 		return false

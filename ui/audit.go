@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -273,8 +274,12 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 	flag("enabled but not on the server", a.EnabledNotOnServer)
 	flag("listed by the API but not by discovery", a.APINotDiscovered)
 	if len(a.Breaches) > 0 {
-		text := "✗ BREACH: withheld by your rules, yet offered to the model or called: " + joinNames(a.Breaches) +
-			". The next request withholds them by name; check the server's tools with r."
+		text := "✗ BREACH: withheld by your rules, yet offered to the model or called: " + joinNames(a.Breaches) + ". "
+		if slices.ContainsFunc(a.Breaches, a.Enables) {
+			text += "The request as sent enabled it: that is patchbay's fault, please report it."
+		} else {
+			text += "The request as sent did not enable it (see below), so the API offered it anyway."
+		}
 		out = append(out, styleLines(wrapLines(text, width-2), func(s ...string) string {
 			return "  " + th.Error.Bold(true).Render(s...)
 		})...)
