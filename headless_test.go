@@ -299,3 +299,26 @@ func TestADamagedSessionFileIsSkippedNotFatal(t *testing.T) {
 		t.Errorf("resuming the damaged file: exit %d, %s", resume.code, resume.stderr)
 	}
 }
+
+// -help goes to stdout (so it can be paged), exit 0; a bad flag is one
+// line on stderr pointing to -help, exit 2, not the whole help again.
+func TestHelpAndBadFlags(t *testing.T) {
+	env := testEnv(t)
+	res := runPB(t, env, "-help")
+	if res.code != 0 || !strings.Contains(res.stdout, "Usage:") || !strings.Contains(res.stdout, "-max-retry-wait") || res.stderr != "" {
+		t.Errorf("-help: exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--bogus"}, "patchbay: unknown flag -bogus; run patchbay -help for usage.\n"},
+		{[]string{"--output", "yaml", "-p", "hi"}, "patchbay: -output \"yaml\" is not known; use text or json; run patchbay -help for usage.\n"},
+		{[]string{"-max-retry-wait", "5s"}, "patchbay: -max-retry-wait only applies to a headless run (-p); run patchbay -help for usage.\n"},
+	} {
+		res := runPB(t, env, tt.args...)
+		if res.code != 2 || res.stderr != tt.want || res.stdout != "" {
+			t.Errorf("%v: exit %d, stderr %q, stdout %q; want 2 and %q", tt.args, res.code, res.stderr, res.stdout, tt.want)
+		}
+	}
+}

@@ -142,11 +142,14 @@ func (l nameList) Set(s string) error {
 	return nil
 }
 
-func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
+// parseFlags reads the command line. -help prints the usage to stdout (so
+// it pages); a bad flag is one line on stderr that points to -help. Flags
+// take one dash or two (-output and --output); messages use one.
+func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 	var o options
 	output := string(headless.Text)
 	fs := flag.NewFlagSet("patchbay", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.configPath, "config", "", "config file `path` (default $PATCHBAY_CONFIG, then $XDG_CONFIG_HOME/patchbay/config.toml)")
 	fs.BoolVar(&o.sandbox, "sandbox", false, "use the offline sandbox even when an API key is set")
 	fs.StringVar(&o.prompt, "p", "", "run one turn with `PROMPT` without the TUI, print the answer and exit")
@@ -160,15 +163,20 @@ func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
 	fs.Var(&o.maxRetryWait, "max-retry-wait", headless.MaxRetryWaitUsage)
 	fs.StringVar(&o.export, "export", "", "print the resumed session as `FORMAT`: md, json (the request, ready to replay) or curl (the last request)")
 	fs.BoolVar(&o.sessions, "sessions", false, "list saved sessions, newest first, and exit")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usageText)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), examplesText)
-	}
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usageText)
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			fmt.Fprint(stdout, examplesText)
 			return o, exitOK, false
 		}
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			msg = "unknown flag " + name
+		}
+		fmt.Fprintf(stderr, "patchbay: %s; run patchbay -help for usage.\n", msg)
 		return o, exitUsage, false
 	}
 	set := map[string]bool{}
@@ -207,7 +215,7 @@ func parseFlags(args []string, stderr io.Writer) (options, int, bool) {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	o, code, ok := parseFlags(args, stderr)
+	o, code, ok := parseFlags(args, stdout, stderr)
 	if !ok {
 		return code
 	}

@@ -58,13 +58,13 @@ const (
 	JSON Format = "json"
 )
 
-// ParseFormat reads the --output flag.
+// ParseFormat reads the -output flag.
 func ParseFormat(s string) (Format, error) {
 	switch f := Format(s); f {
 	case Text, JSON:
 		return f, nil
 	}
-	return "", fmt.Errorf("--output %q is not known; use text or json", s)
+	return "", fmt.Errorf("-output %q is not known; use text or json", s)
 }
 
 // Runner runs one turn, calling emit in order and ending with exactly one
