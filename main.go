@@ -154,7 +154,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 	fs.BoolVar(&o.sandbox, "sandbox", false, "use the offline sandbox even when an API key is set")
 	fs.StringVar(&o.prompt, "p", "", "run one turn with `PROMPT` without the TUI, print the answer and exit")
 	fs.StringVar(&output, "output", output, "headless output `format`: text, or json (NDJSON, one event per line)")
-	fs.BoolVar(&o.cont, "continue", false, "continue the most recent saved session")
+	fs.BoolVar(&o.cont, "continue", false, "continue the most recent saved session (headless -p runs are saved too)")
 	fs.StringVar(&o.resume, "resume", "", "continue the saved session with this `ID` (see -sessions)")
 	fs.Var(ruleList{&o.rules.Allow}, "allow", "add this tool to the server's toolset for this run: `SERVER:TOOL` (repeatable; patterns)")
 	fs.Var(ruleList{&o.rules.Deny}, "deny", "withhold this tool of the server for this run, whatever else says: `SERVER:TOOL` (repeatable; patterns)")

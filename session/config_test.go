@@ -393,3 +393,28 @@ func TestParseStallTimeout(t *testing.T) {
 		}
 	}
 }
+
+// Every problem of the file is reported at once, one per line.
+func TestParseReportsEveryProblemAtOnce(t *testing.T) {
+	doc := "[api]\nmax_tokens = 0\n" +
+		"[[servers]]\nname = \"crm\"\nurl = \"http://crm.example.com/mcp\"\n" +
+		"[[servers]]\nname = \"kb\"\nurl = \"https://kb.example.com/mcp\"\nmode = \"sometimes\"\n" +
+		"[[servers]]\nname = \"ok\"\nurl = \"https://ok.example.com/mcp\"\n"
+	_, err := Parse("config.toml", []byte(doc), func(string) string { return "" })
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 problems, one per line; got:\n%s", err)
+	}
+	for i, want := range []string{"max_tokens", `"crm": url uses http://`, `"kb": mode "sometimes" is not known`} {
+		if !strings.Contains(lines[i], want) || !strings.HasPrefix(lines[i], "config.toml") {
+			t.Errorf("line %d = %q, want it to name %q", i+1, lines[i], want)
+		}
+	}
+	var ce *ConfigError
+	if !errors.As(err, &ce) {
+		t.Errorf("%T is not a *ConfigError", err)
+	}
+}

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -26,17 +27,25 @@ func (v *validator) warn(format string, args ...any) {
 	v.cfg.Warnings = append(v.cfg.Warnings, fmt.Sprintf(format, args...))
 }
 
+// run checks the whole file and reports every problem it finds at once,
+// one per line: the [api] table and each server on its own, so one fix
+// does not only uncover the next.
 func (v *validator) run(fc *fileConfig) error {
+	var errs []error
 	if err := v.api(fc.API); err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	seen := make(map[string]int, len(fc.Servers))
 	for i, fs := range fc.Servers {
 		s, err := v.server(i, fs, seen)
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
 		v.cfg.Servers = append(v.cfg.Servers, s)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
 	}
 	if allToolsDeferred(v.cfg.Servers) {
 		return v.fail("defer covers every tool of every enabled server, but the API refuses a request in which " +
