@@ -304,7 +304,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	if o.headless {
 		opts := headless.Options{
-			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output,
+			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output, Live: live,
 			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 			Discover:     discoverFor(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}),
 			MaxRetryWait: o.maxRetryWait.Duration(),

@@ -99,19 +99,16 @@ func (v *validator) serverURL(label, name, raw string) error {
 	loopback := isLoopback(host)
 	switch strings.ToLower(u.Scheme) {
 	case "https":
-		if loopback {
-			v.warn("Server %q points at this machine (%s), which the Anthropic API cannot reach; it works only with the sandbox.",
-				name, host)
-		}
 	case "http":
 		if !loopback {
 			return v.fail("%s: url uses http://, but the API accepts only https:// URLs; use https "+
 				"(http is allowed only for loopback hosts such as localhost, 127.0.0.1 and [::1], for the sandbox)", label)
 		}
-		v.warn("Server %q uses http:// on this machine (%s): the sandbox accepts it, but the Anthropic API refuses "+
-			"URLs that are not https.", name, host)
 	default:
 		return v.fail("%s: url scheme %q is not supported; use an https:// URL, e.g. %s", label, u.Scheme, urlExample)
+	}
+	if why := connector.Unreachable(raw); why != "" {
+		v.unreachable = append(v.unreachable, name+" ("+why+")")
 	}
 	return nil
 }

@@ -201,13 +201,15 @@ func TestParseWarnings(t *testing.T) {
 		want []string
 	}{
 		{"http on loopback", "[[servers]]\nname = \"local\"\nurl = \"http://127.0.0.1:8080/mcp\"\n", nil, []string{
-			`Server "local" uses http:// on this machine (127.0.0.1): the sandbox accepts it, but the Anthropic API refuses URLs that are not https.`}},
+			`1 server is out of the Anthropic API's reach: local (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
 		{"http on localhost and [::1]", "[[servers]]\nname = \"a\"\nurl = \"http://localhost/mcp\"\n" +
 			"[[servers]]\nname = \"b\"\nurl = \"http://[::1]:9000/mcp\"\n", nil, []string{
-			`Server "a" uses http:// on this machine (localhost): the sandbox accepts it, but the Anthropic API refuses URLs that are not https.`,
-			`Server "b" uses http:// on this machine (::1): the sandbox accepts it, but the Anthropic API refuses URLs that are not https.`}},
+			`2 servers are out of the Anthropic API's reach: a (this machine), b (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
 		{"https on loopback", "[[servers]]\nname = \"local\"\nurl = \"https://127.8.9.10/mcp\"\n", nil, []string{
-			`Server "local" points at this machine (127.8.9.10), which the Anthropic API cannot reach; it works only with the sandbox.`}},
+			`1 server is out of the Anthropic API's reach: local (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
+		{"private network and a local name", "[[servers]]\nname = \"a\"\nurl = \"https://10.0.0.5/mcp\"\n" +
+			"[[servers]]\nname = \"b\"\nurl = \"https://mcp.internal/mcp\"\n", nil, []string{
+			`2 servers are out of the Anthropic API's reach: a (a private network address), b (a local network name). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
 		{"inline token", server1 + "token = \"inline-secret\"\n", nil, []string{
 			`Server "crm" has its token written in the config file; prefer token_env (or token_file) so the secret stays out of it.`}},
 		{"legacy beta", "[api]\nmcp_beta = \"mcp-client-2025-04-04\"\n", nil, []string{

@@ -17,6 +17,9 @@ type validator struct {
 	file   string
 	getenv func(string) string
 	cfg    *Config
+	// unreachable is each server the API cannot reach, "name (why)", said
+	// in one warning once every server is read.
+	unreachable []string
 }
 
 func (v *validator) fail(format string, args ...any) error {
@@ -46,6 +49,14 @@ func (v *validator) run(fc *fileConfig) error {
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
+	}
+	if n := len(v.unreachable); n > 0 {
+		what := "1 server is"
+		if n > 1 {
+			what = fmt.Sprintf("%d servers are", n)
+		}
+		v.warn("%s out of the Anthropic API's reach: %s. They work with the sandbox (-sandbox); with the API, "+
+			"switch them off or give them a public https:// URL.", what, strings.Join(v.unreachable, ", "))
 	}
 	if allToolsDeferred(v.cfg.Servers) {
 		return v.fail("defer covers every tool of every enabled server, but the API refuses a request in which " +

@@ -52,3 +52,24 @@ func plural(n int, what string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }
+
+// Unreachable names, as "name (why)", each server the next request
+// declares that the Anthropic API cannot reach (connector.Unreachable).
+// Sent to the API, such a request fails after a wait with an error that
+// names only one of them, so a live turn is not sent while any is on.
+func (s *Session) Unreachable() []string {
+	var out []string
+	for _, srv := range s.Request().Servers {
+		if why := connector.Unreachable(srv.URL); why != "" {
+			out = append(out, termsafe.Name(srv.Name)+" ("+why+")")
+		}
+	}
+	return out
+}
+
+// UnreachableError is the sentence for a live turn held back because of
+// the servers Unreachable names.
+func UnreachableError(names []string) error {
+	return fmt.Errorf("not sent: the Anthropic API cannot reach %s; switch them off (o in the servers panel, or "+
+		"enabled = false) or give them a public https:// URL, or try them with -sandbox", strings.Join(names, ", "))
+}

@@ -233,6 +233,11 @@ func TestUnknownModelListsTheModels(t *testing.T) {
 			{ID: "claude-old", Lifecycle: "retired"}}, nil
 	}
 	m, sb := sandboxModel(t, 0, func(o *Options) { o.Models = list; o.Live = true })
+	// The demo servers are on loopback, which a live turn refuses to
+	// declare (TestLiveTurnWithUnreachableServersIsNotSent): off here.
+	for _, s := range m.sess.Servers {
+		s.Enabled = false
+	}
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 404, Message: "model: claude-nope"})
 	typeText(m, "hello")
 	pumpAll(t, m, press(m, "enter"))
@@ -323,5 +328,26 @@ func pastTheRequest(t *testing.T, m *Model, cmd tea.Cmd) streamEventsMsg {
 			return msg
 		}
 		_, cmd = m.Update(msg)
+	}
+}
+
+// TestLiveTurnWithUnreachableServersIsNotSent: a live turn with servers
+// switched on that the API cannot reach is not sent; the screen names all
+// of them and the draft stays.
+func TestLiveTurnWithUnreachableServersIsNotSent(t *testing.T) {
+	m, sb := sandboxModel(t, 0, func(o *Options) { o.Live = true })
+	typeText(m, "hello there")
+	if cmd := press(m, "enter"); cmd != nil {
+		pumpAll(t, m, cmd)
+	}
+	scr := strings.Join(strings.Fields(view(m)), " ")
+	for _, want := range []string{"not sent: the Anthropic API cannot reach crm (this machine), knowledge-base (this machine)",
+		"hello there"} {
+		if !strings.Contains(scr, want) {
+			t.Errorf("%q is not on screen:\n%s", want, view(m))
+		}
+	}
+	if n := len(sb.Emulator.Requests()); n != 0 || len(m.sess.Conv.Turns) != 0 {
+		t.Errorf("%d requests sent, %d turns begun; want none", n, len(m.sess.Conv.Turns))
 	}
 }

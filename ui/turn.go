@@ -29,6 +29,11 @@ func (m *Model) send() tea.Cmd {
 		m.say(readOnlyNote)
 		return nil
 	}
+	if bad := m.sess.Unreachable(); m.live && len(bad) > 0 {
+		// The draft stays: nothing was sent.
+		m.say("⚠ " + termsafe.Line(session.UnreachableError(bad).Error()) + ".")
+		return nil
+	}
 	m.input.Reset()
 	prompt = literal(prompt)
 	m.replaceEdited()

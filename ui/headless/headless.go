@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"patchbay/connector"
+	"patchbay/connector/termsafe"
 	"patchbay/session"
 )
 
@@ -85,6 +86,10 @@ type Options struct {
 	APIKeyEnv string
 	// Warnings are printed before the turn (config and load notes).
 	Warnings []string
+	// Live says the request goes to the real API, which cannot reach
+	// servers on this machine or a private network: a run with such a
+	// server switched on is refused before anything is sent.
+	Live bool
 	// Discover, when set, lists the tools of the servers whose toolsets
 	// need their lists (session.NeedToolLists) before the request is
 	// built, setting their Known; it returns a note per server it could
@@ -194,6 +199,13 @@ func Run(ctx context.Context, o Options) Summary {
 		for _, n := range o.Discover(ctx, need) {
 			r.out.warning(n)
 		}
+	}
+	if bad := sess.Unreachable(); o.Live && len(bad) > 0 {
+		err := session.UnreachableError(bad)
+		r.out.failed(termsafe.Line(err.Error())+".", err)
+		r.sum.ExitCode, r.sum.State, r.sum.Error = ExitUsage, "not_sent", err.Error()
+		r.finish(start)
+		return r.sum
 	}
 	// Build the request once up front: a selection that cannot be sent is
 	// a usage error, before anything is recorded or sent.
