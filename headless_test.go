@@ -322,3 +322,15 @@ func TestHelpAndBadFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestOfficialAPI(t *testing.T) {
+	for _, tt := range []struct {
+		live bool
+		base string
+		want bool
+	}{{true, "", true}, {true, "https://api.anthropic.com", true}, {true, "http://127.0.0.1:9000", false}, {false, "", false}} {
+		if got := officialAPI(tt.live, tt.base); got != tt.want {
+			t.Errorf("officialAPI(%v, %q) = %v", tt.live, tt.base, got)
+		}
+	}
+}

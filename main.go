@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -304,7 +305,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	if o.headless {
 		opts := headless.Options{
-			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output, Live: live,
+			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output, Live: officialAPI(live, baseURL),
 			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 			Discover:     discoverFor(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}),
 			MaxRetryWait: o.maxRetryWait.Duration(),
@@ -321,6 +322,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		warnings = append(warnings, "Tool selections will not be saved: "+stateErr.Error())
 	}
 	opts := ui.Options{
+		OfficialAPI: officialAPI(live, baseURL),
 		Resolver:    resolver,
 		RealServers: realServers,
 		Session:     sess,
@@ -493,4 +495,18 @@ func sandboxServers(sb *sandbox.Sandbox) []session.ServerConfig {
 			SelectionURL: "sandbox:" + s.Name})
 	}
 	return out
+}
+
+// officialAPI reports whether requests go to Anthropic's own API, which
+// reaches only public https MCP servers. A base_url of one's own (a
+// gateway, an emulator) may reach others, so it is not second-guessed.
+func officialAPI(live bool, baseURL string) bool {
+	if !live {
+		return false
+	}
+	if baseURL == "" {
+		return true
+	}
+	u, err := url.Parse(baseURL)
+	return err == nil && strings.EqualFold(u.Hostname(), "api.anthropic.com")
 }

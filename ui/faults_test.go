@@ -233,11 +233,6 @@ func TestUnknownModelListsTheModels(t *testing.T) {
 			{ID: "claude-old", Lifecycle: "retired"}}, nil
 	}
 	m, sb := sandboxModel(t, 0, func(o *Options) { o.Models = list; o.Live = true })
-	// The demo servers are on loopback, which a live turn refuses to
-	// declare (TestLiveTurnWithUnreachableServersIsNotSent): off here.
-	for _, s := range m.sess.Servers {
-		s.Enabled = false
-	}
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 404, Message: "model: claude-nope"})
 	typeText(m, "hello")
 	pumpAll(t, m, press(m, "enter"))
@@ -335,7 +330,7 @@ func pastTheRequest(t *testing.T, m *Model, cmd tea.Cmd) streamEventsMsg {
 // switched on that the API cannot reach is not sent; the screen names all
 // of them and the draft stays.
 func TestLiveTurnWithUnreachableServersIsNotSent(t *testing.T) {
-	m, sb := sandboxModel(t, 0, func(o *Options) { o.Live = true })
+	m, sb := sandboxModel(t, 0, func(o *Options) { o.Live, o.OfficialAPI = true, true })
 	typeText(m, "hello there")
 	if cmd := press(m, "enter"); cmd != nil {
 		pumpAll(t, m, cmd)

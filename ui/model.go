@@ -26,6 +26,10 @@ type Options struct {
 	Runner  Runner
 	// Live is false in the sandbox, which the screen then says plainly.
 	Live bool
+	// OfficialAPI says turns go to Anthropic's own API, which cannot reach
+	// MCP servers on this machine or a private network: a turn with such
+	// a server switched on is not sent.
+	OfficialAPI bool
 	// RealServers is, in the sandbox, how many of the servers are the
 	// user's own (real) rather than demo servers.
 	RealServers int
@@ -126,6 +130,7 @@ type Model struct {
 	// resolver decides the toolsets of sessions opened from /sessions.
 	resolver    session.Resolver
 	realServers int
+	officialAPI bool
 	saved       session.Selections // as loaded, so saving keeps other configs' servers
 	saveSeq     int
 
@@ -186,7 +191,7 @@ func New(o Options) *Model {
 	}
 	m.stateDir = o.StateDir
 	m.exitAfterFirstFrame = o.ExitAfterFirstFrame
-	m.resolver, m.realServers = o.Resolver, o.RealServers
+	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
 

@@ -29,7 +29,7 @@ func (m *Model) send() tea.Cmd {
 		m.say(readOnlyNote)
 		return nil
 	}
-	if bad := m.sess.Unreachable(); m.live && len(bad) > 0 {
+	if bad := m.sess.Unreachable(); m.officialAPI && len(bad) > 0 {
 		// The draft stays: nothing was sent.
 		m.say("⚠ " + termsafe.Line(session.UnreachableError(bad).Error()) + ".")
 		return nil

@@ -86,7 +86,7 @@ type Options struct {
 	APIKeyEnv string
 	// Warnings are printed before the turn (config and load notes).
 	Warnings []string
-	// Live says the request goes to the real API, which cannot reach
+	// Live says the request goes to Anthropic's own API, which cannot reach
 	// servers on this machine or a private network: a run with such a
 	// server switched on is refused before anything is sent.
 	Live bool
