@@ -31,17 +31,6 @@ func needTool(t *testing.T, tool string) {
 	}
 }
 
-// buildBinary compiles patchbay once per test into a temp dir.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "patchbay")
-	cmd := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startTmux runs argv in a fresh tmux server of its own at the given size,
 // with a clean environment: no API key, state and config in temp dirs.
 func startTmux(t *testing.T, width, height int, env []string, argv ...string) *tmuxSession {

@@ -83,16 +83,6 @@ func silentServer(tb testing.TB) string {
 	return ln.Addr().String()
 }
 
-// buildFor compiles patchbay into a temp dir.
-func buildFor(tb testing.TB) string {
-	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), "patchbay")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // firstFrame runs the binary once and returns the time from its start to
 // the first frame on its output, and to its exit.
 func firstFrame(tb testing.TB, bin, config string) (frame, exit time.Duration) {
@@ -143,7 +133,7 @@ func TestStartupDoesNotWaitForSilentServers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := buildFor(t)
+	bin := buildBinary(t)
 	config := startupServers(t)
 	frame, exit := firstFrame(t, bin, config)
 	t.Logf("first frame after %v, exit after %v", frame, exit)
@@ -158,7 +148,7 @@ func TestStartupDoesNotWaitForSilentServers(t *testing.T) {
 // BenchmarkStartup reports the time from process start to the first frame
 // as ns/op, and the time to exit as exit-ns/op.
 func BenchmarkStartup(b *testing.B) {
-	bin := buildFor(b)
+	bin := buildBinary(b)
 	config := startupServers(b)
 	b.Run("servers=10,silent=3", func(b *testing.B) {
 		var frames, exits time.Duration

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// testBinary is patchbay built once for the whole package's tests, by
+// TestMain: building it per test cost most of the suite's time.
+var testBinary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "patchbay-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "make a temp dir:", err)
+		os.Exit(1)
+	}
+	testBinary = filepath.Join(dir, "patchbay")
+	if out, err := exec.Command("go", "build", "-o", testBinary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
+		_ = os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// buildBinary returns the binary TestMain built.
+func buildBinary(t testing.TB) string {
+	t.Helper()
+	return testBinary
+}
+
+// slow skips a slow end-to-end test under -short.
+func slow(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("slow end-to-end test: run without -short")
+	}
+}
