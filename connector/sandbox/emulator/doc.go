@@ -176,8 +176,10 @@
 //   - A deferred tool (defer_loading) is invisible until a tool search
 //     finds it. When the user names a deferred enabled tool, the model
 //     first emits a server_tool_use block for the request's search tool
-//     (input {"query": ...}: the tool's name as a regular expression for
-//     the regex tool, its words for BM25), then a tool_search_tool_result
+//     (input {"pattern": ..., "limit": 5} for the regex tool, the tool's
+//     name as a regular expression; {"query": ..., "limit": 5} for BM25,
+//     its words: the field names of recorded API streams, see
+//     connector/testdata/recorded), then a tool_search_tool_result
 //     whose content is a tool_search_tool_search_result with up to five
 //     tool_reference entries (deferred enabled tools matching the query,
 //     best first), then calls the tool. A tool a search result in the
