@@ -176,8 +176,10 @@
 //   - A deferred tool (defer_loading) is invisible until a tool search
 //     finds it. When the user names a deferred enabled tool, the model
 //     first emits a server_tool_use block for the request's search tool
-//     (input {"query": ...}: the tool's name as a regular expression for
-//     the regex tool, its words for BM25), then a tool_search_tool_result
+//     (input {"pattern": ..., "limit": 5} for the regex tool, the tool's
+//     name as a regular expression; {"query": ..., "limit": 5} for BM25,
+//     its words: the field names of recorded API streams, see
+//     connector/testdata/recorded), then a tool_search_tool_result
 //     whose content is a tool_search_tool_search_result with up to five
 //     tool_reference entries (deferred enabled tools matching the query,
 //     best first), then calls the tool. A tool a search result in the
@@ -213,6 +215,47 @@
 // Output is estimated at four characters per token. When the text and tool
 // inputs would exceed max_tokens the output is cut right there, even inside
 // an input_json_delta, and the response ends with stop_reason "max_tokens".
+// No block starts once the budget is spent: a block holds at least one
+// token of output, so a cut never leaves an empty text block. [INF]
+//
+// # Continue requests
+//
+// A client continues an answer cut at max_tokens with a user message that
+// asks for the rest, since current models refuse an assistant prefill
+// (above). A user message is a continue request when it comes right after
+// an assistant message and its text matches, case-insensitively and across
+// lines, the word "continue" followed later by "cut off" (or "cut-off",
+// "cutoff"): the regular expression (?is)\bcontinue\b.*\bcut[\s-]*off\b.
+// patchbay's own request, session.ContinuePrompt, reads "Continue exactly
+// where your previous answer was cut off, without repeating anything." A
+// first message, or "continue" alone, is an ordinary question.
+//
+// The model then answers the last user message with text that is not a
+// continue request (and its confirmations), as if it had been asked again,
+// but sends only what the assistant messages since then do not already
+// hold, with a fresh max_tokens budget:
+//   - Tool calls made there, each an mcp_tool_use with its mcp_tool_result
+//     (and tool searches with their results), count as done, as for a
+//     paused turn: no tool is called twice, and their results feed the
+//     final answer. A tool use without its result (cut inside its input;
+//     a client must not send an mcp_tool_use without its result, and the
+//     pairing rule above refuses one) is not done and is made again.
+//   - The text blocks after the last finished tool block are the start of
+//     the rest of the answer: each scripted text is sent without the part
+//     they hold, and not at all when they hold all of it. A held text that
+//     does not start the scripted one is passed over.
+//   - So each continue request advances the answer, and the pieces joined
+//     are the answer a large enough max_tokens gives in one response,
+//     ending with end_turn. A tool input longer than max_tokens can never
+//     be sent whole, so such an answer stays stuck there (as it would with
+//     the real model).
+//   - When the history holds the whole answer already, the model says
+//     "There is nothing more to add: my previous answer was complete."
+//
+// The same skipping applies to an accepted prefill (an older model, the
+// answer's cut text as the last message): the answer goes on from there.
+// The real API continues a prefill inside the same text block; the
+// emulator starts a new block. [INF]
 //
 // Under mcp-client-2026-09-15 the response starts with one mcp_tool_listing
 // block per server whose tools were asked for: not for a toolset with a

@@ -22,6 +22,11 @@ type emitter struct {
 	// inChars counts the request and what MCP servers fed back.
 	outChars, budget int
 	inChars          int
+	// held is text the history already holds (see history.held): text
+	// consumes it before sending anything, and sends only the rest.
+	held []string
+	// said counts the text and tool-use blocks sent: what the model wrote.
+	said int
 }
 
 func newEmitter(id, model string, maxTokens int64, bodyLen int) *emitter {
@@ -87,11 +92,43 @@ func (em *emitter) spend(s string) (kept string, cut bool) {
 	return s, cut
 }
 
-// text streams a text block a few words per delta.
+// skipHeld drops from s the start the history already holds, taking the
+// held pieces in order. A held piece that does not start s (nor s it) was
+// not said by this script: it is passed over.
+func (em *emitter) skipHeld(s string) string {
+	for s != "" && len(em.held) > 0 {
+		h := em.held[0]
+		switch {
+		case strings.HasPrefix(s, h):
+			s = s[len(h):]
+			em.held = em.held[1:]
+		case strings.HasPrefix(h, s):
+			em.held[0] = h[len(s):]
+			return ""
+		default:
+			em.held = em.held[1:]
+		}
+	}
+	return s
+}
+
+// exhausted says whether the budget is spent. A block needs at least one
+// token of output, so none starts then.
+func (em *emitter) exhausted() bool { return em.outChars >= em.budget }
+
+// text streams a text block a few words per delta, leaving out what the
+// history already holds of it.
 func (em *emitter) text(s string) error {
+	if s = em.skipHeld(s); s == "" {
+		return nil
+	}
+	if em.exhausted() {
+		return errMaxTokens
+	}
 	// Frames are encoded as they are sent, so the start event shows the
 	// block still empty.
 	b := &textBlock{Type: "text"}
+	em.said++
 	i, err := em.blockStart(b)
 	if err != nil {
 		return err
@@ -117,7 +154,11 @@ func (em *emitter) text(s string) error {
 // toolUse streams a tool-use block: "input":{} first, then the input as
 // input_json_delta fragments, the first one empty.
 func (em *emitter) toolUse(typ, id, name, server string, input []byte) error {
+	if em.exhausted() {
+		return errMaxTokens
+	}
 	b := &toolUseBlock{Type: typ, ID: id, Name: name, ServerName: server, Input: json.RawMessage(`{}`)}
+	em.said++
 	i, err := em.blockStart(b)
 	if err != nil {
 		return err

@@ -26,29 +26,30 @@ type history struct {
 	// strays are the tool_result answers of the last message, when it is a
 	// user message answering a plain tool_use.
 	strays []stray
+	// continuing says the last message is a continue request (see
+	// isContinueRequest): the model goes on with the answer to text.
+	continuing bool
+	// held is the text the assistant messages after that message already
+	// hold past their last finished tool block, one entry per text block:
+	// the start of the rest of the answer, which is not sent again.
+	held []string
 }
 
 type stray struct{ name, text string }
 
 func readHistory(turns []turn) history {
 	var h history
-	u := -1
-	for i := len(turns) - 1; i >= 0; i-- {
-		if turns[i].role == "user" {
-			if t := turnText(turns[i]); t != "" {
-				u, h.text = i, t
-				break
-			}
-		}
+	h.continuing = isContinueTurn(turns, len(turns)-1)
+	u := lastAsked(turns, len(turns)-1)
+	if u >= 0 {
+		h.text = turnText(turns[u])
 	}
 	h.confirmed, h.confirmOnly = confirmations(h.text)
 	if h.confirmOnly {
 		// Act on the request that was waiting for the confirmation.
 		h.text = ""
-		for i := u - 1; i >= 0 && h.text == ""; i-- {
-			if turns[i].role == "user" {
-				h.text = turnText(turns[i])
-			}
+		if i := lastAsked(turns, u-1); i >= 0 {
+			h.text = turnText(turns[i])
 		}
 	}
 	uses := map[string]block{}
@@ -67,6 +68,10 @@ func readHistory(turns []turn) history {
 	last := turns[len(turns)-1]
 	if n := len(last.blocks); last.role == "assistant" && n > 0 && last.blocks[n-1].Type == "mcp_tool_use" {
 		h.pending = &last.blocks[n-1]
+	} else {
+		// A paused turn waiting for a result is carried on from that
+		// call, and the text before it was said before the call.
+		h.held = heldText(turns[u+1:])
 	}
 	if last.role == "user" && len(turns) > 1 {
 		names := map[string]string{}
@@ -82,6 +87,63 @@ func readHistory(turns []turn) history {
 		}
 	}
 	return h
+}
+
+// continuePhrase is how a continue request reads: "continue" and, after
+// it, "cut off" (or "cut-off", "cutoff"), in any case. patchbay's own
+// request (session.ContinuePrompt) is "Continue exactly where your previous
+// answer was cut off, without repeating anything."
+var continuePhrase = regexp.MustCompile(`(?is)\bcontinue\b.*\bcut[\s-]*off\b`)
+
+// isContinueTurn says whether turns[i] is a continue request: a user turn
+// whose text matches continuePhrase, right after an assistant turn.
+func isContinueTurn(turns []turn, i int) bool {
+	return i > 0 && turns[i].role == "user" && turns[i-1].role == "assistant" &&
+		continuePhrase.MatchString(turnText(turns[i]))
+}
+
+// lastAsked finds the last user turn at or before i that holds text and is
+// not a continue request; -1 when there is none.
+func lastAsked(turns []turn, i int) int {
+	for ; i >= 0; i-- {
+		if turns[i].role == "user" && turnText(turns[i]) != "" && !isContinueTurn(turns, i) {
+			return i
+		}
+	}
+	return -1
+}
+
+// heldText reads the text blocks of the assistant turns after the user's
+// message that come after their last finished tool block: what an answer
+// cut at max_tokens already said of the part it was in. A tool use that
+// got no result (cut inside its input) is not finished and is run again,
+// so the text before it stays held.
+func heldText(turns []turn) []string {
+	answered := map[string]bool{}
+	for _, t := range turns {
+		for _, b := range t.blocks {
+			if b.Type == "mcp_tool_result" || b.Type == "tool_search_tool_result" {
+				answered[b.ToolUseID] = true
+			}
+		}
+	}
+	var held []string
+	for _, t := range turns {
+		if t.role != "assistant" {
+			continue
+		}
+		for _, b := range t.blocks {
+			switch {
+			case b.Type == "text":
+				held = append(held, b.Text)
+			case b.Type == "mcp_tool_listing":
+			case (b.Type == "mcp_tool_use" || b.Type == "server_tool_use") && !answered[b.ID]:
+			default:
+				held = nil
+			}
+		}
+	}
+	return held
 }
 
 func turnText(t turn) string {

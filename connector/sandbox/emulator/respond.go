@@ -43,8 +43,24 @@ func (e *Emulator) serveMessages(ctx context.Context, w http.ResponseWriter, req
 	e.writeJSON(ctx, w, reqID, em, fault)
 }
 
-// run plays the scripted model into em and returns the stop reason.
+// completeText answers a continue request when the history already holds
+// the whole answer.
+const completeText = "There is nothing more to add: my previous answer was complete."
+
+// run plays the scripted model into em and returns the stop reason. A
+// continue request gets only what the history does not hold yet.
 func (e *Emulator) run(ctx context.Context, em *emitter, cat *catalog, h history, fault Fault) (string, any, error) {
+	em.held = h.held
+	stop, details, err := e.play(ctx, em, cat, h, fault)
+	if err == nil && h.continuing && em.said == 0 {
+		return stop, details, em.text(completeText)
+	}
+	return stop, details, err
+}
+
+// play runs the script for the user's message, from the start or from
+// where the history says it got to.
+func (e *Emulator) play(ctx context.Context, em *emitter, cat *catalog, h history, fault Fault) (string, any, error) {
 	if err := em.start(); err != nil {
 		return "", nil, err
 	}

@@ -37,7 +37,7 @@ func (e *Emulator) searchStep(em *emitter, cat *catalog, t *toolInfo) error {
 		return err
 	}
 	query := searchQuery(cat.search, t)
-	input, err := json.Marshal(map[string]string{"query": query})
+	input, err := json.Marshal(searchInput(cat.search, query))
 	if err != nil {
 		return err
 	}
@@ -53,6 +53,24 @@ func (e *Emulator) searchStep(em *emitter, cat *catalog, t *toolInfo) error {
 		Type: "tool_search_tool_result", ToolUseID: id,
 		Content: searchResultContent{Type: "tool_search_tool_search_result", ToolReferences: refs},
 	})
+}
+
+// searchInput is the search tool's input as the model writes it: the
+// regex tool takes a "pattern", the BM25 tool a "query", both a "limit".
+// The API's own recorded streams show these names (vercel/ai fixtures
+// anthropic-tool-search-regex.1 and anthropic-tool-search-deferred-bm25;
+// see connector/testdata/recorded/tool-search-regex.source.md).
+func searchInput(kind, query string) any {
+	if kind == searchRegex {
+		return struct {
+			Pattern string `json:"pattern"`
+			Limit   int    `json:"limit"`
+		}{query, maxSearchResults}
+	}
+	return struct {
+		Query string `json:"query"`
+		Limit int    `json:"limit"`
+	}{query, maxSearchResults}
 }
 
 // searchQuery is what the model searches for to find t: a regular

@@ -18,9 +18,11 @@ func TestDeferredToolIsFoundWithToolSearch(t *testing.T) {
 		search anthropic.BetaToolUnionParam
 		name   string
 		query  string
+		// field is where the query goes: the regex tool takes a pattern.
+		field string
 	}{
-		{anthropic.BetaToolUnionParamOfToolSearchToolRegex20251119(anthropic.BetaToolSearchToolRegex20251119TypeToolSearchToolRegex20251119), "tool_search_tool_regex", "find_customer"},
-		{anthropic.BetaToolUnionParamOfToolSearchToolBm25_20251119(anthropic.BetaToolSearchToolBm25_20251119TypeToolSearchToolBm25_20251119), "tool_search_tool_bm25", "find customer"},
+		{anthropic.BetaToolUnionParamOfToolSearchToolRegex20251119(anthropic.BetaToolSearchToolRegex20251119TypeToolSearchToolRegex20251119), "tool_search_tool_regex", "find_customer", "pattern"},
+		{anthropic.BetaToolUnionParamOfToolSearchToolBm25_20251119(anthropic.BetaToolSearchToolBm25_20251119TypeToolSearchToolBm25_20251119), "tool_search_tool_bm25", "find customer", "query"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			crm, log := startMCP(t, "crm", crmTools(), streamable, "")
@@ -40,8 +42,8 @@ func TestDeferredToolIsFoundWithToolSearch(t *testing.T) {
 				t.Fatalf("blocks = %v, want %v", got, want)
 			}
 			use := first.Content[1].AsServerToolUse()
-			var input map[string]string
-			if err := json.Unmarshal(first.Content[1].Input, &input); err != nil || string(use.Name) != c.name || input["query"] != c.query || !strings.HasPrefix(use.ID, "srvtoolu_") {
+			var input map[string]any
+			if err := json.Unmarshal(first.Content[1].Input, &input); err != nil || string(use.Name) != c.name || input[c.field] != c.query || input["limit"] != float64(maxSearchResults) || !strings.HasPrefix(use.ID, "srvtoolu_") {
 				t.Errorf("search = %+v, input %s", use, first.Content[1].Input)
 			}
 			res := first.Content[2].AsToolSearchToolResult()
