@@ -15,7 +15,16 @@ const continuePrompt = "Continue exactly where your previous answer was cut off,
 // real client against the sandbox: each continuation, sent as the client
 // sends it (the history as the turns appended it, then the continue
 // request), adds the next piece until the answer is whole.
+// A prompt that calls tools is cut inside a tool's input too: the client
+// leaves such a tool use out of what it sends back (connector's history
+// hygiene), and the model calls it again.
 func TestSandboxContinueAfterMaxTokensMakesProgress(t *testing.T) {
+	for _, prompt := range []string{"What tools do you have available?", "Find the customer Ada Lovelace then search docs for billing"} {
+		t.Run(prompt, func(t *testing.T) { continueUntilDone(t, prompt) })
+	}
+}
+
+func continueUntilDone(t *testing.T, prompt string) {
 	sb, c := startSandbox(t)
 	base := connector.Request{
 		Model: "claude-sandbox", Beta: connector.Beta20251120,
@@ -23,7 +32,7 @@ func TestSandboxContinueAfterMaxTokensMakesProgress(t *testing.T) {
 			{Name: "crm", URL: serverURL(t, sb, "crm")},
 			{Name: "knowledge-base", URL: serverURL(t, sb, "knowledge-base")},
 		},
-		Messages: []connector.Message{connector.NewUserText("What tools do you have available?")},
+		Messages: []connector.Message{connector.NewUserText(prompt)},
 	}
 	whole := base
 	whole.MaxTokens = 4096

@@ -450,7 +450,7 @@ func TestEmulatorHasTheShapeOfTheRecordedMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	history := []Message{NewUserText("Echo hello world."), {Role: "assistant", Content: m.Content}, NewUserText("Thanks.")}
-	msgs, err := MarshalMessages(history)
+	msgs, err := marshalMessages(history, true)
 	if err != nil {
 		t.Fatal(err)
 	}

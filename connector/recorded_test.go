@@ -231,7 +231,7 @@ func TestRecordedStreamsReplayThroughTheClient(t *testing.T) {
 			// The echo: the next request carries every block unchanged.
 			history := append(append([]Message{}, req.Messages...), d.Appended...)
 			history = append(history, NewUserText("And now?"))
-			msgs, err := MarshalMessages(history)
+			msgs, err := marshalMessages(history, true)
 			if err != nil {
 				t.Fatal(err)
 			}
