@@ -212,6 +212,9 @@ func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur 
 	if r.apiOnly {
 		suffix += " " + th.Warning.Render("API only")
 	}
+	if len(v.status[s.Name].OnlyWith[r.name]) > 0 {
+		suffix += " " + th.PanelDetail.Render("caps")
+	}
 	room := max(inner-2-4-ansi.StringWidth(suffix), 1)
 	return marker + style.Render(box) + nameStyle.Render(termsafe.Clip(name, room)) + suffix
 }
@@ -264,6 +267,11 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 		if r.apiOnly {
 			text = "The API listed this tool to the model, but discovery did not see it (servers may list tools by " +
 				"client capabilities); your rules apply to it all the same. " + text
+		}
+		if caps := v.status[s.Name].OnlyWith[r.name]; len(caps) > 0 {
+			text = "Listed only to a client that declares " + termsafe.Line(strings.Join(caps, ", ")) +
+				" (patchbay lists tools with and without them): whether the API's client sees it is not documented, " +
+				"so your rules apply to it either way. " + text
 		}
 	}
 	// A long signature wraps onto a second line when there is room for
