@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 	"time"
 
@@ -40,17 +39,10 @@ func crashGuard(getenv func(string) string, apiKey string, sess *session.Session
 
 // secretsOf lists the secrets a session holds in memory: the API key and
 // each server's resolved token.
-func secretsOf(apiKey string, sess *session.Session) []string {
-	var out []string
-	if apiKey != "" {
-		out = append(out, apiKey)
-	}
+func secretsOf(apiKey string, sess *session.Session) connector.Secrets {
+	out := connector.Secrets{apiKey}
 	if sess != nil {
-		for _, s := range sess.Servers {
-			if s.Token != "" {
-				out = append(out, s.Token)
-			}
-		}
+		out = append(out, sess.Secrets()...)
 	}
 	return out
 }
@@ -60,16 +52,8 @@ func secretsOf(apiKey string, sess *session.Session) []string {
 var keyLike = regexp.MustCompile(`(sk-ant-[A-Za-z0-9_-]{6,}|(?i:bearer)\s+[A-Za-z0-9._~+/=-]{6,})`)
 
 // redact hides every known secret, and anything shaped like one.
-func redact(s string, secrets []string) string {
-	// Longest first, so a secret containing another is hidden whole.
-	secrets = slices.Clone(secrets)
-	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
-	for _, sec := range secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, connector.Redacted)
-		}
-	}
-	return keyLike.ReplaceAllString(s, connector.Redacted)
+func redact(s string, secrets connector.Secrets) string {
+	return keyLike.ReplaceAllString(secrets.Redact(s), connector.Redacted)
 }
 
 // crashReport is what reportCrash needs besides the crash.

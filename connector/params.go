@@ -1,7 +1,6 @@
 package connector
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,9 +10,6 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/v2"
 	"github.com/anthropics/anthropic-sdk-go/v2/packages/param"
 )
-
-// Redacted replaces every secret in RedactedJSON.
-const Redacted = "•••"
 
 // BuildParams turns a request into the SDK's parameters. Each history block
 // is handed to the SDK as its raw JSON, so it goes out as received: the SDK
@@ -185,36 +181,6 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-// RedactedJSON returns the body the streaming call would send for req, with
-// every MCP server token replaced by Redacted, also where one was pasted
-// into the conversation. It is meant for showing or saving a request.
-func RedactedJSON(req Request) ([]byte, error) {
-	red := req
-	red.Servers = slices.Clone(req.Servers)
-	var secrets []string
-	for i := range red.Servers {
-		if tok := red.Servers[i].Token; tok != "" {
-			secrets = append(secrets, tok)
-			red.Servers[i].Token = Redacted
-		}
-	}
-	p, _, err := BuildParams(red)
-	if err != nil {
-		return nil, err
-	}
-	p.SetExtraFields(map[string]any{"stream": true})
-	body, err := json.Marshal(p)
-	if err != nil {
-		return nil, fmt.Errorf("marshal request: %w", err)
-	}
-	for _, tok := range secrets {
-		// The token may sit in a JSON string in escaped form.
-		esc := mustJSON(tok)
-		body = bytes.ReplaceAll(body, esc[1:len(esc)-1], []byte(Redacted))
-		body = bytes.ReplaceAll(body, []byte(tok), []byte(Redacted))
-	}
-	return body, nil
-}
 
 // defersAny reports whether a toolset defers a tool it may enable.
 func defersAny(tools []anthropic.BetaToolUnionParam) bool {

@@ -316,7 +316,7 @@ func TestNewUserText(t *testing.T) {
 	}
 }
 
-func TestRedactedJSONHidesEveryToken(t *testing.T) {
+func TestPreviewHidesEveryToken(t *testing.T) {
 	secrets := []string{"tok-crm-SECRET-123", `tok<kb>&"2"`}
 	req := Request{
 		Model: "m", MaxTokens: 1, Beta: Beta20251120,
@@ -325,17 +325,18 @@ func TestRedactedJSONHidesEveryToken(t *testing.T) {
 			{Name: "kb", URL: "https://kb.example.com/mcp", Token: secrets[1]},
 			{Name: "open", URL: "https://open.example.com/mcp"},
 		},
-		Messages: []Message{NewUserText("my token is " + secrets[0] + " and " + secrets[1])},
+		Messages: []Message{NewUserText("hi")},
 	}
-	out, err := RedactedJSON(req)
+	pre, err := Preview(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := pre.Before + "[]" + pre.After
 	for _, s := range secrets {
 		esc := mustJSON(s)
 		for _, form := range []string{s, string(esc[1 : len(esc)-1]), string(wireForm(t, esc))} {
-			if strings.Contains(string(out), strings.Trim(form, `"`)) {
-				t.Errorf("redacted JSON contains a token (%s): %s", form, out)
+			if strings.Contains(out, strings.Trim(form, `"`)) {
+				t.Errorf("the preview contains a token (%s): %s", form, out)
 			}
 		}
 	}
@@ -346,11 +347,11 @@ func TestRedactedJSONHidesEveryToken(t *testing.T) {
 			Token *string `json:"authorization_token"`
 		} `json:"mcp_servers"`
 	}
-	if err := json.Unmarshal(out, &body); err != nil {
-		t.Fatalf("redacted JSON does not parse: %v\n%s", err, out)
+	if err := json.Unmarshal([]byte(out), &body); err != nil {
+		t.Fatalf("the preview does not parse: %v\n%s", err, out)
 	}
 	if !body.Stream || len(body.MCPServers) != 3 {
-		t.Fatalf("redacted body = %+v", body)
+		t.Fatalf("preview body = %+v", body)
 	}
 	for _, s := range body.MCPServers[:2] {
 		if s.Token == nil || *s.Token != Redacted {
@@ -360,9 +361,16 @@ func TestRedactedJSONHidesEveryToken(t *testing.T) {
 	if body.MCPServers[2].Token != nil {
 		t.Errorf("a server without a token got one: %q", *body.MCPServers[2].Token)
 	}
-	// The caller's request keeps its tokens for the real call.
 	if req.Servers[0].Token != secrets[0] {
-		t.Error("RedactedJSON changed the caller's request")
+		t.Error("Preview changed the caller's request")
+	}
+}
+
+func TestSecretsRedact(t *testing.T) {
+	s := Secrets{"abc", "abcdef", `q"uote`, "", " "}
+	got := s.Redact(`abcdef abc "q\"uote" q"uote`)
+	if want := "••• ••• \"•••\" •••"; got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
 	}
 }
 

@@ -93,7 +93,7 @@ func marshalMessages(msgs []Message, hasTools bool) ([]byte, error) {
 
 // recordRequest returns a middleware that reports the first attempt of a
 // request as RequestSent, with each secret replaced by Redacted.
-func recordRequest(secrets []string, historyLen int, emit func(Event)) option.Middleware {
+func recordRequest(secrets Secrets, historyLen int, emit func(Event)) option.Middleware {
 	done := false
 	return func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
 		if !done && r.GetBody != nil {
@@ -122,7 +122,7 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // splitBody cuts body around its top-level messages array and redacts the
 // secrets in what is kept.
-func splitBody(body []byte, secrets []string) (SentRequest, error) {
+func splitBody(body []byte, secrets Secrets) (SentRequest, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return SentRequest{}, errors.New("the request body is not a JSON object")
@@ -146,27 +146,14 @@ func splitBody(body []byte, secrets []string) (SentRequest, error) {
 			return SentRequest{}, errors.New("the request body's messages cannot be located")
 		}
 		return SentRequest{
-			Before:   string(redact(body[:start], secrets)),
-			After:    string(redact(body[end:], secrets)),
+			Before:   string(secrets.RedactBytes(body[:start])),
+			After:    string(secrets.RedactBytes(body[end:])),
 			Messages: len(msgs),
 		}, nil
 	}
 	return SentRequest{}, errors.New("the request body has no messages")
 }
 
-// redact replaces each secret, raw or JSON-escaped, by Redacted.
-func redact(b []byte, secrets []string) []byte {
-	out := bytes.Clone(b)
-	for _, s := range secrets {
-		if s == "" {
-			continue
-		}
-		esc := mustJSON(s)
-		out = bytes.ReplaceAll(out, esc[1:len(esc)-1], []byte(Redacted))
-		out = bytes.ReplaceAll(out, []byte(s), []byte(Redacted))
-	}
-	return out
-}
 
 // topLevelFields lists an object's fields in order.
 func topLevelFields(body []byte) ([]Field, error) {
@@ -193,8 +180,8 @@ func topLevelFields(body []byte) ([]Field, error) {
 }
 
 // Secrets returns the MCP server tokens of a request, for redaction.
-func (req Request) Secrets() []string {
-	var out []string
+func (req Request) Secrets() Secrets {
+	var out Secrets
 	for _, s := range req.Servers {
 		if s.Token != "" {
 			out = append(out, s.Token)

@@ -24,7 +24,7 @@ type block struct {
 // streamMessage makes one streaming call and translates its events. It
 // returns the complete assistant message and its stop reason, or an error
 // if the message did not complete.
-func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, secrets []string, historyLen int,
+func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessageNewParams, secrets Secrets, historyLen int,
 	emit func(Event)) (Message, string, error) {
 	// A reply that goes silent is cancelled through its own context, so
 	// the cause tells a stall from the caller's cancellation.

@@ -73,3 +73,15 @@ func UnreachableError(names []string) error {
 	return fmt.Errorf("not sent: the Anthropic API cannot reach %s; switch them off (o in the servers panel, or "+
 		"enabled = false) or give them a public https:// URL, or try them with -sandbox", strings.Join(names, ", "))
 }
+
+// Secrets are the MCP server tokens the session holds in memory, for
+// redaction wherever the session is saved or shown.
+func (s *Session) Secrets() connector.Secrets {
+	var out connector.Secrets
+	for _, srv := range s.Servers {
+		if srv.Token != "" {
+			out = append(out, srv.Token)
+		}
+	}
+	return out
+}

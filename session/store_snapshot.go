@@ -3,7 +3,6 @@ package session
 import (
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"patchbay/connector"
@@ -27,12 +26,9 @@ func (s *Store) snapshot(sess *Session, now time.Time) (*savedFile, []connector.
 		Servers: make([]savedServer, 0, len(sess.Servers)),
 		Turns:   make([]savedTurn, 0, len(sess.Conv.Turns)),
 	}
-	var secrets []string
+	secrets := sess.Secrets()
 	for _, srv := range sess.Servers {
 		f.Servers = append(f.Servers, savedServerOf(srv))
-		if srv.Token != "" {
-			secrets = append(secrets, srv.Token)
-		}
 	}
 
 	msgs := sess.Conv.History
@@ -76,7 +72,7 @@ func savedServerOf(srv *ServerState) savedServer {
 // savedTurn records t. A finished turn's blocks are its messages in
 // msgs[t.historyLen:end]; only their times are kept beside them. Any other
 // turn (or one whose blocks do not match its messages) keeps its blocks.
-func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets []string) savedTurn {
+func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets connector.Secrets) savedTurn {
 	st := savedTurn{
 		Prompt:       t.Prompt,
 		Continuation: t.Continuation,
@@ -92,8 +88,8 @@ func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets []
 		Offered:      t.Offered,
 	}
 	if t.Err != nil {
-		st.Error = scrub(t.Err.Error(), secrets)
-		st.ErrorText = scrub(describeTurnError(t.Err, s.cfg.API.APIKeyEnv), secrets)
+		st.Error = secrets.Redact(t.Err.Error())
+		st.ErrorText = secrets.Redact(describeTurnError(t.Err, s.cfg.API.APIKeyEnv))
 	}
 	inHistory := t.State == TurnDone && t.historyLen <= end && end <= len(msgs) &&
 		assistantBlocks(msgs[t.historyLen:end]) == len(t.Blocks)
@@ -146,35 +142,28 @@ func describeTurnError(err error, apiKeyEnv string) string {
 	return connector.DescribeError(err, apiKeyEnv)
 }
 
-// scrub hides token values in text patchbay wrote itself (error texts and
-// notes); the conversation's blocks are kept exact.
-func scrub(text string, secrets []string) string {
-	for _, sec := range secrets {
-		text = strings.ReplaceAll(text, sec, connector.Redacted)
-	}
-	return text
-}
-
-func scrubAll(texts, secrets []string) []string {
+// scrubAll hides token values in text patchbay wrote itself (notes); the
+// conversation's blocks are kept exact.
+func scrubAll(texts []string, secrets connector.Secrets) []string {
 	if len(texts) == 0 {
 		return nil
 	}
 	out := make([]string, len(texts))
 	for i, t := range texts {
-		out[i] = scrub(t, secrets)
+		out[i] = secrets.Redact(t)
 	}
 	return out
 }
 
 // scrubSent redacts, once more, any secret a recorded request still holds
 // (the connector redacted the tokens it sent; a secret may have changed).
-func scrubSent(sent []connector.SentRequest, secrets []string) []connector.SentRequest {
+func scrubSent(sent []connector.SentRequest, secrets connector.Secrets) []connector.SentRequest {
 	if len(sent) == 0 {
 		return nil
 	}
 	out := make([]connector.SentRequest, len(sent))
 	for i, r := range sent {
-		r.Before, r.After = scrub(r.Before, secrets), scrub(r.After, secrets)
+		r.Before, r.After = secrets.Redact(r.Before), secrets.Redact(r.After)
 		out[i] = r
 	}
 	return out
