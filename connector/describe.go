@@ -64,13 +64,26 @@ const (
 // sanitises the sentence for the terminal: it quotes server names and
 // reasons as they came.
 func DescribeErrorWithServers(err error, apiKeyEnv string, servers []ServerCheck) string {
+	return describeWithServers(err, apiKeyEnv, servers, "check the servers with r in the servers panel, or try again")
+}
+
+// DescribeHeadlessError is DescribeErrorWithServers for a run without a
+// screen (patchbay -p): its advice names no key to press.
+func DescribeHeadlessError(err error, apiKeyEnv string, servers []ServerCheck) string {
+	return describeWithServers(err, apiKeyEnv, servers,
+		"check that they are running and reachable from the internet (the API connects to them, not patchbay), or try again")
+}
+
+// describeWithServers is DescribeErrorWithServers with the advice a 500
+// ends with.
+func describeWithServers(err error, apiKeyEnv string, servers []ServerCheck, advice string) string {
 	if err == nil {
 		return ""
 	}
 	var apiErr *anthropic.Error
 	if len(servers) > 0 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusInternalServerError {
-		return fmt.Sprintf("The API answered 500 (%s); one of the MCP servers may be failing: %s; "+
-			"check the servers with r in the servers panel, or try again.", internalError(apiErr), listServers(servers))
+		return fmt.Sprintf("The API answered 500 (%s); one of the MCP servers may be failing: %s; %s.",
+			internalError(apiErr), listServers(servers), advice)
 	}
 	var stall *StallError
 	if errors.As(err, &stall) {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestDescribeAPIErrors(t *testing.T) {
@@ -135,6 +136,21 @@ func TestDescribeServerErrorNamesTheMCPServers(t *testing.T) {
 	})
 	if got != want {
 		t.Errorf("other words:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestDescribeHeadlessServerErrorNamesNoKey(t *testing.T) {
+	err := failedTurn(t, apiError(500, "api_error", "Internal server error"))
+	servers := []ServerCheck{{Name: "crm", State: StateReady, Tools: 5}, {Name: "kb", State: "not checked"}}
+	want := "The API answered 500 (internal error); one of the MCP servers may be failing: crm (ready, 5 tools), kb (not checked); " +
+		"check that they are running and reachable from the internet (the API connects to them, not patchbay), or try again."
+	if got := DescribeHeadlessError(err, "K", servers); got != want {
+		t.Errorf("\n got %q\nwant %q", got, want)
+	}
+	// Other errors read as they do on the screen.
+	stall := &StallError{After: 5 * time.Minute}
+	if got, screen := DescribeHeadlessError(stall, "K", servers), DescribeErrorWithServers(stall, "K", servers); got != screen {
+		t.Errorf("a stall reads %q headless, %q on the screen", got, screen)
 	}
 }
 

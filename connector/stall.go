@@ -76,13 +76,25 @@ func (s *Silence) Quiet() (time.Duration, bool) {
 // never.
 func (s *Silence) Limit() time.Duration { return s.limit }
 
-func (s *Silence) heard() {
+// NewSilence returns a Silence that has waited since now() for a reply
+// that gives up after limit (0: never), read on the clock now. The Client
+// makes its own; another Runner (or a test, with a fake clock) reports
+// its reply's silence with one, calling Heard and Ended.
+func NewSilence(limit time.Duration, now func() time.Time) *Silence {
+	return &Silence{limit: limit, now: now, waiting: true, since: now()}
+}
+
+// Heard records bytes of the reply (or the start of an attempt): the
+// silence starts again from now.
+func (s *Silence) Heard() {
 	s.mu.Lock()
 	s.waiting, s.since = true, s.now()
 	s.mu.Unlock()
 }
 
-func (s *Silence) stop() {
+// Ended records that no reply is awaited any more (the attempt failed,
+// or the message ended).
+func (s *Silence) Ended() {
 	s.mu.Lock()
 	s.waiting = false
 	s.mu.Unlock()
@@ -112,14 +124,14 @@ func newStallWatch(d time.Duration, now func() time.Time, cancel context.CancelC
 }
 
 func (w *stallWatch) arm() {
-	w.silence.heard()
+	w.silence.Heard()
 	if w.timer != nil {
 		w.timer.Reset(w.after)
 	}
 }
 
 func (w *stallWatch) disarm() {
-	w.silence.stop()
+	w.silence.Ended()
 	if w.timer != nil {
 		w.timer.Stop()
 	}

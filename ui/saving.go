@@ -95,12 +95,30 @@ func savesAfter(ev connector.Event) bool {
 // screen started with, so main asks for it when the program ends.
 func (m *Model) Session() *session.Session { return m.sess }
 
-// describeTurnError says in plain words why a turn failed. A turn read
-// back from a file carries the sentence that was shown when it failed.
-func (m *Model) describeTurnError(err error) string {
+// describeTurnError says in plain words why turn t failed. A turn read
+// back from a file carries the sentence that was shown when it failed. An
+// HTTP 500 names the servers the turn's request declared, with what
+// discovery knows of each now: a failing MCP server reaches the client as
+// the API's 500.
+func (m *Model) describeTurnError(t *session.Turn) string {
 	var saved *session.SavedError
-	if errors.As(err, &saved) && saved.Description != "" {
+	if errors.As(t.Err, &saved) && saved.Description != "" {
 		return saved.Description
 	}
-	return connector.DescribeError(err, m.apiKeyEnv)
+	return connector.DescribeErrorWithServers(t.Err, m.apiKeyEnv, m.serverChecks(t.Offered))
+}
+
+// serverChecks is the discovery state of each server a request declared,
+// as the servers panel words it.
+func (m *Model) serverChecks(offered []session.SentServer) []connector.ServerCheck {
+	var out []connector.ServerCheck
+	for _, s := range offered {
+		st, ok := m.disc.status[s.Name]
+		if !ok {
+			out = append(out, connector.ServerCheck{Name: s.Name, State: "not checked"})
+			continue
+		}
+		out = append(out, connector.ServerCheck{Name: s.Name, State: st.State.String(), Tools: len(st.Tools), Reason: st.Reason})
+	}
+	return out
 }

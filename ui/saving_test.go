@@ -64,8 +64,8 @@ func TestEveryTurnIsOnDiskWhenItEnds(t *testing.T) {
 	if len(l.Session.Conv.Turns) != 2 || last.State != session.TurnFailed || last.Prompt != "And her orders?" {
 		t.Fatalf("after the failed turn the file holds %d turns, the last %+v", len(l.Session.Conv.Turns), last)
 	}
-	if want := connector.DescribeError(m.sess.Conv.Current().Err, "ANTHROPIC_API_KEY"); m.describeTurnError(last.Err) != want {
-		t.Errorf("the saved failure reads %q, want %q", m.describeTurnError(last.Err), want)
+	if want := connector.DescribeError(m.sess.Conv.Current().Err, "ANTHROPIC_API_KEY"); m.describeTurnError(last) != want {
+		t.Errorf("the saved failure reads %q, want %q", m.describeTurnError(last), want)
 	}
 }
 
@@ -113,7 +113,7 @@ func TestATurnCutOffMidAnswerLoads(t *testing.T) {
 	l = loadOnly(t, store, "crm", "knowledge-base")
 	cut := l.Session.Conv.Current()
 	if len(cut.Blocks) != 1 || cut.Blocks[0].Text != "Ada works at Analytical Engines." ||
-		!strings.Contains(m.describeTurnError(cut.Err), "interrupted") {
+		!strings.Contains(m.describeTurnError(cut), "interrupted") {
 		t.Fatalf("mid-answer the file holds %+v (%v); want the finished block, read back as interrupted", cut.Blocks, cut.Err)
 	}
 	if len(l.Session.Conv.History) != 0 {

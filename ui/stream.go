@@ -43,6 +43,9 @@ type run struct {
 	events chan connector.Event
 	prompt string // to restore the draft if the turn fails early
 	pace   pacer
+	// silence is how long the reply of the API message in flight has
+	// gone without data (from connector.Streaming); nil until it streams.
+	silence *connector.Silence
 }
 
 // pacer spaces the batches of one run. Only waitEvents's goroutine uses

@@ -164,12 +164,12 @@ func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
 		if len(t.Blocks) == 0 {
 			label = "waiting for Claude…"
 		}
-		if l := m.retryLabel(); l != "" {
+		if l := m.waitLabel(); l != "" {
 			label = l
 		}
 		return []string{th.ToolRunning.Render(p.frame + " " + label)}
 	case session.TurnFailed:
-		return say(th.Error.Render, "✗ failed: "+termsafe.Text(m.describeTurnError(t.Err)))
+		return say(th.Error.Render, "✗ failed: "+termsafe.Text(m.describeTurnError(t)))
 	case session.TurnCancelled:
 		return say(th.Warning.Render, "⊘ cancelled — what arrived is kept here but not sent to Claude again")
 	}

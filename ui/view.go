@@ -133,8 +133,8 @@ func (m *Model) rule() string {
 		label = m.hint
 	case m.commandLabel() != "":
 		label = m.commandLabel()
-	case m.retryLabel() != "":
-		label = m.retryLabel() + " · " + m.keys.Cancel.Help().Key + " cancels"
+	case m.waitLabel() != "":
+		label = m.waitLabel() + " · " + m.keys.Cancel.Help().Key + " cancels"
 	case m.streaming():
 		label = "Claude is answering · " + m.keys.Cancel.Help().Key + " cancels · you can type your next message"
 	case m.canContinue():

@@ -10,8 +10,11 @@
 // A retry the SDK is about to wait for is announced with its delay
 // ("retrying in 30 s (429 rate limited; retry 1 of 2)…", or retry_in_s in
 // the retrying record); with Options.MaxRetryWait a longer wait ends the
-// run at once with ExitAPI. Whatever the runner emits, in whatever order,
-// the run ends with the summary.
+// run at once with ExitAPI. A reply that goes without data for 30 s is
+// reported then and every 60 s after ("· 42 s without data from the API…",
+// or a waiting record with quiet_s): the API may be running a slow MCP
+// tool. Whatever the runner emits, in whatever order, the run ends with
+// the summary.
 package headless
 
 import (
@@ -20,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"patchbay/connector"
@@ -106,6 +110,9 @@ type Options struct {
 	// is about to make; a longer wait (the API's retry-after, or the
 	// SDK's backoff) ends the run at once with ExitAPI. Zero: no limit.
 	MaxRetryWait time.Duration
+	// After is the timer the silence of a reply is checked with, once a
+	// second while it streams; nil means time.After.
+	After func(time.Duration) <-chan time.Time
 }
 
 // ToolRef names one tool of one server ("" for a plain tool_use).
@@ -153,13 +160,19 @@ type printer interface {
 	messageDelta(ev connector.MessageDelta, turnUsage connector.Usage)
 	continuing(ev connector.Continuing, note string)
 	retrying(ev connector.Retrying, note string)
+	// waiting reports a reply quiet for that long; limit is when the
+	// client gives up (0: never), mcp whether MCP tools were offered.
+	waiting(quiet, limit time.Duration, mcp bool)
 	failed(description string, err error)
 	summary(s Summary)
 }
 
 // run is the state of one headless turn.
 type run struct {
-	o       Options
+	o Options
+	// mu orders the printing of the runner's events (handle) and of the
+	// silence watch, which runs on its own goroutine.
+	mu      sync.Mutex
 	out     printer
 	now     func() time.Time
 	sent    []session.SentServer
@@ -176,6 +189,13 @@ type run struct {
 	// ended is set once the turn's TurnDone arrived; later events are a
 	// runner's bug and are dropped.
 	ended bool
+	// listed names the servers Discover was asked to list, to say which
+	// of them could not be.
+	listed map[string]bool
+	// watch is the silence watch of the reply in flight; watches are
+	// waited for before the summary.
+	watch   *silenceWatch
+	watches sync.WaitGroup
 }
 
 // Run sends o.Prompt as a new turn of o.Session, prints it as it streams,
@@ -196,6 +216,10 @@ func Run(ctx context.Context, o Options) Summary {
 	}
 	sess := o.Session
 	if need := sess.NeedToolLists(); len(need) > 0 && o.Discover != nil {
+		r.listed = map[string]bool{}
+		for _, s := range need {
+			r.listed[s.Name] = true
+		}
 		for _, n := range o.Discover(ctx, need) {
 			r.out.warning(n)
 		}
@@ -230,6 +254,10 @@ func Run(ctx context.Context, o Options) Summary {
 	ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
 	o.Runner.Run(ctx, req, r.handle)
+	r.mu.Lock()
+	r.stopWatch()
+	r.mu.Unlock()
+	r.watches.Wait()
 	if !r.ended {
 		// The runner broke its promise of a TurnDone: end the turn here,
 		// so the summary says what happened.
@@ -254,11 +282,14 @@ var errNoTurnDone = errors.New("the turn's events stopped without a result; what
 // block start is applied to the session (which ignores what it cannot
 // place) and printed as far as it can be.
 func (r *run) handle(ev connector.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.ended {
 		return
 	}
 	if done, ok := ev.(connector.TurnDone); ok {
 		r.ended = true
+		r.stopWatch()
 		if r.stopped != nil && done.Err != nil {
 			done.Err = r.stopped // the context error says less than why
 		}
@@ -309,6 +340,8 @@ func (r *run) handle(ev connector.Event) {
 		r.out.continuing(ev, lastNote(r.turn))
 	case connector.Retrying:
 		r.retrying(ev)
+	case connector.Streaming:
+		r.watchSilence(ev.Silence)
 	case connector.TurnDone:
 		if ev.Err != nil {
 			r.out.failed(r.describe(ev.Err), ev.Err)
@@ -333,7 +366,25 @@ func (r *run) describe(err error) string {
 	if errors.As(err, &rw) {
 		return rw.Describe()
 	}
-	return connector.DescribeError(err, r.o.APIKeyEnv)
+	return connector.DescribeHeadlessError(err, r.o.APIKeyEnv, r.serverChecks())
+}
+
+// serverChecks is what the run knows of each server its request declared:
+// the tool count of those it listed, else that it did not check them
+// (a headless run lists only the servers whose rules need their tools).
+func (r *run) serverChecks() []connector.ServerCheck {
+	out := make([]connector.ServerCheck, 0, len(r.sent))
+	for _, s := range r.sent {
+		c := connector.ServerCheck{Name: s.Name, State: "not checked"}
+		switch {
+		case s.Listed != nil:
+			c.State, c.Tools = connector.StateReady, len(s.Listed)
+		case r.listed[s.Name]:
+			c.State = "could not be listed"
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 func (r *run) toolUse(b *session.Block) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
@@ -76,6 +77,14 @@ type (
 		// RetryInS is how long the SDK waits before the retry, in
 		// seconds: the API's retry-after, or the SDK's backoff.
 		RetryInS float64 `json:"retry_in_s"`
+	}
+	waitingRecord struct {
+		Type string `json:"type"` // "waiting"
+		// QuietS is how long the reply has gone without data, in seconds.
+		QuietS float64 `json:"quiet_s"`
+		// LimitS is how much silence the client allows before it gives
+		// up, in seconds; 0 means it never does.
+		LimitS float64 `json:"limit_s"`
 	}
 	errorRecord struct {
 		Type string `json:"type"` // "error"
@@ -152,6 +161,10 @@ func (p *jsonPrinter) continuing(ev connector.Continuing, _ string) {
 
 func (p *jsonPrinter) retrying(ev connector.Retrying, _ string) {
 	p.write(retryingRecord{"retrying", ev.Attempt, ev.MaxRetries, ev.Status, retryInSeconds(ev.Delay)})
+}
+
+func (p *jsonPrinter) waiting(quiet, limit time.Duration, _ bool) {
+	p.write(waitingRecord{"waiting", retryInSeconds(quiet), retryInSeconds(limit)})
 }
 
 func (p *jsonPrinter) failed(description string, err error) {

@@ -127,6 +127,20 @@ func (p *textPrinter) retrying(ev connector.Retrying, _ string) {
 	p.line("· retrying in %s (%s; retry %d of %d)…", seconds(ev.Delay), retryWhy(ev.Status), ev.Attempt, ev.MaxRetries)
 }
 
+// waiting says the reply has gone quiet, and what may hold it up, so a
+// slow MCP tool never looks like a hang.
+func (p *textPrinter) waiting(quiet, limit time.Duration, mcp bool) {
+	why := ""
+	if mcp {
+		why = "; an MCP tool may be slow"
+	}
+	until := "no time limit"
+	if limit > 0 {
+		until = "patchbay gives up at " + seconds(limit)
+	}
+	p.line("· %s without data from the API%s (%s)…", seconds(quiet.Truncate(time.Second)), why, until)
+}
+
 func (p *textPrinter) failed(description string, _ error) {
 	p.endLine()
 	p.line("patchbay: %s", termsafe.Line(description))
