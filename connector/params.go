@@ -181,7 +181,6 @@ func mustJSON(v any) json.RawMessage {
 	return b
 }
 
-
 // defersAny reports whether a toolset defers a tool it may enable.
 func defersAny(tools []anthropic.BetaToolUnionParam) bool {
 	for _, t := range tools {

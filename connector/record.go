@@ -154,7 +154,6 @@ func splitBody(body []byte, secrets Secrets) (SentRequest, error) {
 	return SentRequest{}, errors.New("the request body has no messages")
 }
 
-
 // topLevelFields lists an object's fields in order.
 func topLevelFields(body []byte) ([]Field, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
