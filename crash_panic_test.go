@@ -22,6 +22,8 @@ import (
 // the session loadable, and the report free of every secret the panic
 // carried.
 func TestPanicRestoresTerminalSavesSessionAndReports(t *testing.T) {
+	slow(t)
+	t.Parallel()
 	bin := buildBinary(t)
 	for _, where := range []string{"update", "view", "command", "turn"} {
 		t.Run(where, func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 // headless on the sandbox's slow tool, kills it with SIGKILL while the
 // tool runs, then continues the session it left behind.
 func TestKillDuringAStreamedTurnLeavesALoadableSession(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	env := testEnv(t)
 	cmd := exec.Command(bin, "-p", "slow 30", "-only", "lab:slow", "-output", "json")

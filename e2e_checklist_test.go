@@ -12,6 +12,7 @@ import (
 // not offer the tool. Started again, the sandbox (on new ports) keeps the
 // choice.
 func TestE2EChecklistDeniesTool(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	env := []string{"XDG_STATE_HOME=" + t.TempDir()}
 	s := startTmux(t, 110, 32, env, bin)

@@ -11,6 +11,8 @@ import (
 // toolset goes out closed (nothing it could widen), the turn says so, and
 // the model cannot use the tool the pattern denies (issue 11 item 1).
 func TestE2EDenyPatternOnASlowServer(t *testing.T) {
+	slow(t)
+	t.Parallel()
 	bin := buildBinary(t)
 	env := []string{"XDG_STATE_HOME=" + t.TempDir(), sandboxDemoEnv + "=crm:list_delay=4s"}
 	s := startTmux(t, 120, 36, env, bin, "-deny", "crm:delete_*")
@@ -40,6 +42,7 @@ func TestE2EDenyPatternOnASlowServer(t *testing.T) {
 // model call a tool the user denied. The turn says so in red and the audit
 // names the breach, with the API's own listing as evidence.
 func TestE2EBreachInTheAudit(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	env := []string{"XDG_STATE_HOME=" + t.TempDir(), sandboxFaultEnv + "=ignore_toolset"}
 	s := startTmux(t, 120, 40, env, bin, "-deny", "crm:delete_customer")

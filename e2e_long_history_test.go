@@ -20,6 +20,8 @@ import (
 // answer is still arriving. At the end the screen follows the answer to its
 // last line and the draft is still there.
 func TestE2ETypingWhileAnswerStreamsIntoLongHistory(t *testing.T) {
+	slow(t)
+	t.Parallel()
 	bin := buildBinary(t)
 	state := t.TempDir()
 	writeLongSession(t, filepath.Join(state, "patchbay", "sessions"), 500)

@@ -20,6 +20,8 @@ import (
 // the recorded bytes are what the API received (connector's
 // TestRecordedRequestIsWhatTheAPIReceived).
 func TestE2ETUIAndHeadlessSendTheSameRequest(t *testing.T) {
+	slow(t)
+	t.Parallel()
 	bin := buildBinary(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

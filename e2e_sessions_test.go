@@ -15,6 +15,7 @@ import (
 // turn, quit, start again with -continue and find the turn on screen, then
 // export it with /export and read the file.
 func TestE2EContinueAndExport(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	state := t.TempDir()
 	env := []string{"XDG_STATE_HOME=" + state}
@@ -58,6 +59,8 @@ func TestE2EContinueAndExport(t *testing.T) {
 // session it left: the prompt and the blocks that had ended are there,
 // marked as interrupted.
 func TestE2EKillMidAnswerThenContinue(t *testing.T) {
+	slow(t)
+	t.Parallel()
 	bin := buildBinary(t)
 	state := t.TempDir()
 	env := []string{"XDG_STATE_HOME=" + state}

@@ -175,6 +175,7 @@ func (s *tmuxSession) waitExit(timeout time.Duration) {
 // patchbay with no API key, ask for a customer, watch the tool call and the
 // answer arrive, open the tool block, quit.
 func TestE2ESandboxTurn(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 	s := startTmux(t, 100, 30, nil, bin)
 	s.waitFor(10*time.Second, "sandbox — offline demo, no API calls", "crm", "knowledge-base")

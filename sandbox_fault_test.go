@@ -48,6 +48,8 @@ func TestParseSandboxFaults(t *testing.T) {
 // reply given up with the draft kept and /retry working, and a dropped
 // connection whose partial answer stays on screen.
 func TestE2EFaultsInTheTUI(t *testing.T) {
+	slow(t)
+	t.Parallel()
 	bin := buildBinary(t)
 	t.Run("rate limit countdown", func(t *testing.T) {
 		s := startTmux(t, 120, 32, []string{sandboxFaultEnv + "=status:429:3"}, bin)

@@ -49,8 +49,8 @@ func ParseRule(s string) (Rule, error) {
 		return Rule{}, fmt.Errorf("%q is not SERVER:TOOL (for example crm:find_customer, or crm:* for every tool)", s)
 	}
 	if strings.HasPrefix(tool, connector.Except) {
-		return Rule{}, fmt.Errorf("%q: a rule names tools to add or remove, so it cannot start with !; "+
-			`write \! for a tool whose name starts with !`, s)
+		return Rule{}, fmt.Errorf(`%q: a rule names tools to add or remove, so it cannot start with "!" `+
+			`(write \! for a tool whose name starts with it)`, s)
 	}
 	if err := connector.ValidPattern(tool); err != nil {
 		return Rule{}, fmt.Errorf("%q: the tool pattern is not valid (%w)", s, err)
@@ -139,10 +139,7 @@ func (r Resolver) configOf(name string) (ServerConfig, bool) {
 
 // checkRules refuses rules naming servers the config does not have.
 func (r Resolver) checkRules() error {
-	var servers []string
-	for _, name := range r.Rules.Enable {
-		servers = append(servers, name)
-	}
+	servers := slices.Clone(r.Rules.Enable)
 	for _, list := range [][]Rule{r.Rules.Only, r.Rules.Allow, r.Rules.Deny} {
 		for _, rule := range list {
 			servers = append(servers, rule.Server)

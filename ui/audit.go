@@ -115,13 +115,6 @@ func (m *Model) buildAudit() auditReport {
 	return r
 }
 
-func orEmpty(raw json.RawMessage) json.RawMessage {
-	if len(raw) == 0 || string(raw) == "null" {
-		return json.RawMessage("[]")
-	}
-	return raw
-}
-
 // auditOverlay opens the audit as it stands now.
 func (m *Model) auditOverlay() *overlay {
 	r := m.buildAudit()
