@@ -962,9 +962,10 @@ func TestFilterTruthProperty(t *testing.T) {
 		paths[string(c.beta)]++
 	}
 	t.Logf("%d cases in %v: %d requests checked (%d could not be built, so nothing was sent), %d turns audited, "+
-		"%d resumes, %d pins, %d -deny comparisons; by beta %v",
+		"%d resumes, %d pins, %d -deny comparisons; by beta %v; known bugs met: legacy allow → all %d times, "+
+		"tool search lost on resume %d times",
 		truthCases, time.Since(start).Round(time.Millisecond), total.requests, total.unbuildable, total.turns,
-		total.resumes, total.pins, total.denyTwins, paths)
+		total.resumes, total.pins, total.denyTwins, paths, total.legacyAll, total.toolSearchLost)
 }
 
 // knownBug reports a bug this file found in non-test code: outside CI the
