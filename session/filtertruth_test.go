@@ -487,7 +487,7 @@ func (tr *truthRun) step(r *rand.Rand) {
 		note, err = srv.CycleMode(beta)
 		op += " → " + string(srv.Filter.Mode) + " " + note
 		if beta == connector.BetaLegacy && from == connector.ModeAllow && srv.Filter.Mode == connector.ModeAll {
-			// TestLegacyModeCycleWidens (a known bug): the check would
+			// TestLegacyModeCycleDoesNotWiden (a known bug): the check would
 			// stop here on it, before anything else is found.
 			tr.legacyAll++
 			check = false
@@ -984,7 +984,7 @@ func knownBug(t *testing.T, format string, args ...any) {
 // known tool to mode "all", which offers every tool the server has: also
 // those discovery did not see (a tool listed only to clients with the
 // roots capability). Mode changes must never widen (issue 11 item 3).
-func TestLegacyModeCycleWidens(t *testing.T) {
+func TestLegacyModeCycleDoesNotWiden(t *testing.T) {
 	sess, _, err := session.Resolver{Config: &session.Config{
 		API: session.APIConfig{Model: "claude-sonnet-5-5", MaxTokens: 1024, MCPBeta: connector.BetaLegacy},
 		Servers: []session.ServerConfig{{Name: "lab", URL: "https://lab.example.com/mcp", Enabled: true,

@@ -181,11 +181,10 @@ func (s *ServerState) CycleMode(beta connector.Beta) (note string, err error) {
 			return "", ErrToolListUnknown
 		}
 		if beta == connector.BetaLegacy {
-			if len(enabled) == len(sortedSet(universe)) {
-				s.Filter = connector.ToolFilter{Mode: connector.ModeAll, Defer: f.Defer}
-				return "", nil
-			}
-			return "", fmt.Errorf("%s has no deny list, and mode all would turn on the unchecked tools; check them first (a)", beta)
+			// No deny list, and "all" would offer tools patchbay has not
+			// seen: allow is as far as a mode change goes here.
+			return "", fmt.Errorf("%s has only allowlists, and mode all would also offer tools patchbay has not seen; "+
+				`set mode = "all" in the config for that`, beta)
 		}
 		s.Filter = connector.ToolFilter{Mode: connector.ModeDeny, Tools: literals(complement(universe, enabled)), Defer: f.Defer}
 		return "", nil

@@ -166,13 +166,19 @@ func (s *Session) Selections(old Selections) Selections {
 		out[name] = sel
 	}
 	for _, srv := range s.Servers {
-		mode := srv.Filter.Mode
+		// What this run's command-line rules did is not the user's choice
+		// and is not kept.
+		enabled, f, ok := srv.chosen()
+		if !ok {
+			continue
+		}
+		mode := f.Mode
 		if mode == "" {
 			mode = connector.ModeAll
 		}
 		out[srv.Name] = Selection{
-			URL: srv.selectionURL(), Enabled: srv.Enabled, Mode: mode,
-			Tools: slices.Clone(srv.Filter.Tools), Defer: slices.Clone(srv.Filter.Defer),
+			URL: srv.selectionURL(), Enabled: enabled, Mode: mode,
+			Tools: slices.Clone(f.Tools), Defer: slices.Clone(f.Defer),
 			Pinned: slices.Clone(srv.Pinned), Config: srv.ConfigFingerprint,
 		}
 	}

@@ -53,6 +53,9 @@ type ServerState struct {
 	ConfigFingerprint string
 
 	tokenAt tokenStamp // the version of TokenFile that Token was read from
+	// byRules is what this run's command-line rules changed, so that
+	// saving the selection keeps only what the user chose.
+	byRules ruleEffects
 }
 
 // selectionURL is where the server's saved selection is matched.

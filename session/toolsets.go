@@ -107,6 +107,11 @@ func (r Resolver) Resume(l *Loaded) ([]string, error) {
 		return nil, err
 	}
 	var notes []string
+	if r.Config != nil {
+		// Which tool search tool to send is a setting of this run, not of
+		// the session.
+		l.Session.Settings.ToolSearch = r.Config.API.ToolSearch
+	}
 	for _, srv := range l.Session.Servers {
 		sc, ok := r.configOf(srv.Name)
 		if !ok {
@@ -171,12 +176,21 @@ func (r Resolver) serverNames() string {
 	return strings.Join(names, ", ")
 }
 
+// ruleEffects is what command-line rules changed on a server, undone when
+// its selection is saved: the rules are for one run.
+type ruleEffects struct {
+	enabled  bool     // -enable or -only switched the server on
+	replaced bool     // -only replaced the toolset
+	added    []string // entries -allow added to the list
+	removed  []string // entries -allow took out of a deny list
+}
+
 // applyRules applies the command line to s and says what it changed.
 func (r Resolver) applyRules(s *Session) []string {
 	var notes []string
 	for _, name := range r.Rules.Enable {
 		if srv := s.Server(name); srv != nil && !srv.Enabled {
-			srv.Enabled = true
+			srv.Enabled, srv.byRules.enabled = true, true
 			notes = append(notes, fmt.Sprintf("Server %s is switched on for this run (-enable).", name))
 		}
 	}
@@ -195,8 +209,9 @@ func (r Resolver) applyRules(s *Session) []string {
 		}
 		srv.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: only[name], Defer: srv.Filter.Defer}
 		srv.Pinned = nil
+		srv.byRules.replaced = true
 		if !srv.Enabled {
-			srv.Enabled = true
+			srv.Enabled, srv.byRules.enabled = true, true
 			notes = append(notes, fmt.Sprintf("Server %s is switched on for this run (-only).", name))
 		}
 	}
@@ -210,7 +225,10 @@ func (r Resolver) applyRules(s *Session) []string {
 				rule, rule.Server, rule.Server))
 			continue
 		}
-		srv.Filter = allowMore(srv.Filter, rule.Tool)
+		var added, removed []string
+		srv.Filter, added, removed = allowMore(srv.Filter, rule.Tool)
+		srv.byRules.added = append(srv.byRules.added, added...)
+		srv.byRules.removed = append(srv.byRules.removed, removed...)
 		if l, locked := connector.LockedBy(srv.Locks, rule.Tool); locked && !connector.IsPattern(rule.Tool) {
 			notes = append(notes, fmt.Sprintf("-allow %s does nothing: %s.", rule, (&LockedError{Tool: rule.Tool, Lock: l}).Error()))
 		}
@@ -234,21 +252,45 @@ func (r Resolver) applyRules(s *Session) []string {
 	return notes
 }
 
-// allowMore widens f by the tools entry p selects, and by nothing else.
-func allowMore(f connector.ToolFilter, p string) connector.ToolFilter {
+// allowMore widens f by the tools entry p selects, and by nothing else. It
+// returns the entries it added to the list and those it took out.
+func allowMore(f connector.ToolFilter, p string) (out connector.ToolFilter, added, removed []string) {
 	switch f.Mode {
 	case connector.ModeAllow:
 		if !slices.Contains(f.Tools, p) {
 			f.Tools = append(slices.Clone(f.Tools), p)
+			added = []string{p}
 		}
 	case connector.ModeDeny:
 		if slices.Contains(f.Tools, p) {
 			f.Tools = slices.DeleteFunc(slices.Clone(f.Tools), func(e string) bool { return e == p })
+			removed = []string{p}
 		} else {
 			f.Tools = append(slices.Clone(f.Tools), connector.Except+p)
+			added = []string{connector.Except + p}
 		}
 	}
-	return f
+	return f, added, removed
+}
+
+// chosen is the server's selection without what this run's command-line
+// rules did to it: what is saved for later runs. ok is false when the
+// toolset was replaced (-only), which leaves no choice of the user's to
+// save.
+func (s *ServerState) chosen() (enabled bool, f connector.ToolFilter, ok bool) {
+	r := s.byRules
+	if r.replaced {
+		return false, connector.ToolFilter{}, false
+	}
+	f = s.Filter
+	tools := slices.DeleteFunc(slices.Clone(f.Tools), func(e string) bool { return slices.Contains(r.added, e) })
+	for _, e := range r.removed {
+		if f.Mode == connector.ModeDeny && !slices.Contains(tools, e) {
+			tools = append(tools, e)
+		}
+	}
+	f.Tools = tools
+	return s.Enabled && !r.enabled, f, true
 }
 
 // configLocks is what the config withholds whatever else says: its deny
