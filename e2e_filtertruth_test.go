@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"patchbay/connector/sandbox"
 )
 
 // TestE2EDenyPatternOnASlowServer: a deny pattern on a server whose tool
@@ -14,7 +16,7 @@ func TestE2EDenyPatternOnASlowServer(t *testing.T) {
 	slow(t)
 	t.Parallel()
 	bin := buildBinary(t)
-	env := []string{"XDG_STATE_HOME=" + t.TempDir(), sandboxDemoEnv + "=crm:list_delay=4s"}
+	env := []string{"XDG_STATE_HOME=" + t.TempDir(), sandbox.DemoEnv + "=crm:list_delay=4s"}
 	s := startTmux(t, 120, 36, env, bin, "-deny", "crm:delete_*")
 	s.waitFor(10*time.Second, "sandbox — offline demo", "knowledge-base")
 	if scr := s.screen(); !strings.Contains(scr, "connecting") {
@@ -44,7 +46,7 @@ func TestE2EDenyPatternOnASlowServer(t *testing.T) {
 func TestE2EBreachInTheAudit(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
-	env := []string{"XDG_STATE_HOME=" + t.TempDir(), sandboxFaultEnv + "=ignore_toolset"}
+	env := []string{"XDG_STATE_HOME=" + t.TempDir(), sandbox.FaultEnv + "=ignore_toolset"}
 	s := startTmux(t, 120, 40, env, bin, "-deny", "crm:delete_customer")
 	s.waitFor(10*time.Second, "sandbox — offline demo", "ready · 5 tools")
 	s.typeText("/beta mcp-client-2026-09-15")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"patchbay/connector/sandbox"
 	"patchbay/session"
 	"patchbay/session/sessiontest"
 )
@@ -37,7 +38,7 @@ func TestE2ETypingWhileAnswerStreamsIntoLongHistory(t *testing.T) {
 	// The echo quotes the first 2 KB and then says how long the message was.
 	echoEnd := fmt.Sprintf("(%d bytes in all)", msg.Len())
 
-	s := startTmux(t, 120, 40, []string{"XDG_STATE_HOME=" + state, sandboxFaultEnv + "=drip:40ms"}, bin, "-continue")
+	s := startTmux(t, 120, 40, []string{"XDG_STATE_HOME=" + state, sandbox.FaultEnv + "=drip:40ms"}, bin, "-continue")
 	s.waitFor(15*time.Second, "› question number 499", "Result 499")
 	s.paste(msg.String())
 	s.keys("Enter")

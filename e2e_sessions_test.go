@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"patchbay/connector/sandbox"
 )
 
 // TestE2EContinueAndExport is yesterday's demo picked up again: run a
@@ -65,7 +67,7 @@ func TestE2EKillMidAnswerThenContinue(t *testing.T) {
 	state := t.TempDir()
 	env := []string{"XDG_STATE_HOME=" + state}
 
-	s := startTmux(t, 100, 30, append(env, sandboxFaultEnv+"=drip:150ms"), bin)
+	s := startTmux(t, 100, 30, append(env, sandbox.FaultEnv+"=drip:150ms"), bin)
 	s.waitFor(10*time.Second, "sandbox — offline demo")
 	s.typeText("Find the customer Ada Lovelace")
 	s.keys("Enter")

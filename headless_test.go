@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"patchbay/connector/sandbox"
 )
 
 // pbResult is what one in-process run of patchbay produced.
@@ -141,7 +143,7 @@ func TestHeadlessExitCodesAgainstTheSandbox(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			env := testEnv(t)
 			if tt.fault != "" {
-				env[sandboxFaultEnv] = tt.fault
+				env[sandbox.FaultEnv] = tt.fault
 			}
 			res := runPB(t, env, append(tt.args, "-output", "json")...)
 			if res.code != tt.want {
@@ -175,8 +177,8 @@ func TestHeadlessUsageErrors(t *testing.T) {
 		{"nothing to continue", nil, []string{"-continue", "-p", "hi"}, "no saved session to continue"},
 		{"no such session", nil, []string{"-resume", "20200101-000000-aaaaaa", "-p", "hi"}, "no saved session 20200101"},
 		{"export without a session", nil, []string{"-export", "md"}, "use it with -continue or -resume"},
-		{"bad fault", map[string]string{sandboxFaultEnv: "explode"}, []string{"-p", "hi"}, "unknown fault"},
-		{"bad fault status", map[string]string{sandboxFaultEnv: "status:200"}, []string{"-p", "hi"}, "not an HTTP error"},
+		{"bad fault", map[string]string{sandbox.FaultEnv: "explode"}, []string{"-p", "hi"}, "unknown fault"},
+		{"bad fault status", map[string]string{sandbox.FaultEnv: "status:200"}, []string{"-p", "hi"}, "not an HTTP error"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := testEnv(t)

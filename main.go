@@ -248,7 +248,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var warnings []string
 	baseURL, realServers := cfg.API.BaseURL, 0
 	if !live {
-		faults, err := parseSandboxFaults(getenv(sandboxFaultEnv))
+		faults, err := sandbox.ParseFaults(getenv(sandbox.FaultEnv))
 		if err != nil {
 			fmt.Fprintf(stderr, "patchbay: %v\n", err)
 			return exitUsage
@@ -257,7 +257,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		// model must not be pointed at real servers by a config that
 		// happens to be found.
 		useOwn := o.sandbox && explicit && len(cfg.Servers) > 0
-		demoOpts, err := parseSandboxDemo(getenv(sandboxDemoEnv))
+		demoOpts, err := sandbox.ParseDemo(getenv(sandbox.DemoEnv))
 		if err != nil {
 			fmt.Fprintf(stderr, "patchbay: %v\n", err)
 			return exitUsage

@@ -1,4 +1,4 @@
-package main
+package sandbox
 
 import (
 	"fmt"
@@ -10,17 +10,17 @@ import (
 	"patchbay/connector/sandbox/emulator"
 )
 
-// sandboxFaultEnv names a variable for tests and demos of failure: the
+// FaultEnv names a variable for tests and demos of failure: the
 // sandbox's Messages API emulator acts out the listed faults, one per
 // request, in order. It has no effect outside the sandbox.
-const sandboxFaultEnv = "PATCHBAY_SANDBOX_FAULT"
+const FaultEnv = "PATCHBAY_SANDBOX_FAULT"
 
-// parseSandboxFaults reads $PATCHBAY_SANDBOX_FAULT: a comma-separated list
+// ParseFaults reads $PATCHBAY_SANDBOX_FAULT: a comma-separated list
 // of status:CODE (answered with retry-after-ms: 1, so retries are quick),
 // status:CODE:SECONDS (answered with retry-after: SECONDS),
 // error_event[:FRAMES], drop[:FRAMES], no_message_stop, stall, drip:DURATION,
 // stray_tool_use, pause_turn and ignore_toolset.
-func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
+func ParseFaults(spec string) ([]emulator.Fault, error) {
 	var out []emulator.Fault
 	for item := range strings.SplitSeq(spec, ",") {
 		item = strings.TrimSpace(item)
@@ -60,21 +60,21 @@ func parseSandboxFaults(spec string) ([]emulator.Fault, error) {
 			err = fmt.Errorf("unknown fault (known: status:CODE[:SECONDS], error_event, drop, no_message_stop, stall, drip:DURATION, stray_tool_use, pause_turn, ignore_toolset)")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("$%s: %q: %w", sandboxFaultEnv, item, err)
+			return nil, fmt.Errorf("$%s: %q: %w", FaultEnv, item, err)
 		}
 		out = append(out, f)
 	}
 	return out, nil
 }
 
-// sandboxDemoEnv names a variable for tests of discovery: it gives demo
+// DemoEnv names a variable for tests of discovery: it gives demo
 // servers test behaviour, as a comma-separated list of SERVER:list_delay=D
 // (tools/list answers after D) and SERVER:roots_tool (a tool listed only
 // to clients that declare roots). It has no effect outside the sandbox.
-const sandboxDemoEnv = "PATCHBAY_SANDBOX_DEMO"
+const DemoEnv = "PATCHBAY_SANDBOX_DEMO"
 
-// parseSandboxDemo reads $PATCHBAY_SANDBOX_DEMO.
-func parseSandboxDemo(spec string) (map[string]demo.Options, error) {
+// ParseDemo reads $PATCHBAY_SANDBOX_DEMO.
+func ParseDemo(spec string) (map[string]demo.Options, error) {
 	out := map[string]demo.Options{}
 	for item := range strings.SplitSeq(spec, ",") {
 		item = strings.TrimSpace(item)
@@ -83,7 +83,7 @@ func parseSandboxDemo(spec string) (map[string]demo.Options, error) {
 		}
 		server, what, ok := strings.Cut(item, ":")
 		if !ok || server == "" {
-			return nil, fmt.Errorf("%s: %q is not SERVER:list_delay=DURATION or SERVER:roots_tool", sandboxDemoEnv, item)
+			return nil, fmt.Errorf("%s: %q is not SERVER:list_delay=DURATION or SERVER:roots_tool", DemoEnv, item)
 		}
 		o := out[server]
 		key, val, _ := strings.Cut(what, "=")
@@ -91,13 +91,13 @@ func parseSandboxDemo(spec string) (map[string]demo.Options, error) {
 		case "list_delay":
 			d, err := time.ParseDuration(val)
 			if err != nil || d <= 0 {
-				return nil, fmt.Errorf("%s: %q needs a positive duration, e.g. list_delay=5s", sandboxDemoEnv, item)
+				return nil, fmt.Errorf("%s: %q needs a positive duration, e.g. list_delay=5s", DemoEnv, item)
 			}
 			o.ListDelay = d
 		case "roots_tool":
 			o.RootsTool = true
 		default:
-			return nil, fmt.Errorf("%s: %q is not known; use list_delay=DURATION or roots_tool", sandboxDemoEnv, item)
+			return nil, fmt.Errorf("%s: %q is not known; use list_delay=DURATION or roots_tool", DemoEnv, item)
 		}
 		out[server] = o
 	}
