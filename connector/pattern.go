@@ -94,7 +94,11 @@ func LiteralName(p string) (string, bool) {
 // the tool called name. A malformed entry (a trailing lone backslash)
 // selects nothing, so a typo never widens a selection.
 func Match(p, name string) bool {
-	if ValidPattern(p) != nil && p != "" {
+	if !strings.ContainsAny(p, `*?\`) {
+		// A plain name, by far the most common entry.
+		return p == name
+	}
+	if ValidPattern(p) != nil {
 		return false
 	}
 	return matchFrom(p, name)
