@@ -336,3 +336,24 @@ func TestOfficialAPI(t *testing.T) {
 		}
 	}
 }
+
+// Without a key, a config found (or named) without -sandbox does not point
+// the scripted model at the user's servers: the demo servers are used and
+// a warning says how to use one's own (issue 11 item 9).
+func TestNoKeyUsesTheDemoServersOnly(t *testing.T) {
+	env := testEnv(t)
+	cfg := filepath.Join(t.TempDir(), "mine.toml")
+	if err := os.WriteFile(cfg, []byte("[[servers]]\nname = \"prod\"\nurl = \"https://prod.example.com/mcp\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runPB(t, env, "-config", cfg, "-p", "What tools do you have available?")
+	if res.code != 0 {
+		t.Fatalf("exit %d\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "your config's servers are used only with -sandbox -config FILE") {
+		t.Errorf("no warning about the user's servers:\n%s", res.stderr)
+	}
+	if strings.Contains(res.stdout, "prod") || !strings.Contains(res.stdout, "find_customer") {
+		t.Errorf("the answer is not about the demo servers:\n%s", res.stdout)
+	}
+}
