@@ -13,6 +13,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
@@ -192,7 +193,7 @@ func New(o Options) *Model {
 
 	in := textarea.New()
 	in.ShowLineNumbers = false
-	in.Prompt = "┃ "
+	in.Prompt = inputPrompt
 	in.Placeholder = "Ask Claude… (enter sends, shift+enter adds a line)"
 	in.DynamicHeight = true
 	in.MinHeight = 1
@@ -293,7 +294,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	filtering := m.focus == focusServers && m.panel.list.filtering
 	switch {
 	case m.streaming() && key.Matches(msg, k.Cancel) && !filtering &&
-		!(m.focus == focusServers && m.panel.list.query != "" && msg.String() == "esc"):
+		!(m.focus == focusServers && m.panel.list.query != "" && key.Matches(msg, k.Back)):
 		m.cancel()
 		return m.saveSession()
 	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
@@ -309,7 +310,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case filtering:
 		return m.filterKey(msg)
-	case key.Matches(msg, k.Audit) && (msg.String() == "ctrl+x" || m.focus != focusInput):
+	case key.Matches(msg, k.Audit), key.Matches(msg, k.AuditLetter) && m.focus != focusInput:
 		m.overlay = m.auditOverlay()
 		return nil
 	case key.Matches(msg, k.Help) && (m.focus != focusInput || m.input.Value() == ""):
@@ -325,10 +326,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.setFocus(focusInput)
 		return nil
 	case key.Matches(msg, k.NextFocus):
-		m.setFocus((m.focus + 1) % focusAreas)
+		m.setFocus(m.nextFocus(1))
 		return nil
 	case key.Matches(msg, k.PrevFocus):
-		m.setFocus((m.focus + focusAreas - 1) % focusAreas)
+		m.setFocus(m.nextFocus(-1))
 		return nil
 	case key.Matches(msg, k.Continue):
 		return m.continueAnswer()
@@ -401,17 +402,40 @@ func (m *Model) typeIntoInput(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// nextFocus is the pane tab (dir 1) or shift+tab (dir -1) goes to. A
+// transcript without a block has nothing to focus, so it is skipped: the
+// first tab on a new screen goes to the servers, as the welcome hint says.
+func (m *Model) nextFocus(dir int) focusArea {
+	f := m.focus
+	for range focusAreas {
+		f = (f + focusArea(dir) + focusAreas) % focusAreas
+		if f != focusTranscript || m.tr.hasBlocks() {
+			return f
+		}
+	}
+	return m.focus
+}
+
 func (m *Model) setFocus(f focusArea) {
 	m.focus = f
 	if f == focusInput {
 		m.input.Focus()
+		m.input.Prompt = inputPrompt
 	} else {
 		m.input.Blur()
+		m.input.Prompt = inputPromptBlurred
 	}
-	if f == focusTranscript && m.tr.indexOf(m.tr.focused) < 0 {
-		m.tr.focusVisible()
+	if f == focusTranscript {
+		m.tr.refocus()
 	}
 }
+
+// The input's left edge is the focus marker every pane shares: a heavy
+// bar in the accent colour on the pane in focus.
+const (
+	inputPrompt        = "┃ "
+	inputPromptBlurred = "│ "
+)
 
 func (m *Model) toggleFocused() {
 	b := m.tr.focused
@@ -473,7 +497,7 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 		}
 		it := m.tr.items[i]
 		m.setFocus(focusTranscript)
-		m.tr.focused = it.id.block
+		m.tr.focus(it.id.block)
 		if within == 0 && it.toggleable() {
 			m.toggleFocused()
 		}
@@ -515,8 +539,18 @@ func (m *Model) refresh() {
 	m.help.SetWidth(m.width)
 	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
 		draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, pager: m.pager != nil,
+		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, copyWhat: m.overlay.copyHelp(),
+		pager:  m.pager != nil,
 		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
+	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
+		// bubbles' help adds an item that does not fit when its "…" would
+		// not fit either: keep the line to the width all the same.
+		lines := strings.Split(m.helpView, "\n")
+		for i, l := range lines {
+			lines[i] = clipStyled(l, m.width)
+		}
+		m.helpView = strings.Join(lines, "\n")
+	}
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
 	m.mainHeight = max(m.height-fixed, 1)
 	// One blank column keeps the transcript's text off the panel's rule.
@@ -527,13 +561,19 @@ func (m *Model) refresh() {
 	}
 	m.tr.height = m.mainHeight
 	m.tr.sync(m.shownConv(), m.painter())
-	m.panel.layout.wide = false
+	if m.focus == focusTranscript {
+		m.tr.keepFocusOnScreen()
+	}
+	m.panel.layout = panelLayout{}
 	if s := m.selectedServer(); panelFocused && s != nil {
 		m.panel.list.sync(s, m.selVersion)
 		extra := len(m.panel.preListLines(m.panelView(), s, max(m.panelWidth-2, 1)))
 		m.panel.plan(m.mainHeight, len(m.sess.Servers), extra)
+	} else if m.panelWidth > 0 {
+		m.panel.planCompact(m.panelView(), m.panelWidth, m.mainHeight)
 	}
 	if m.overlay != nil {
+		m.overlay.note = m.hint
 		m.overlay.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
 	}
 	if m.pager != nil {
