@@ -6,6 +6,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -248,6 +249,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
+		msg.Content = stripJoiners(msg.Content)
 		m.input, cmd = m.input.Update(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
@@ -357,9 +359,29 @@ func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.input.InsertString("\n")
 		return nil
 	}
+	msg, ok := typedKey(msg)
+	if !ok {
+		return nil
+	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
 	return cmd
+}
+
+// typedKey is a key typed into the input without the code points that
+// join emoji into one glyph: the terminal and the screen would count its
+// width differently (see flattenClusters), and what is sent is what was
+// shown. ok is false for a key that was only such a code point.
+func typedKey(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
+	if msg.Text == "" || !hasJoiners(msg.Text) {
+		return msg, true
+	}
+	msg.Text = stripJoiners(msg.Text)
+	if msg.Text == "" {
+		return msg, false
+	}
+	msg.Code, _ = utf8.DecodeRuneInString(msg.Text)
+	return msg, true
 }
 
 func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -397,6 +419,10 @@ func (m *Model) typeIntoInput(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	m.setFocus(focusInput)
+	msg, ok := typedKey(msg)
+	if !ok {
+		return nil
+	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
 	return cmd

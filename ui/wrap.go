@@ -192,6 +192,20 @@ func flattenClusters(s string) string {
 	return b.String()
 }
 
+// stripJoiners drops from s the code points joiner reports, leaving
+// each emoji of a sequence on its own.
+func stripJoiners(s string) string {
+	if !hasJoiners(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if joiner(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
 // hasJoiners reports whether s may hold a sequence flattenClusters
 // rewrites: one of joiner's code points, or a regional indicator.
 func hasJoiners(s string) bool {

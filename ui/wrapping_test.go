@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
@@ -198,5 +199,19 @@ func TestJoinedEmojiDoNotOverflowTheLine(t *testing.T) {
 				t.Errorf("the emoji are gone:\n%s", view(m))
 			}
 		})
+	}
+}
+
+// Typed or pasted, a joined emoji reaches the input as its parts, as the
+// transcript will show it.
+func TestJoinedEmojiTypedIntoTheInput(t *testing.T) {
+	m := newModel(t, &fakeRunner{}, 80, 24)
+	typeText(m, "hi 👩‍💻")
+	m.Update(tea.PasteMsg{Content: " and 👍🏽"})
+	if got := m.input.Value(); got != "hi 👩💻 and 👍" {
+		t.Errorf("input = %q, want the emoji without joiners and modifiers", got)
+	}
+	if !strings.Contains(view(m), "┃ hi 👩💻 and 👍") {
+		t.Errorf("the input does not show the emoji as typed:\n%s", view(m))
 	}
 }
