@@ -21,11 +21,9 @@ func (p *serversPanel) wideBody(v panelView, inner, height int) []string {
 	if len(v.servers) == 0 {
 		return append(body, th.PanelDetail.Render(termsafe.Clip("none configured", inner)))
 	}
-	nameW := min(max(inner/3, 8), 24)
-	for i := l.serverFirst; i < l.serverFirst+l.serverRows && i < len(v.servers); i++ {
-		s := v.servers[i]
-		line := p.serverLine(v, i, nameW+6, i == p.selected)
-		body = append(body, line+"  "+p.stateLine(v, s, max(inner-nameW-8, 1)))
+	body = append(body, p.serverList(v, inner)...)
+	for len(body) < l.serverTop+l.serverRows {
+		body = append(body, "")
 	}
 	body = append(body, "")
 	s := v.servers[p.selected]
@@ -76,7 +74,7 @@ func (p *serversPanel) preListLines(v panelView, s *session.ServerState, inner i
 }
 
 // maxFailureRows bounds how many lines a failed server's reason takes.
-const maxFailureRows = 2
+const maxFailureRows = 3
 
 // failureLines spell out why the selected server's discovery failed, in
 // full: the server line has room only for its start.
@@ -85,7 +83,7 @@ func (p *serversPanel) failureLines(v panelView, s *session.ServerState, inner i
 	if !ok || st.State == discovery.Ready || st.State == discovery.Connecting {
 		return nil
 	}
-	lines := wrapLines(statusText(st, s.Known != nil, v.frame), inner)
+	lines := wrapWords(statusText(st, s.Known != nil, v.frame), inner)
 	if len(lines) > maxFailureRows {
 		lines = lines[:maxFailureRows]
 		lines[maxFailureRows-1] = termsafe.Clip(lines[maxFailureRows-1]+" …", inner)
@@ -145,7 +143,10 @@ func (p *serversPanel) listLines(v panelView, s *session.ServerState, inner int)
 			msg = "no tool matches the filter"
 		case s.Universe() == nil:
 			msg = "waiting for the server's tool list"
-			if st, ok := v.status[s.Name]; ok && st.State != discovery.Connecting {
+			if st, ok := v.status[s.Name]; ok && failed(st) {
+				// Why is said above the list, once.
+				msg = "no tool list until discovery succeeds (r tries again)"
+			} else if ok && st.State != discovery.Connecting {
 				msg = statusText(st, false, v.frame)
 			}
 		}

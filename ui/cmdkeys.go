@@ -11,7 +11,7 @@ import (
 // editing. ok is false for keys it leaves to the panes.
 func (m *Model) commandKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	k := m.keys
-	if msg.String() != "tab" {
+	if !key.Matches(msg, k.Complete) {
 		m.cs.comp = completion{}
 	}
 	if key.Matches(msg, k.Quit) {
@@ -27,7 +27,7 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	case key.Matches(msg, k.Palette):
 		m.openPalette()
 		return nil, true
-	case key.Matches(msg, k.NextFocus) && m.completable():
+	case key.Matches(msg, k.Complete) && m.completable():
 		return m.complete(), true
 	case m.cs.editing != nil && m.focus == focusInput && !m.streaming() && key.Matches(msg, k.Back):
 		m.cs.editing = nil
@@ -54,15 +54,4 @@ func (m *Model) handleCommandMsg(msg tea.Msg) tea.Cmd {
 		return m.pickerUpdate(msg)
 	}
 	return nil
-}
-
-// modalHelp is the help line of the session picker or the palette.
-func modalHelp(picker bool) []key.Binding {
-	b := func(keys, desc string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys), key.WithHelp(keys, desc))
-	}
-	if picker {
-		return []key.Binding{b("enter", "open"), b("/", "filter"), b("↑/↓", "choose"), b("esc", "close")}
-	}
-	return []key.Binding{b("enter", "run"), b("↑/↓", "choose"), b("esc", "close")}
 }

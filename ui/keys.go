@@ -46,10 +46,34 @@ type KeyMap struct {
 	Pin          key.Binding
 	Export       key.Binding
 
-	// Audit opens the filter audit from anywhere (its letter key works
-	// outside the input); Copy copies what a full-screen view shows.
-	Audit key.Binding
-	Copy  key.Binding
+	// Audit opens the filter audit from anywhere, AuditLetter outside the
+	// input; Copy copies what a full-screen view shows.
+	Audit       key.Binding
+	AuditLetter key.Binding
+	Copy        key.Binding
+
+	// Full-screen views (overlay, pager): paging as in less, the pager's
+	// search and q to close.
+	ViewPageUp   key.Binding
+	ViewPageDown key.Binding
+	Close        key.Binding
+	Search       key.Binding
+	NextMatch    key.Binding
+	PrevMatch    key.Binding
+
+	// Where text is typed (a search, the tool filter, the palette): enter
+	// confirms, backspace deletes, and only the arrows move, since letters
+	// are typed.
+	Confirm     key.Binding
+	Backspace   key.Binding
+	ArrowUp     key.Binding
+	ArrowDown   key.Binding
+	PaletteUp   key.Binding
+	PaletteDown key.Binding
+	PaletteRun  key.Binding
+	// Complete completes a slash command's name or argument in the input
+	// (the key that moves between panes otherwise).
+	Complete key.Binding
 
 	Help key.Binding
 }
@@ -94,8 +118,25 @@ func DefaultKeyMap() KeyMap {
 		Pin:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin/unpin tool list")),
 		Export:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write selection as TOML")),
 
-		Audit: key.NewBinding(key.WithKeys("ctrl+x", "A"), key.WithHelp("ctrl+x/A", "filter audit")),
-		Copy:  key.NewBinding(key.WithKeys("c", "y"), key.WithHelp("c", "copy as JSON (OSC 52)")),
+		Audit:       key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x/A", "filter audit")),
+		AuditLetter: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "filter audit")),
+		Copy:        key.NewBinding(key.WithKeys("c", "y"), key.WithHelp("c", "copy what a view shows (OSC 52)")),
+
+		ViewPageUp:   key.NewBinding(key.WithKeys("pgup", "b"), key.WithHelp("pgup/b", "page up")),
+		ViewPageDown: key.NewBinding(key.WithKeys("pgdown", "space"), key.WithHelp("pgdn/space", "page down")),
+		Close:        key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "close")),
+		Search:       key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
+		NextMatch:    key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "next match")),
+		PrevMatch:    key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous match")),
+
+		Confirm:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
+		Backspace:   key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "delete")),
+		ArrowUp:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "previous")),
+		ArrowDown:   key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "next")),
+		PaletteUp:   key.NewBinding(key.WithKeys("up", "shift+tab", "ctrl+k"), key.WithHelp("↑", "previous")),
+		PaletteDown: key.NewBinding(key.WithKeys("down", "ctrl+n", "ctrl+j"), key.WithHelp("↓", "next")),
+		PaletteRun:  key.NewBinding(key.WithKeys("enter", "tab"), key.WithHelp("enter", "run")),
+		Complete:    key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete a command")),
 
 		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
 	}
@@ -110,32 +151,44 @@ type helpKeys struct {
 	draft     bool // the input holds text
 	filtering bool
 	overlay   bool
+	copyWhat  string // what the overlay's copy key copies ("": nothing)
 	pager     bool
 	picker    bool
 	palette   bool
 }
 
+// relabel is binding b described as desc, for a help line where its key
+// means something more precise than its usual description.
+func relabel(b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}
+
 // ShortHelp implements help.KeyMap.
 func (h helpKeys) ShortHelp() []key.Binding {
 	k := h.k
+	scroll := key.NewBinding(key.WithKeys(append(k.Up.Keys(), k.Down.Keys()...)...), key.WithHelp("↑/↓", "scroll"))
 	if h.overlay {
-		return []key.Binding{k.Up, k.Down, k.PageDown, k.Copy, k.Back}
+		b := []key.Binding{scroll, k.ViewPageDown}
+		if h.copyWhat != "" {
+			b = append(b, relabel(k.Copy, h.copyWhat))
+		}
+		return append(b, relabel(k.Back, "close"))
 	}
 	if h.pager {
-		return []key.Binding{k.Up, k.Down, k.PageDown, k.Bottom,
-			key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "search")),
-			key.NewBinding(key.WithKeys("n", "N"), key.WithHelp("n/N", "next/previous match")),
-			key.NewBinding(key.WithKeys("q", "esc"), key.WithHelp("q", "close"))}
+		return []key.Binding{scroll, k.ViewPageDown, k.Bottom, k.Search,
+			key.NewBinding(key.WithKeys(append(k.NextMatch.Keys(), k.PrevMatch.Keys()...)...),
+				key.WithHelp(k.NextMatch.Help().Key+"/"+k.PrevMatch.Help().Key, "next/previous match")),
+			k.Close}
 	}
-	if h.picker || h.palette {
-		return modalHelp(h.picker)
+	if h.picker {
+		return []key.Binding{relabel(k.Confirm, "open"), relabel(k.FilterTools, "filter"),
+			relabel(k.PaletteUp, "choose"), relabel(k.Back, "close")}
+	}
+	if h.palette {
+		return []key.Binding{k.PaletteRun, relabel(k.PaletteUp, "choose"), relabel(k.Back, "close")}
 	}
 	if h.filtering {
-		return []key.Binding{
-			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep filter")),
-			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")),
-			k.Up, k.Down,
-		}
+		return []key.Binding{relabel(k.Confirm, "keep filter"), relabel(k.Back, "clear filter"), k.ArrowUp, k.ArrowDown}
 	}
 	var b []key.Binding
 	switch h.focus {
@@ -169,14 +222,15 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.k
 	return [][]key.Binding{
 		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.ClearDraft, k.Quit},
-		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help},
+		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help, k.Complete},
 		{k.Up, k.Down, k.Toggle, k.ViewAll, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.ViewPageUp, k.ViewPageDown, k.Search, k.NextMatch, k.PrevMatch, k.Close, k.Copy},
 		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},
-		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema, k.Copy},
+		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema},
 	}
 }
 
 // keyGroupTitles names FullHelp's groups, in order, for the "?" view.
 func keyGroupTitles() []string {
-	return []string{"Chat", "Panes and views", "Moving", "Servers panel", "Tool checklist"}
+	return []string{"Chat", "Panes", "Moving", "Full-screen views", "Servers panel", "Tool checklist"}
 }

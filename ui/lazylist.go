@@ -230,7 +230,7 @@ func (tr *transcript) lines(focused bool, th *Theme) []string {
 	out := make([]string, 0, tr.height)
 	blank := strings.Repeat(" ", tr.width)
 	plain := strings.Repeat(" ", gutterWidth)
-	bar := th.Gutter.Render("▌") + " "
+	bar := th.Gutter.Render("┃") + " " // the accent bar of the pane in focus
 	i, within := tr.itemAt(tr.offset)
 	for len(out) < tr.height && i >= 0 && i < len(tr.items) {
 		it := tr.items[i]

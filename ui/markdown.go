@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"charm.land/glamour/v2"
+	gansi "charm.land/glamour/v2/ansi"
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector/termsafe"
@@ -29,7 +30,10 @@ type markdown struct {
 	width int
 	dark  bool
 	r     *glamour.TermRenderer
-	theme *Theme // of the last render call
+	// flow renders without wrapping, for the theme flowDark.
+	flow     *glamour.TermRenderer
+	flowDark bool
+	theme    *Theme // of the last render call
 	// renders counts glamour renderings, for tests of the cache.
 	renders int
 }
@@ -86,7 +90,7 @@ func (md *markdown) render(text string, width int, theme *Theme, streaming bool,
 		return c.out
 	}
 	rest := text[len(c.raw):]
-	safe := termsafe.Text(rest)
+	safe := flattenClusters(termsafe.Text(rest))
 	spans := chunkSpans(safe)
 
 	// Fold the finished chunks into the stable prefix (invariants 1–3).
@@ -168,28 +172,79 @@ func hasIntroducer(s string) bool {
 }
 
 // renderChunk renders one chunk of sanitised Markdown.
+//
+// glamour wraps a whole block at once with punctuation as breakpoints,
+// which costs three things (charmbracelet/glamour#505 and #314): a line
+// broken after a comma or full stop is a cell too wide (and so lost its
+// last character when cut to the width), a list item's second line starts
+// under its bullet, and a code line's second line at the margin, its
+// indentation gone. So glamour renders without wrapping and each line is
+// wrapped here, its continuation lines indented as far as its text starts
+// (after the indentation, a quote's bar and a list marker). Tables are
+// left to glamour, which sizes their columns to the width.
 func (md *markdown) renderChunk(safe string, width int, theme *Theme) []string {
-	r := md.renderer(width, theme)
-	if r == nil || len(safe) > maxChunk {
-		return wrapLines(strings.TrimRight(safe, "\n"), width)
+	if len(safe) > maxChunk {
+		return wrapWords(strings.TrimRight(safe, "\n"), width)
+	}
+	table := hasTable(safe)
+	var r *glamour.TermRenderer
+	if table {
+		r = md.renderer(width, theme)
+	} else {
+		r = md.flowRenderer(theme)
+	}
+	if r == nil {
+		return wrapWords(strings.TrimRight(safe, "\n"), width)
 	}
 	md.renders++
 	out, err := r.Render(safe)
 	if err != nil {
-		return wrapLines(strings.TrimRight(safe, "\n"), width)
+		return wrapWords(strings.TrimRight(safe, "\n"), width)
 	}
 	// glamour's own styling is trusted, but links become OSC 8 hyperlinks
 	// whose target the reader cannot see: keep colours, drop the rest.
 	out = termsafe.KeepStyle(out)
 	lines := trimBlank(strings.Split(out, "\n"))
-	for i, l := range lines {
+	wrapped := make([]string, 0, len(lines))
+	for _, l := range lines {
 		l = trimPadding(l)
-		if ansi.StringWidth(l) > width {
-			l = ansi.Truncate(l, width, "")
+		if table {
+			if ansi.StringWidth(l) > width {
+				l = ansi.Truncate(l, width, "")
+			}
+			wrapped = append(wrapped, l)
+			continue
 		}
-		lines[i] = l
+		wrapped = append(wrapped, wrapHanging(l, width)...)
 	}
-	return lines
+	return wrapped
+}
+
+// hasTable reports whether Markdown holds a table: a delimiter row such as
+// "|---|:--:|" outside code fences.
+func hasTable(s string) bool {
+	if !strings.Contains(s, "|") || !strings.Contains(s, "-") {
+		return false
+	}
+	fence := ""
+	for line := range strings.Lines(s) {
+		t := strings.TrimSpace(line)
+		switch {
+		case fence == "":
+			if fence = openingFence(t); fence != "" {
+				continue
+			}
+		case strings.HasPrefix(t, fence) && strings.Trim(t, fence[:1]) == "":
+			fence = ""
+			continue
+		default:
+			continue
+		}
+		if strings.Contains(t, "|") && strings.Contains(t, "-") && strings.Trim(t, "|-: ") == "" {
+			return true
+		}
+	}
+	return false
 }
 
 // trimPadding drops the unstyled spaces glamour pads every line with; the
@@ -281,19 +336,16 @@ func openingFence(line string) string {
 	return ""
 }
 
-// renderer is glamour for the width and theme. Body text and every
-// block's padding are left in the terminal's own colour: glamour pads each
-// line to the full width, and coloured padding costs a styled write per
-// cell — most of its time.
+// renderer is glamour for the width and theme, wrapping (for tables).
+// Body text and every block's padding are left in the terminal's own
+// colour: glamour pads each line to the full width, and coloured padding
+// costs a styled write per cell — most of its time.
 func (md *markdown) renderer(width int, theme *Theme) *glamour.TermRenderer {
 	if md.r != nil && md.width == width && md.dark == theme.Dark {
 		return md.r
 	}
-	cfg := theme.Markdown
-	cfg.Document.Color, cfg.Document.BackgroundColor = nil, nil
-	cfg.Paragraph.Color, cfg.Paragraph.BackgroundColor = nil, nil
 	r, err := glamour.NewTermRenderer(
-		glamour.WithStyles(cfg),
+		glamour.WithStyles(glamourStyle(theme)),
 		glamour.WithWordWrap(width),
 	)
 	if err != nil {
@@ -301,6 +353,37 @@ func (md *markdown) renderer(width int, theme *Theme) *glamour.TermRenderer {
 	}
 	md.r, md.width, md.dark = r, width, theme.Dark
 	return r
+}
+
+// flowRenderer is glamour for the theme without wrapping (a word wrap of
+// 0): every paragraph and list item comes out on one line, for wrapHanging.
+// It does not depend on the width, so a resize keeps it.
+func (md *markdown) flowRenderer(theme *Theme) *glamour.TermRenderer {
+	if md.flow != nil && md.flowDark == theme.Dark {
+		return md.flow
+	}
+	r, err := glamour.NewTermRenderer(
+		glamour.WithStyles(glamourStyle(theme)),
+		glamour.WithWordWrap(0),
+	)
+	if err != nil {
+		return nil
+	}
+	md.flow, md.flowDark = r, theme.Dark
+	return r
+}
+
+// glamourStyle is the theme's Markdown style as rendered: text in the
+// terminal's colour, and headings without their "##" markers (their colour
+// and weight set them apart).
+func glamourStyle(theme *Theme) gansi.StyleConfig {
+	cfg := theme.Markdown
+	cfg.Document.Color, cfg.Document.BackgroundColor = nil, nil
+	cfg.Paragraph.Color, cfg.Paragraph.BackgroundColor = nil, nil
+	for _, h := range []*gansi.StyleBlock{&cfg.H2, &cfg.H3, &cfg.H4, &cfg.H5, &cfg.H6} {
+		h.Prefix = ""
+	}
+	return cfg
 }
 
 // trimBlank drops blank lines (ignoring styling and padding) at both ends.
@@ -320,5 +403,5 @@ func wrapLines(s string, width int) []string {
 	if width < 1 {
 		width = 1
 	}
-	return strings.Split(ansi.Wrap(s, width, ""), "\n")
+	return strings.Split(ansi.Wrap(flattenClusters(s), width, ""), "\n")
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -13,6 +14,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
@@ -197,7 +199,7 @@ func New(o Options) *Model {
 
 	in := textarea.New()
 	in.ShowLineNumbers = false
-	in.Prompt = "┃ "
+	in.Prompt = inputPrompt
 	in.Placeholder = "Ask Claude… (enter sends, shift+enter adds a line)"
 	in.DynamicHeight = true
 	in.MinHeight = 1
@@ -252,6 +254,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
+		msg.Content = stripJoiners(msg.Content)
 		m.input, cmd = m.input.Update(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
@@ -298,7 +301,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	filtering := m.focus == focusServers && m.panel.list.filtering
 	switch {
 	case m.streaming() && key.Matches(msg, k.Cancel) && !filtering &&
-		!(m.focus == focusServers && m.panel.list.query != "" && msg.String() == "esc"):
+		!(m.focus == focusServers && m.panel.list.query != "" && key.Matches(msg, k.Back)):
 		m.cancel()
 		return m.saveSession()
 	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
@@ -314,7 +317,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	case filtering:
 		return m.filterKey(msg)
-	case key.Matches(msg, k.Audit) && (msg.String() == "ctrl+x" || m.focus != focusInput):
+	case key.Matches(msg, k.Audit), key.Matches(msg, k.AuditLetter) && m.focus != focusInput:
 		m.overlay = m.auditOverlay()
 		return nil
 	case key.Matches(msg, k.Help) && (m.focus != focusInput || m.input.Value() == ""):
@@ -330,10 +333,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.setFocus(focusInput)
 		return nil
 	case key.Matches(msg, k.NextFocus):
-		m.setFocus((m.focus + 1) % focusAreas)
+		m.setFocus(m.nextFocus(1))
 		return nil
 	case key.Matches(msg, k.PrevFocus):
-		m.setFocus((m.focus + focusAreas - 1) % focusAreas)
+		m.setFocus(m.nextFocus(-1))
 		return nil
 	case key.Matches(msg, k.Continue):
 		return m.continueAnswer()
@@ -361,9 +364,29 @@ func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.input.InsertString("\n")
 		return nil
 	}
+	msg, ok := typedKey(msg)
+	if !ok {
+		return nil
+	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
 	return cmd
+}
+
+// typedKey is a key typed into the input without the code points that
+// join emoji into one glyph: the terminal and the screen would count its
+// width differently (see flattenClusters), and what is sent is what was
+// shown. ok is false for a key that was only such a code point.
+func typedKey(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
+	if msg.Text == "" || !hasJoiners(msg.Text) {
+		return msg, true
+	}
+	msg.Text = stripJoiners(msg.Text)
+	if msg.Text == "" {
+		return msg, false
+	}
+	msg.Code, _ = utf8.DecodeRuneInString(msg.Text)
+	return msg, true
 }
 
 func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
@@ -401,22 +424,49 @@ func (m *Model) typeIntoInput(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	m.setFocus(focusInput)
+	msg, ok := typedKey(msg)
+	if !ok {
+		return nil
+	}
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
 	return cmd
+}
+
+// nextFocus is the pane tab (dir 1) or shift+tab (dir -1) goes to. A
+// transcript without a block has nothing to focus, so it is skipped: the
+// first tab on a new screen goes to the servers, as the welcome hint says.
+func (m *Model) nextFocus(dir int) focusArea {
+	f := m.focus
+	for range focusAreas {
+		f = (f + focusArea(dir) + focusAreas) % focusAreas
+		if f != focusTranscript || m.tr.hasBlocks() {
+			return f
+		}
+	}
+	return m.focus
 }
 
 func (m *Model) setFocus(f focusArea) {
 	m.focus = f
 	if f == focusInput {
 		m.input.Focus()
+		m.input.Prompt = inputPrompt
 	} else {
 		m.input.Blur()
+		m.input.Prompt = inputPromptBlurred
 	}
-	if f == focusTranscript && m.tr.indexOf(m.tr.focused) < 0 {
-		m.tr.focusVisible()
+	if f == focusTranscript {
+		m.tr.refocus()
 	}
 }
+
+// The input's left edge is the focus marker every pane shares: a heavy
+// bar in the accent colour on the pane in focus.
+const (
+	inputPrompt        = "┃ "
+	inputPromptBlurred = "│ "
+)
 
 func (m *Model) toggleFocused() {
 	b := m.tr.focused
@@ -478,7 +528,7 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 		}
 		it := m.tr.items[i]
 		m.setFocus(focusTranscript)
-		m.tr.focused = it.id.block
+		m.tr.focus(it.id.block)
 		if within == 0 && it.toggleable() {
 			m.toggleFocused()
 		}
@@ -520,8 +570,18 @@ func (m *Model) refresh() {
 	m.help.SetWidth(m.width)
 	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
 		draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, pager: m.pager != nil,
+		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, copyWhat: m.overlay.copyHelp(),
+		pager:  m.pager != nil,
 		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
+	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
+		// bubbles' help adds an item that does not fit when its "…" would
+		// not fit either: keep the line to the width all the same.
+		lines := strings.Split(m.helpView, "\n")
+		for i, l := range lines {
+			lines[i] = clipStyled(l, m.width)
+		}
+		m.helpView = strings.Join(lines, "\n")
+	}
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
 	m.mainHeight = max(m.height-fixed, 1)
 	// One blank column keeps the transcript's text off the panel's rule.
@@ -532,13 +592,19 @@ func (m *Model) refresh() {
 	}
 	m.tr.height = m.mainHeight
 	m.tr.sync(m.shownConv(), m.painter())
-	m.panel.layout.wide = false
+	if m.focus == focusTranscript {
+		m.tr.keepFocusOnScreen()
+	}
+	m.panel.layout = panelLayout{}
 	if s := m.selectedServer(); panelFocused && s != nil {
 		m.panel.list.sync(s, m.selVersion)
 		extra := len(m.panel.preListLines(m.panelView(), s, max(m.panelWidth-2, 1)))
 		m.panel.plan(m.mainHeight, len(m.sess.Servers), extra)
+	} else if m.panelWidth > 0 {
+		m.panel.planCompact(m.panelView(), m.panelWidth, m.mainHeight)
 	}
 	if m.overlay != nil {
+		m.overlay.note = m.hint
 		m.overlay.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
 	}
 	if m.pager != nil {

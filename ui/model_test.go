@@ -47,24 +47,38 @@ func TestFullTurnShowsCollapsedToolLineAndAnswer(t *testing.T) {
 	}
 }
 
+// On a new screen the transcript has nothing to focus: the first tab goes
+// to the servers, as the welcome hint says ("tab  servers and their tool
+// checklist"). Once a turn is shown, tab goes through all three panes.
 func TestFocusMovesBetweenPanes(t *testing.T) {
-	m := newModel(t, &fakeRunner{}, 80, 24)
+	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 80, 24)
 	if m.focus != focusInput {
 		t.Fatalf("initial focus = %v, want input", m.focus)
 	}
-	if strings.Contains(view(m), "Servers") {
-		t.Fatalf("servers panel shown at 80 columns before it has focus:\n%s", view(m))
+	scr := view(m)
+	if strings.Contains(scr, "Servers") {
+		t.Fatalf("servers panel shown at 80 columns before it has focus:\n%s", scr)
+	}
+	if !strings.Contains(scr, "tab  servers and their tool checklist") {
+		t.Fatalf("the welcome hint does not say what tab does:\n%s", scr)
 	}
 	press(m, "tab")
-	if m.focus != focusTranscript {
-		t.Fatalf("after tab focus = %v, want transcript", m.focus)
+	if scr := view(m); !strings.Contains(scr, "Servers") || !strings.Contains(scr, "knowledge-base") {
+		t.Fatalf("one tab on a new screen does not show the servers:\n%s", scr)
+	}
+	press(m, "shift+tab")
+	if m.focus != focusInput {
+		t.Fatalf("shift+tab from the servers on a new screen: focus = %v, want input", m.focus)
+	}
+
+	send(t, m, "Who is Ada?")
+	press(m, "tab")
+	if m.focus != focusTranscript || !strings.Contains(view(m), "┃ Ada Lovelace works at") {
+		t.Fatalf("after a turn, tab does not focus the transcript's last block:\n%s", view(m))
 	}
 	press(m, "tab")
 	if m.focus != focusServers {
 		t.Fatalf("after 2 tabs focus = %v, want servers", m.focus)
-	}
-	if scr := view(m); !strings.Contains(scr, "Servers") || !strings.Contains(scr, "knowledge-base") {
-		t.Fatalf("servers panel not shown while focused:\n%s", scr)
 	}
 	press(m, "tab")
 	if m.focus != focusInput {

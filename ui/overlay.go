@@ -22,6 +22,10 @@ type overlay struct {
 	// copyText is what the copy key puts on the clipboard; empty: nothing.
 	copyText string
 	copyWhat string
+	// note is the screen's one-off notice (what the copy key did), shown
+	// on the overlay's last row: the line above the input that usually
+	// shows it is covered.
+	note string
 
 	offset int
 	height int // content rows, from the last layout
@@ -64,7 +68,19 @@ func (o *overlay) view(th *Theme, width int) []string {
 	for len(out) < o.height+1 {
 		out = append(out, blank)
 	}
+	if o.note != "" {
+		out[len(out)-1] = pad(th.RuleFocused.Render(termsafe.Clip("── "+o.note+" ", width)), width)
+	}
 	return out
+}
+
+// copyHelp is the copy key's entry in the help line: what it copies here,
+// or nothing when there is nothing to copy.
+func (o *overlay) copyHelp() string {
+	if o == nil || o.copyText == "" {
+		return ""
+	}
+	return "copy " + o.copyWhat
 }
 
 // overlayKey handles a key while an overlay is open: scrolling, copying,
@@ -78,9 +94,9 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 		o.scroll(-1)
 	case key.Matches(msg, k.Down):
 		o.scroll(1)
-	case key.Matches(msg, k.PageUp), msg.String() == "b":
+	case key.Matches(msg, k.ViewPageUp):
 		o.scroll(-max(o.height-1, 1))
-	case key.Matches(msg, k.PageDown), msg.String() == "space":
+	case key.Matches(msg, k.ViewPageDown):
 		o.scroll(max(o.height-1, 1))
 	case key.Matches(msg, k.Top):
 		o.offset = 0
@@ -94,7 +110,7 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 		// Schemas and audits quote servers' text; what is pasted later
 		// must not carry their control sequences.
 		text := termsafe.Text(o.copyText)
-		m.hint = "copied " + o.copyWhat + " (" + plural(len(text), "byte") + ") to the clipboard (OSC 52)"
+		m.hint = "copied " + o.copyWhat + " (" + byteSize(len(text)) + ") to the clipboard (OSC 52)"
 		return tea.SetClipboard(text)
 	}
 	return nil

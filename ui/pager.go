@@ -302,13 +302,13 @@ func (m *Model) openPager() {
 func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 	p, k := m.pager, m.keys
 	if p.typing {
-		switch msg.String() {
-		case "enter":
+		switch {
+		case key.Matches(msg, k.Confirm):
 			p.typing = false
 			p.search(true)
-		case "esc":
+		case key.Matches(msg, k.Back):
 			p.typing = false
-		case "backspace":
+		case key.Matches(msg, k.Backspace):
 			if _, size := utf8.DecodeLastRuneInString(p.query); size > 0 {
 				p.query = p.query[:len(p.query)-size]
 			}
@@ -319,22 +319,22 @@ func (m *Model) pagerKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
-	switch s := msg.String(); {
-	case s == "q", key.Matches(msg, k.Back):
+	switch {
+	case key.Matches(msg, k.Close), key.Matches(msg, k.Back):
 		m.pager = nil
-	case s == "/":
+	case key.Matches(msg, k.Search):
 		p.typing, p.query, p.note = true, "", ""
-	case s == "n":
+	case key.Matches(msg, k.NextMatch):
 		p.search(true)
-	case s == "N":
+	case key.Matches(msg, k.PrevMatch):
 		p.search(false)
 	case key.Matches(msg, k.Up):
 		p.scroll(-1)
 	case key.Matches(msg, k.Down):
 		p.scroll(1)
-	case key.Matches(msg, k.PageUp), s == "b":
+	case key.Matches(msg, k.ViewPageUp):
 		p.scroll(-max(p.height-1, 1))
-	case key.Matches(msg, k.PageDown), s == "space":
+	case key.Matches(msg, k.ViewPageDown):
 		p.scroll(max(p.height-1, 1))
 	case key.Matches(msg, k.Top):
 		p.toTop()

@@ -55,18 +55,18 @@ func (m *Model) paletteKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, m.keys.Back), key.Matches(msg, m.keys.Palette):
 		m.cs.palette = nil
-	case msg.String() == "enter" || msg.String() == "tab":
+	case key.Matches(msg, m.keys.PaletteRun):
 		if len(found) == 0 {
 			m.hint = "no command matches " + p.query
 			return nil
 		}
 		m.cs.palette = nil
 		return m.pick(found[min(p.cursor, len(found)-1)])
-	case msg.String() == "up" || msg.String() == "shift+tab" || msg.String() == "ctrl+k":
+	case key.Matches(msg, m.keys.PaletteUp):
 		p.cursor = max(p.cursor-1, 0)
-	case msg.String() == "down" || msg.String() == "ctrl+n" || msg.String() == "ctrl+j":
+	case key.Matches(msg, m.keys.PaletteDown):
 		p.cursor = min(p.cursor+1, max(len(found)-1, 0))
-	case msg.String() == "backspace":
+	case key.Matches(msg, m.keys.Backspace):
 		if r := []rune(p.query); len(r) > 0 {
 			p.query = string(r[:len(r)-1])
 			p.cursor = 0

@@ -105,17 +105,17 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	c := &m.panel.list
 	k := m.keys
 	switch {
-	case msg.String() == "enter":
+	case key.Matches(msg, k.Confirm):
 		c.filtering = false
 	case key.Matches(msg, k.Back):
 		c.filtering, c.query = false, ""
-	case msg.String() == "backspace":
+	case key.Matches(msg, k.Backspace):
 		if r := []rune(c.query); len(r) > 0 {
 			c.query = string(r[:len(r)-1])
 		}
-	case msg.String() == "up":
+	case key.Matches(msg, k.ArrowUp):
 		c.move(-1, m.panel.layout.listRows)
-	case msg.String() == "down":
+	case key.Matches(msg, k.ArrowDown):
 		c.move(1, m.panel.layout.listRows)
 	case msg.Text != "" && msg.Mod&^tea.ModShift == 0:
 		c.query += termsafe.Line(msg.Text)
@@ -182,7 +182,7 @@ func (m *Model) openSchema() {
 	}
 	text := signature(r.name, r.tool.InputSchema) + "\n\n" + termsafe.Text(desc) + "\n\n" + prettySchema(schema)
 	m.overlay = m.textOverlay("Input schema of "+termsafe.Name(r.name)+" · c copies · esc closes",
-		text, termsafe.Text(string(r.tool.InputSchema)), "the input schema")
+		text, termsafe.Text(string(r.tool.InputSchema)), "the input schema as JSON")
 }
 
 // hintOf words an edit's outcome for the line above the input.

@@ -149,7 +149,7 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 	case !filtering && p.list.FilterState() == list.Unfiltered && key.Matches(msg, m.keys.Back):
 		m.cs.picker = nil
 		return nil
-	case !filtering && msg.String() == "enter":
+	case !filtering && key.Matches(msg, m.keys.Confirm):
 		it, ok := p.list.SelectedItem().(pickerItem)
 		switch {
 		case !ok:

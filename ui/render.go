@@ -199,7 +199,9 @@ func (p painter) body(text string, style lipgloss.Style) []string {
 	used := 0 // source lines shown whole
 	cut := false
 	for _, line := range strings.Split(head, "\n") {
-		wrapped := wrapLines(termsafe.Line(line), width)
+		// Wrapped lines keep their indentation: JSON stays readable in a
+		// narrow transcript.
+		wrapped := wrapWords(termsafe.Line(line), width)
 		if len(out)+len(wrapped) > limit {
 			room := limit - len(out)
 			for _, w := range wrapped[:room] {
@@ -238,13 +240,13 @@ func argsPreview(input string) string {
 	if len(input) <= maxPretty {
 		var buf bytes.Buffer
 		if json.Compact(&buf, []byte(input)) == nil {
-			return termsafe.Line(buf.String())
+			return flattenClusters(termsafe.Line(buf.String()))
 		}
 	}
 	if len(input) > 4096 {
 		input = input[:4096]
 	}
-	return strings.Join(strings.Fields(termsafe.Line(input)), " ")
+	return flattenClusters(strings.Join(strings.Fields(termsafe.Line(input)), " "))
 }
 
 // bodyText is a tool input or result as shown: JSON pretty-printed (up to

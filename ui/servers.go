@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
@@ -22,23 +23,33 @@ type serversPanel struct {
 	layout   panelLayout
 }
 
-// panelLayout is where the focused panel's parts sit, in panel rows; it is
+// panelLayout is where the panel's parts sit, in panel rows; it is
 // computed in refresh so View and mouse clicks agree.
 type panelLayout struct {
-	wide        bool
-	serverTop   int // row of the first server line
-	serverFirst int // index of the first server shown
+	wide bool
+	// The window on the servers: serverRows rows from serverTop, showing
+	// servers [serverFirst, serverFirst+serverShown), under a "↑ N more"
+	// row when moreAbove.
+	serverTop   int
 	serverRows  int
+	serverFirst int
+	serverShown int
+	moreAbove   bool
 	listTop     int
 	listRows    int
 	detailRows  int
+	// compact is the unfocused panel as drawn, and compactAt the server
+	// each of its rows belongs to (-1: none).
+	compact   []string
+	compactAt []int
 }
 
-// Compact layout: a title and a blank line, then serverRows rows per server.
-const (
-	panelHeaderRows = 2
-	serverRows      = 5
-)
+// panelHeaderRows is the compact panel's title and the blank line under it.
+const panelHeaderRows = 2
+
+// maxReasonRows bounds how many lines a server's state (why discovery
+// failed) takes in the compact panel.
+const maxReasonRows = 4
 
 func (p *serversPanel) move(delta, n int) {
 	if n == 0 {
@@ -52,15 +63,16 @@ func (p *serversPanel) move(delta, n int) {
 func (p *serversPanel) serverAt(y int) int {
 	l := p.layout
 	if l.wide {
-		if y < l.serverTop || y >= l.serverTop+l.serverRows {
+		first := l.serverTop + boolInt(l.moreAbove)
+		if y < first || y >= first+l.serverShown {
 			return -1
 		}
-		return l.serverFirst + y - l.serverTop
+		return l.serverFirst + y - first
 	}
-	if y < panelHeaderRows {
+	if y < 0 || y >= len(l.compactAt) {
 		return -1
 	}
-	return (y - panelHeaderRows) / serverRows
+	return l.compactAt[y]
 }
 
 // toolAt is the checklist row drawn on panel row y, or -1.
@@ -75,16 +87,72 @@ func (p *serversPanel) toolAt(y int) int {
 	return -1
 }
 
+// window picks which of the entries, of the given heights, show in rows
+// rows with entry sel among them. When not all fit, a row saying how many
+// are hidden takes the place of entries above and below: first is the
+// first entry shown, shown how many, above and below whether those rows
+// are needed. It scrolls as little as possible: from the top, down only
+// as far as the selection needs.
+func window(heights []int, rows, sel int) (first, shown int, above, below bool) {
+	n := len(heights)
+	total := 0
+	for _, h := range heights {
+		total += h
+	}
+	if total <= rows || n == 0 {
+		return 0, n, false, false
+	}
+	sel = min(max(sel, 0), n-1)
+	// fit is how many entries from first fit in room rows, leaving a row
+	// for "↓ more" if any are left over; at least one, so a tiny panel
+	// still shows the selection.
+	fit := func(first, room int) (int, bool) {
+		k, used := 0, 0
+		for i := first; i < n && (k == 0 || used+heights[i] <= room); i++ {
+			used += heights[i]
+			k++
+		}
+		if first+k == n {
+			return k, false
+		}
+		k, used = 0, 0
+		for i := first; i < n && (k == 0 || used+heights[i] <= room-1); i++ {
+			used += heights[i]
+			k++
+		}
+		return k, true
+	}
+	for first = 0; ; first++ {
+		shown, below = fit(first, rows-boolInt(first > 0))
+		if first+shown > sel || first == sel {
+			break
+		}
+	}
+	return first, shown, first > 0, below
+}
+
+// moreLine is "↑ 3 more" or "↓ 4 more", for a list that does not fit.
+func moreLine(th *Theme, up bool, n, width int) string {
+	arrow := "↓ "
+	if up {
+		arrow = "↑ "
+	}
+	return th.PanelDetail.Render(termsafe.Clip(arrow+strconv.Itoa(n)+" more", width))
+}
+
 // plan lays the focused panel out for height rows and n servers, with
 // extra rows between the list header and the list (preListLines).
 func (p *serversPanel) plan(height, n, extra int) {
 	l := panelLayout{wide: true, serverTop: 1}
-	l.serverRows = min(n, max(1, height/5))
-	if n == 0 {
-		l.serverRows = 1
+	// A quarter of the height for the servers, at least three rows so a
+	// long list shows a server between its "more" rows; the checklist gets
+	// the rest.
+	l.serverRows = max(min(n, max(3, height/4)), 1)
+	heights := make([]int, n)
+	for i := range heights {
+		heights[i] = 1
 	}
-	// Keep the selected server in the window.
-	l.serverFirst = min(max(p.selected-l.serverRows/2, 0), max(n-l.serverRows, 0))
+	l.serverFirst, l.serverShown, l.moreAbove, _ = window(heights, l.serverRows, p.selected)
 	l.detailRows = 3
 	if height >= 30 {
 		l.detailRows = 6
@@ -97,6 +165,28 @@ func (p *serversPanel) plan(height, n, extra int) {
 	p.list.reveal(l.listRows)
 }
 
+// serverList is the focused panel's servers, one line each, in the window
+// plan chose: "▶ crm   on  ready · 5 tools". A failed server's line says
+// only how it failed: why is spelled out once, under the list header, for
+// the selected server.
+func (p *serversPanel) serverList(v panelView, inner int) []string {
+	l := p.layout
+	var out []string
+	if l.moreAbove {
+		out = append(out, moreLine(v.th, true, l.serverFirst, inner))
+	}
+	nameW := min(max(inner/3, 8), 24)
+	end := min(l.serverFirst+l.serverShown, len(v.servers))
+	for i := l.serverFirst; i < end; i++ {
+		line := p.serverLine(v, i, nameW+6, i == p.selected)
+		out = append(out, line+"  "+p.stateLine(v, v.servers[i], max(inner-nameW-8, 1)))
+	}
+	if hidden := len(v.servers) - end; hidden > 0 {
+		out = append(out, moreLine(v.th, false, hidden, inner))
+	}
+	return out
+}
+
 // panelView is what the panel needs to draw, besides itself.
 type panelView struct {
 	servers []*session.ServerState
@@ -107,16 +197,23 @@ type panelView struct {
 }
 
 // lines renders the panel as height lines of width cells, its left border
-// included.
+// included. The panel in focus has the accent bar on its left that marks
+// every pane in focus.
 func (p *serversPanel) lines(v panelView, width, height int) []string {
 	inner := max(width-2, 1)
 	var body []string
 	if p.layout.wide && v.focused {
 		body = p.wideBody(v, inner, height)
 	} else {
-		body = p.compactBody(v, inner)
+		if p.layout.compact == nil {
+			p.planCompact(v, width, height)
+		}
+		body = p.layout.compact
 	}
 	border := v.th.PanelBorder.Render("│")
+	if v.focused {
+		border = v.th.Gutter.Render("┃")
+	}
 	out := make([]string, height)
 	for i := range out {
 		line := ""
@@ -128,22 +225,55 @@ func (p *serversPanel) lines(v panelView, width, height int) []string {
 	return out
 }
 
-func (p *serversPanel) compactBody(v panelView, inner int) []string {
+// planCompact draws the unfocused panel for width x height and records
+// which rows belong to which server, for clicks. Each server is a block —
+// name, host, state (a failure's reason wrapped), tools — and when they do
+// not all fit, the window keeps the selected server between "more" rows.
+func (p *serversPanel) planCompact(v panelView, width, height int) {
+	inner := max(width-2, 1)
 	th := v.th
 	body := []string{th.PanelTitle.Render(termsafe.Clip("Servers", inner)), ""}
+	at := []int{-1, -1}
 	if len(v.servers) == 0 {
 		body = append(body, th.PanelDetail.Render(termsafe.Clip("none configured", inner)))
+		p.layout.compact, p.layout.compactAt = body, append(at, -1)
+		return
 	}
+	blocks := make([][]string, len(v.servers))
+	heights := make([]int, len(v.servers))
 	for i, s := range v.servers {
-		sel := v.focused && i == p.selected
-		body = append(body,
-			p.serverLine(v, i, inner, sel),
-			"  "+th.PanelDetail.Render(termsafe.Clip(hostOf(s.URL), inner-2)),
-			"  "+p.stateLine(v, s, inner-2),
-			"  "+th.PanelDetail.Render(termsafe.Clip(toolSummary(s), inner-2)),
-			"")
+		b := []string{
+			p.serverLine(v, i, inner, v.focused && i == p.selected),
+			"  " + th.PanelDetail.Render(termsafe.Clip(hostOf(s.URL), inner-2)),
+		}
+		for _, l := range p.stateLines(v, s, inner-2) {
+			b = append(b, "  "+l)
+		}
+		b = append(b, "  "+th.PanelDetail.Render(termsafe.Clip(toolSummary(s), inner-2)), "")
+		blocks[i], heights[i] = b, len(b)
 	}
-	return body
+	// The last block's blank line may fall off the bottom.
+	heights[len(heights)-1]--
+	first, shown, above, below := window(heights, max(height-panelHeaderRows, 1), p.selected)
+	if above {
+		body = append(body, moreLine(th, true, first, inner))
+		at = append(at, -1)
+	}
+	for i := first; i < first+shown; i++ {
+		b := blocks[i]
+		if below && i == first+shown-1 {
+			b = b[:len(b)-1] // "↓ more" takes the place of its blank line
+		}
+		body = append(body, b...)
+		for range b {
+			at = append(at, i)
+		}
+	}
+	if below {
+		body = append(body, moreLine(th, false, len(v.servers)-first-shown, inner))
+		at = append(at, -1)
+	}
+	p.layout.compact, p.layout.compactAt = body, at
 }
 
 // serverLine is "▶ crm      on".
@@ -167,14 +297,37 @@ func (p *serversPanel) serverLine(v panelView, i, width int, sel bool) string {
 	return marker + nameStyle.Render(name) + strings.Repeat(" ", gap) + stateStyle.Render(stateText)
 }
 
-// stateLine is the server's discovery state, styled by how it went.
+// stateLine is the server's discovery state on one line, styled by how it
+// went. A failure says only its kind ("unreachable"): the line is the
+// focused panel's, which spells the reason out below it.
 func (p *serversPanel) stateLine(v panelView, s *session.ServerState, width int) string {
+	st, text, style := p.state(v, s)
+	if failed(st) {
+		text = st.State.String()
+	}
+	return style.Render(termsafe.Clip(text, width))
+}
+
+// stateLines is the server's discovery state wrapped to width: the reason
+// a server failed in full, up to maxReasonRows lines.
+func (p *serversPanel) stateLines(v panelView, s *session.ServerState, width int) []string {
+	_, text, style := p.state(v, s)
+	lines := wrapWords(text, width)
+	if len(lines) > maxReasonRows {
+		lines = lines[:maxReasonRows]
+		lines[maxReasonRows-1] = termsafe.Clip(lines[maxReasonRows-1]+" …", width)
+	}
+	return styleLines(lines, style.Render)
+}
+
+// state is the server's discovery status, as text and the style it is
+// shown in.
+func (p *serversPanel) state(v panelView, s *session.ServerState) (discovery.Status, string, lipgloss.Style) {
 	th := v.th
 	st, ok := v.status[s.Name]
 	if !ok {
 		st = discovery.Status{State: -1}
 	}
-	text := statusText(st, s.Known != nil, v.frame)
 	style := th.PanelDetail
 	switch st.State {
 	case discovery.Ready:
@@ -186,7 +339,16 @@ func (p *serversPanel) stateLine(v panelView, s *session.ServerState, width int)
 	case discovery.Unreachable, discovery.ProtocolError:
 		style = th.ErrorBody
 	}
-	return style.Render(termsafe.Clip(text, width))
+	return st, statusText(st, s.Known != nil, v.frame), style
+}
+
+// failed reports whether discovery ended without a tool list.
+func failed(st discovery.Status) bool {
+	switch st.State {
+	case discovery.NeedsAuth, discovery.Unreachable, discovery.ProtocolError:
+		return true
+	}
+	return false
 }
 
 // hostOf is the host part of a server URL, for display.

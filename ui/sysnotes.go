@@ -102,7 +102,9 @@ func (m *Model) footerWithNotes(t *session.Turn, last bool, p painter) []string 
 func noteLines(text string, p painter) []string {
 	th := p.theme
 	var out []string
-	for _, l := range wrapLines(text, max(p.width-2, 1)) {
+	// Wrapped at spaces only: a model name such as claude-opus-4-1 stays
+	// whole.
+	for _, l := range wrapWords(text, max(p.width-2, 1)) {
 		out = append(out, th.Note.Render("│ ")+th.Status.Render(l))
 	}
 	return out

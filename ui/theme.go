@@ -24,7 +24,7 @@ type Theme struct {
 
 	UserMarker lipgloss.Style
 	UserText   lipgloss.Style
-	Gutter     lipgloss.Style // the focused block's left bar
+	Gutter     lipgloss.Style // the bar marking the pane in focus (the focused block, the panel)
 
 	ToolServer   lipgloss.Style
 	ToolName     lipgloss.Style

@@ -106,8 +106,10 @@ type transcript struct {
 	// their default (errors open, everything else closed).
 	expanded map[*session.Block]bool
 	focused  *session.Block
-	notices  []string
-	notesAt  map[*session.Turn][]int // block count when each note arrived
+	// focusTurns is len(spans) when focused was chosen.
+	focusTurns int
+	notices    []string
+	notesAt    map[*session.Turn][]int // block count when each note arrived
 
 	offset int
 	follow bool // stick to the bottom as output arrives

@@ -4,26 +4,23 @@ import "patchbay/session"
 
 // moveFocus moves the focused block by delta blocks and scrolls to it.
 // With no block focused, or the focused one scrolled out of view, it picks
-// a block on screen instead.
+// a block on screen instead. A block taller than the screen is read a page
+// at a time before the focus moves on.
 func (tr *transcript) moveFocus(delta int) {
 	at := tr.indexOf(tr.focused)
-	if at < 0 {
+	if at < 0 || !tr.onScreen(at) {
 		tr.focusVisible()
 		return
 	}
 	top := tr.top(at)
 	bottom := top + tr.items[at].n
+	page := max(tr.height-1, 1)
 	switch {
-	case bottom <= tr.offset || top >= tr.offset+tr.height:
-		tr.focusVisible()
-		return
-	// A block taller than the screen is read by scrolling through it
-	// before the focus moves on.
 	case delta > 0 && bottom > tr.offset+tr.height:
-		tr.scroll(min(lineStep, bottom-tr.offset-tr.height))
+		tr.scroll(min(page, bottom-tr.offset-tr.height))
 		return
 	case delta < 0 && top < tr.offset:
-		tr.scroll(-min(lineStep, tr.offset-top))
+		tr.scroll(-min(page, tr.offset-top))
 		return
 	}
 	next := at
@@ -33,11 +30,54 @@ func (tr *transcript) moveFocus(delta int) {
 			break
 		}
 	}
-	tr.focused = tr.items[next].id.block
+	tr.focus(tr.items[next].id.block)
 	if tr.p.theme != nil {
 		tr.draw(next) // so its height is known before scrolling to it
 	}
 	tr.reveal(next)
+}
+
+// focus makes b the focused block, noting how many turns there were: a
+// focus chosen before the latest turn is not kept when the transcript is
+// focused again.
+func (tr *transcript) focus(b *session.Block) {
+	tr.focused = b
+	tr.focusTurns = len(tr.spans)
+}
+
+// onScreen reports whether any line of item i is on screen.
+func (tr *transcript) onScreen(i int) bool {
+	top := tr.top(i)
+	return top < tr.offset+tr.height && top+tr.items[i].n > tr.offset
+}
+
+// hasBlocks reports whether the transcript shows a block that can take
+// the focus.
+func (tr *transcript) hasBlocks() bool {
+	for i := len(tr.items) - 1; i >= 0; i-- {
+		if it := tr.items[i]; it.id.kind == itemBlock && it.n > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// refocus is called when the transcript gets the focus: the block focused
+// before is kept only if it is on screen and no turn came since;
+// otherwise the newest block on screen is focused.
+func (tr *transcript) refocus() {
+	at := tr.indexOf(tr.focused)
+	if at < 0 || !tr.onScreen(at) || tr.focusTurns != len(tr.spans) {
+		tr.focusVisible()
+	}
+}
+
+// keepFocusOnScreen moves the focus to a block on screen when scrolling
+// or new output took the focused one off it.
+func (tr *transcript) keepFocusOnScreen() {
+	if at := tr.indexOf(tr.focused); at < 0 || !tr.onScreen(at) {
+		tr.focusVisible()
+	}
 }
 
 // focusVisible focuses the last block that starts on screen, or else the
@@ -65,10 +105,10 @@ func (tr *transcript) focusVisible() {
 			covering = it.id.block
 		}
 	}
-	tr.focused = visible
 	if visible == nil {
-		tr.focused = covering
+		visible = covering
 	}
+	tr.focus(visible)
 }
 
 // reveal scrolls so item i's first line is on screen, showing as much of
