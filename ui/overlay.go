@@ -69,7 +69,11 @@ func (o *overlay) view(th *Theme, width int) []string {
 		out = append(out, blank)
 	}
 	if o.note != "" {
-		out[len(out)-1] = pad(th.RuleFocused.Render(termsafe.Clip("── "+o.note+" ", width)), width)
+		// Drawn as the rule above the input draws it, where it is usually
+		// read.
+		line := termsafe.Clip("── "+o.note+" ", width)
+		line += strings.Repeat("─", max(width-ansi.StringWidth(line), 0))
+		out[len(out)-1] = th.RuleFocused.Render(line)
 	}
 	return out
 }

@@ -373,7 +373,8 @@ func (tr *transcript) draw(i int) bool {
 	var lines []string
 	switch it.id.kind {
 	case itemNotice:
-		lines = styleLines(wrapLines(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
+		// Wrapped at spaces: a model name in a command's note stays whole.
+		lines = styleLines(wrapWords(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
 	case itemPrompt:
 		lines = tr.renderPrompt(it.id.turn, p)
 	case itemNote:
@@ -382,7 +383,7 @@ func (tr *transcript) draw(i int) bool {
 			lines = styleLines(wrapLines(termsafe.Text(it.text), content.width), p.theme.Error.Bold(true).Render)
 			break
 		}
-		lines = styleLines(wrapLines("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
+		lines = styleLines(wrapWords("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
 	case itemFooter:
 		if tr.footer != nil {
 			lines = tr.footer(it.id.turn, key.flag, content)

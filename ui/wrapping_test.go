@@ -108,13 +108,19 @@ func TestWrappedJSONKeepsItsIndentation(t *testing.T) {
 func TestModelNamesAreNotSplitAtHyphens(t *testing.T) {
 	for _, size := range screens {
 		t.Run(fmt.Sprint(size[0]), func(t *testing.T) {
+			// Before any turn the note is among the notices at the top;
+			// after one, it follows the turn.
 			m, _ := cmdModel(t, &queueRunner{scripts: [][]connector.Event{answer("Hi.")}}, size[0], size[1])
-			enter(t, m, "Hello")
-			enter(t, m, "/model")
-			scr := view(m)
-			for _, name := range connector.KnownModels() {
-				if !strings.Contains(scr, name) {
-					t.Errorf("model %s is not whole on one line:\n%s", name, scr)
+			for _, first := range []string{"", "Hello"} {
+				if first != "" {
+					enter(t, m, first)
+				}
+				enter(t, m, "/model")
+				scr := view(m)
+				for _, name := range connector.KnownModels() {
+					if !strings.Contains(scr, name) {
+						t.Errorf("model %s is not whole on one line:\n%s", name, scr)
+					}
 				}
 			}
 		})
