@@ -194,14 +194,7 @@ func (r Resolver) applyRules(s *Session) []string {
 			notes = append(notes, fmt.Sprintf("Server %s is switched on for this run (-enable).", name))
 		}
 	}
-	only := map[string][]string{}
-	var onlyOrder []string
-	for _, rule := range r.Rules.Only {
-		if _, seen := only[rule.Server]; !seen {
-			onlyOrder = append(onlyOrder, rule.Server)
-		}
-		only[rule.Server] = append(only[rule.Server], rule.Tool)
-	}
+	only, onlyOrder := byServer(r.Rules.Only)
 	for _, name := range onlyOrder {
 		srv := s.Server(name)
 		if srv == nil {
@@ -233,14 +226,7 @@ func (r Resolver) applyRules(s *Session) []string {
 			notes = append(notes, fmt.Sprintf("-allow %s does nothing: %s.", rule, (&LockedError{Tool: rule.Tool, Lock: l}).Error()))
 		}
 	}
-	deny := map[string][]string{}
-	var denyOrder []string
-	for _, rule := range r.Rules.Deny {
-		if _, seen := deny[rule.Server]; !seen {
-			denyOrder = append(denyOrder, rule.Server)
-		}
-		deny[rule.Server] = append(deny[rule.Server], rule.Tool)
-	}
+	deny, denyOrder := byServer(r.Rules.Deny)
 	for _, name := range denyOrder {
 		if srv := s.Server(name); srv != nil {
 			srv.Locks = append(slices.Clip(srv.Locks), connector.Lock{Source: "-deny", Tools: deny[name]})
@@ -250,6 +236,19 @@ func (r Resolver) applyRules(s *Session) []string {
 		}
 	}
 	return notes
+}
+
+// byServer groups rules' tool entries by server, servers in the order the
+// rules first name them.
+func byServer(rules []Rule) (tools map[string][]string, order []string) {
+	tools = map[string][]string{}
+	for _, rule := range rules {
+		if _, seen := tools[rule.Server]; !seen {
+			order = append(order, rule.Server)
+		}
+		tools[rule.Server] = append(tools[rule.Server], rule.Tool)
+	}
+	return tools, order
 }
 
 // allowMore widens f by the tools entry p selects, and by nothing else. It
