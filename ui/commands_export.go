@@ -30,6 +30,10 @@ func (m *Model) cmdExport(arg string) tea.Cmd {
 		ext  string
 		err  error
 	)
+	if len(m.sess.Conv.Turns) == 0 {
+		m.say("Nothing to export yet: this session has no turn. Ask something first.")
+		return nil
+	}
 	switch strings.ToLower(format) {
 	case "", "md", "markdown":
 		data, what, ext = session.ExportMarkdown(m.sess, m.exportOptions()), "Markdown", ".md"
@@ -61,6 +65,9 @@ func (m *Model) cmdExport(arg string) tea.Cmd {
 // home directory. It returns the absolute path written (or tried). The
 // file is private, as the session itself is.
 func writeExport(path, name string, getenv func(string) string, data []byte) (string, error) {
+	// A path that ends in a separator names a directory, made if missing,
+	// even before it exists (and Join below would drop the separator).
+	dir := strings.HasSuffix(path, "/") || strings.HasSuffix(path, string(filepath.Separator))
 	switch {
 	case path == "":
 		path = name
@@ -70,6 +77,11 @@ func writeExport(path, name string, getenv func(string) string, data []byte) (st
 			return path, errors.New("~ cannot be expanded: HOME is not set")
 		}
 		path = filepath.Join(home, strings.TrimPrefix(path, "~"))
+	}
+	if dir {
+		if err := os.MkdirAll(path, 0o700); err != nil {
+			return path, plainFSError(err)
+		}
 	}
 	if info, err := os.Stat(path); err == nil && info.IsDir() {
 		path = filepath.Join(path, name)

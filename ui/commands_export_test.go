@@ -76,3 +76,31 @@ func TestExportToAnUnwritablePathSaysSoAndKeepsTheSession(t *testing.T) {
 		t.Errorf("the saved session has %d turns, want 2", len(l.Session.Conv.Turns))
 	}
 }
+
+// A path ending in a separator is a directory, made if missing; an empty
+// session says there is nothing to export (issue 13 defect 7).
+func TestExportToADirectoryAndOfNothing(t *testing.T) {
+	home := t.TempDir()
+	getenv := func(k string) string {
+		if k == "HOME" {
+			return home
+		}
+		return ""
+	}
+	p, err := writeExport("~/exports/", "patchbay-x.md", getenv, []byte("# hi\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(home, "exports", "patchbay-x.md"); p != want {
+		t.Errorf("wrote %s, want %s", p, want)
+	}
+	if data, err := os.ReadFile(p); err != nil || string(data) != "# hi\n" {
+		t.Errorf("read back %q, %v", data, err)
+	}
+
+	m := newModel(t, &fakeRunner{}, 120, 30)
+	enter(t, m, "/export md")
+	if scr := view(m); !strings.Contains(scr, "Nothing to export yet") {
+		t.Errorf("no word about an empty export:\n%s", scr)
+	}
+}
