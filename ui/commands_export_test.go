@@ -104,3 +104,25 @@ func TestExportToADirectoryAndOfNothing(t *testing.T) {
 		t.Errorf("no word about an empty export:\n%s", scr)
 	}
 }
+
+// enter while an answer streams keeps the message in the input, and the
+// hint about it goes when the answer is done (issue 13 defect 2).
+func TestEnterWhileAnsweringKeepsTheMessageAndTheHintGoes(t *testing.T) {
+	r := &queueRunner{scripts: [][]connector.Event{answer("First answer."), answer("Second answer.")}}
+	m, _ := cmdModel(t, r, 120, 30)
+	typeText(m, "first")
+	cmd := press(m, "enter")
+	typeText(m, "second")
+	press(m, "enter")
+	if !strings.Contains(view(m), "your message stays in the input") || m.input.Value() != "second" {
+		t.Fatalf("enter while answering: input %q\n%s", m.input.Value(), view(m))
+	}
+	pumpAll(t, m, cmd)
+	if scr := view(m); strings.Contains(scr, "still answering") || !strings.Contains(scr, "enter sends your message") {
+		t.Errorf("after the answer:\n%s", scr)
+	}
+	pumpAll(t, m, press(m, "enter"))
+	if scr := view(m); !strings.Contains(scr, "Second answer.") {
+		t.Errorf("the kept message was not sent:\n%s", scr)
+	}
+}

@@ -11,6 +11,10 @@ import (
 	"patchbay/session"
 )
 
+// stillAnsweringHint answers enter while a turn streams; the text stays in
+// the input, and the hint goes when the turn ends.
+const stillAnsweringHint = "Claude is still answering: your message stays in the input; enter sends it once the answer is done (esc cancels the answer)"
+
 // send starts a turn with the input's text. While a turn streams, enter
 // does not send: the text stays as the next draft.
 func (m *Model) send() tea.Cmd {
@@ -22,7 +26,7 @@ func (m *Model) send() tea.Cmd {
 		return m.runCommandLine(prompt)
 	}
 	if m.streaming() {
-		m.hint = "Claude is still answering: wait, or press esc to cancel"
+		m.hint = stillAnsweringHint
 		return nil
 	}
 	if m.cs.readOnly {
@@ -131,6 +135,9 @@ func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 func (m *Model) finish(r *run) {
 	r.cancel() // releases the context; the runner has returned or is returning
 	m.run = nil
+	if m.hint == stillAnsweringHint {
+		m.hint = "the answer is done: enter sends your message"
+	}
 	if t := m.sess.Conv.Current(); t != nil && t.State == session.TurnFailed {
 		m.restoreDraft(r)
 	}
