@@ -38,7 +38,12 @@ import (
 // sends the same body.
 
 // tuiTruthCases is how many random sessions TestFilterTruthTUI drives.
-const tuiTruthCases = 30
+var tuiTruthCases = func() int {
+	if raceOn {
+		return 10 // the same seeds' first cases; the full run is the plain go test
+	}
+	return 30
+}()
 
 // truthListDelay is how long knowledge-base holds tools/list back: longer
 // than truthSlowDiscovery, so a discovery bounded by that never ends
