@@ -14,6 +14,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/session"
+	"patchbay/session/sessiontest"
 )
 
 // The filter-truth property (issue 11), at the session level: random
@@ -189,100 +190,6 @@ func randomRules(r *rand.Rand, cfg *session.Config) session.Rules {
 	return rules
 }
 
-// wireToolset is what a request body says of one declared server's tools,
-// read with the API's documented merge rule (API-NOTES 2.1, 2.2): a tool's
-// own config, else default_config, else enabled; a pinned tools list means
-// only those tools exist; under the legacy beta, tool_configuration. It is
-// written here from the bytes, independently of connector.SentToolset.
-type wireToolset struct {
-	def    bool
-	named  map[string]bool
-	pinned []string // nil: not pinned
-}
-
-func (w *wireToolset) enables(name string) bool {
-	if w == nil {
-		return false
-	}
-	if w.pinned != nil && !slices.Contains(w.pinned, name) {
-		return false
-	}
-	if on, ok := w.named[name]; ok {
-		return on
-	}
-	return w.def
-}
-
-// readWire reads every declared server's toolset from a request body.
-func readWire(body []byte) (map[string]*wireToolset, error) {
-	var req struct {
-		Servers []struct {
-			Name string `json:"name"`
-			TC   *struct {
-				Enabled *bool    `json:"enabled"`
-				Allowed []string `json:"allowed_tools"`
-			} `json:"tool_configuration"`
-		} `json:"mcp_servers"`
-		Tools []struct {
-			Type    string `json:"type"`
-			Server  string `json:"mcp_server_name"`
-			Default struct {
-				Enabled *bool `json:"enabled"`
-			} `json:"default_config"`
-			Configs map[string]struct {
-				Enabled *bool `json:"enabled"`
-			} `json:"configs"`
-			Tools *[]struct {
-				Name string `json:"name"`
-			} `json:"tools"`
-		} `json:"tools"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, err
-	}
-	out := map[string]*wireToolset{}
-	for _, s := range req.Servers {
-		w := &wireToolset{def: true, named: map[string]bool{}}
-		if tc := s.TC; tc != nil {
-			switch {
-			case tc.Enabled != nil && !*tc.Enabled:
-				w.def = false
-			case tc.Allowed != nil:
-				w.def = false
-				for _, n := range tc.Allowed {
-					w.named[n] = true
-				}
-			}
-		}
-		if _, dup := out[s.Name]; dup {
-			return nil, fmt.Errorf("server %s is declared twice", s.Name)
-		}
-		out[s.Name] = w
-	}
-	for _, ts := range req.Tools {
-		if ts.Type != "mcp_toolset" {
-			continue
-		}
-		w := out[ts.Server]
-		if w == nil {
-			return nil, fmt.Errorf("a toolset names the undeclared server %s", ts.Server)
-		}
-		w.def = ts.Default.Enabled == nil || *ts.Default.Enabled
-		for n, c := range ts.Configs {
-			if c.Enabled != nil {
-				w.named[n] = *c.Enabled
-			}
-		}
-		if ts.Tools != nil {
-			w.pinned = []string{}
-			for _, p := range *ts.Tools {
-				w.pinned = append(w.pinned, p.Name)
-			}
-		}
-	}
-	return out, nil
-}
-
 // truthRun is one case being driven, with the log of what was done, so a
 // failure names its reproduction.
 type truthRun struct {
@@ -341,7 +248,7 @@ func (tr *truthRun) candidates(srv *session.ServerState) []string {
 // snap is the next request as a turn would send it, read from its bytes.
 // ok is false when the request cannot be built (then nothing is sent).
 type snap struct {
-	w    map[string]*wireToolset
+	w    map[string]*sessiontest.Toolset
 	sent connector.SentRequest
 	body []byte
 	ok   bool
@@ -361,7 +268,7 @@ func (tr *truthRun) wire(sess *session.Session) snap {
 	if err != nil {
 		tr.fail("the previewed request cannot be rebuilt: %v", err)
 	}
-	w, err := readWire(body)
+	w, err := sessiontest.ReadToolsets(body)
 	if err != nil {
 		tr.fail("the request body cannot be read: %v\n%s", err, body)
 	}
@@ -375,7 +282,7 @@ func (tr *truthRun) enabledIn(s snap, srv *session.ServerState) map[string]bool 
 		return out
 	}
 	for _, n := range tr.candidates(srv) {
-		if s.w[srv.Name].enables(n) {
+		if s.w[srv.Name].Enables(n) {
 			out[n] = true
 		}
 	}
@@ -417,7 +324,7 @@ func (tr *truthRun) check(what string, s snap) {
 		}
 		universe := names(srv.Universe())
 		for _, n := range tr.candidates(srv) {
-			on := ws.enables(n)
+			on := ws.Enables(n)
 			intent := srv.Enabled && spec.Offers(n)
 			if on && !intent {
 				tr.fail("%s: the request enables %s · %q, outside the user's intent\n%s", what, srv.Name, n, body)
@@ -636,14 +543,14 @@ func (tr *truthRun) turn() {
 	if err != nil {
 		tr.fail("turn: body: %v", err)
 	}
-	w, err := readWire(body)
+	w, err := sessiontest.ReadToolsets(body)
 	if err != nil {
 		tr.fail("turn: %v", err)
 	}
 	var blocks []json.RawMessage
 	if req.Beta == connector.Beta20260915 {
 		for _, s := range req.Servers {
-			if w[s.Name] == nil || w[s.Name].pinned != nil {
+			if w[s.Name] == nil || w[s.Name].Pinned != nil {
 				continue
 			}
 			if _, listed := sess.Conv.LastListing(s.Name); listed {
@@ -679,7 +586,7 @@ func (tr *truthRun) turn() {
 // checkAudit holds the audit of a finished turn to the bytes it sent:
 // whatever it says was enabled is what the bytes enable, for every name it
 // could know; with the API's listing, for every tool the API listed.
-func checkAudit(fail func(string, ...any), turn *session.Turn, w map[string]*wireToolset) {
+func checkAudit(fail func(string, ...any), turn *session.Turn, w map[string]*sessiontest.Toolset) {
 	for _, a := range session.AuditTurn(nil, turn) {
 		if len(a.Breaches) > 0 {
 			fail("the audit finds breaches %q on %s", a.Breaches, a.Name)
@@ -695,13 +602,13 @@ func checkAudit(fail func(string, ...any), turn *session.Turn, w map[string]*wir
 			fail("the audit of %s did not read the recorded bytes", a.Name)
 		}
 		known := distinct(append(append(slices.Clone(a.Listed), a.APIListed...), a.Enabled...))
-		for n := range ws.named {
+		for n := range ws.Named {
 			known = append(known, n)
 		}
-		known = append(known, ws.pinned...)
+		known = append(known, ws.Pinned...)
 		for _, n := range distinct(known) {
-			if a.Enables(n) != ws.enables(n) {
-				fail("the audit says %s · %q enabled = %v, the bytes sent say %v", a.Name, n, a.Enables(n), ws.enables(n))
+			if a.Enables(n) != ws.Enables(n) {
+				fail("the audit says %s · %q enabled = %v, the bytes sent say %v", a.Name, n, a.Enables(n), ws.Enables(n))
 			}
 		}
 	}
@@ -1006,11 +913,11 @@ func TestLegacyModeCycleDoesNotWiden(t *testing.T) {
 		t.Fatal(perr)
 	}
 	body, _ := sent.Body(nil)
-	w, rerr := readWire(body)
+	w, rerr := sessiontest.ReadToolsets(body)
 	if rerr != nil {
 		t.Fatal(rerr)
 	}
-	if w["lab"].enables("list_roots") {
+	if w["lab"].Enables("list_roots") {
 		knownBug(t, "legacy beta, mode allow [echo add] with every known tool checked: CycleMode moves to mode %q "+
 			"(note %q, err %v), and the request %s enables list_roots, which discovery never saw and the user never checked; "+
 			"want the mode to stay allow (or move to an allowlist), as deny → all does", lab.Filter.Mode, note, err, body)

@@ -3,7 +3,6 @@ package ui
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"patchbay/connector/sandbox/demo"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/session/sessiontest"
 )
 
 // The filter-truth property (issue 11) end to end through the TUI: random
@@ -242,91 +242,6 @@ func truthTools(names []string) []connector.Tool {
 	return out
 }
 
-// truthWire is what a request body enables on one declared server, read
-// with the API's documented merge rule (API-NOTES 2.1, 2.2): a tool's own
-// config, else default_config, else enabled; a pinned tools list is all
-// the tools there are; under the legacy beta, tool_configuration.
-type truthWire struct {
-	def    bool
-	named  map[string]bool
-	pinned []string
-}
-
-func (w *truthWire) enables(name string) bool {
-	if w == nil || w.pinned != nil && !slices.Contains(w.pinned, name) {
-		return false
-	}
-	if on, ok := w.named[name]; ok {
-		return on
-	}
-	return w.def
-}
-
-func readTruthWire(body []byte) (map[string]*truthWire, error) {
-	var req struct {
-		Servers []struct {
-			Name string `json:"name"`
-			TC   *struct {
-				Enabled *bool    `json:"enabled"`
-				Allowed []string `json:"allowed_tools"`
-			} `json:"tool_configuration"`
-		} `json:"mcp_servers"`
-		Tools []struct {
-			Type    string `json:"type"`
-			Server  string `json:"mcp_server_name"`
-			Default struct {
-				Enabled *bool `json:"enabled"`
-			} `json:"default_config"`
-			Configs map[string]struct {
-				Enabled *bool `json:"enabled"`
-			} `json:"configs"`
-			Tools *[]struct {
-				Name string `json:"name"`
-			} `json:"tools"`
-		} `json:"tools"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, err
-	}
-	out := map[string]*truthWire{}
-	for _, s := range req.Servers {
-		w := &truthWire{def: true, named: map[string]bool{}}
-		if tc := s.TC; tc != nil {
-			if tc.Enabled != nil && !*tc.Enabled {
-				w.def = false
-			} else if tc.Allowed != nil {
-				w.def = false
-				for _, n := range tc.Allowed {
-					w.named[n] = true
-				}
-			}
-		}
-		out[s.Name] = w
-	}
-	for _, ts := range req.Tools {
-		if ts.Type != "mcp_toolset" {
-			continue
-		}
-		w := out[ts.Server]
-		if w == nil {
-			return nil, fmt.Errorf("a toolset names the undeclared server %s", ts.Server)
-		}
-		w.def = ts.Default.Enabled == nil || *ts.Default.Enabled
-		for n, c := range ts.Configs {
-			if c.Enabled != nil {
-				w.named[n] = *c.Enabled
-			}
-		}
-		if ts.Tools != nil {
-			w.pinned = []string{}
-			for _, p := range *ts.Tools {
-				w.pinned = append(w.pinned, p.Name)
-			}
-		}
-	}
-	return out, nil
-}
-
 // intentOf is, per server and per tool a demo server lists to the API,
 // whether the user's intent offers it: server on, filter enables it, no
 // lock withholds it.
@@ -408,19 +323,19 @@ func (w *truthWorld) checkTurn(t *testing.T, sess *session.Session, turn *sessio
 		if turn.Sent[i].Beta != ev.headers[i] {
 			fail("request %d recorded anthropic-beta %q, sent %q", i, turn.Sent[i].Beta, ev.headers[i])
 		}
-		wire, err := readTruthWire(got)
+		wire, err := sessiontest.ReadToolsets(got)
 		if err != nil {
 			fail("request %d: %v", i, err)
 		}
 		for server, tools := range ev.intent {
 			for tool, intended := range tools {
-				if wire[server].enables(tool) && !intended {
+				if wire[server].Enables(tool) && !intended {
 					fail("request %d enables %s · %s, outside the user's intent:\n%s", i, server, tool, got)
 				}
 			}
 		}
 	}
-	wire, _ := readTruthWire(ev.received[0])
+	wire, _ := sessiontest.ReadToolsets(ev.received[0])
 	for _, b := range turn.Blocks {
 		if b.Kind == session.KindToolUse && b.Server != "" && !ev.intent[b.Server][b.Tool] {
 			fail("the model called %s · %s, outside the user's intent", b.Server, b.Tool)
@@ -438,16 +353,16 @@ func (w *truthWorld) checkTurn(t *testing.T, sess *session.Session, turn *sessio
 			continue
 		}
 		names := append(append(slices.Clone(a.Listed), a.APIListed...), a.Enabled...)
-		names = append(names, ws.pinned...)
-		for n := range ws.named {
+		names = append(names, ws.Pinned...)
+		for n := range ws.Named {
 			names = append(names, n)
 		}
 		if a.Verified() {
 			names = append(names, w.api[a.Name]...)
 		}
 		for _, n := range names {
-			if a.Enables(n) != ws.enables(n) {
-				fail("the audit says %s · %s enabled = %v; the bytes sent say %v", a.Name, n, a.Enables(n), ws.enables(n))
+			if a.Enables(n) != ws.Enables(n) {
+				fail("the audit says %s · %s enabled = %v; the bytes sent say %v", a.Name, n, a.Enables(n), ws.Enables(n))
 			}
 		}
 	}

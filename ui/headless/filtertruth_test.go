@@ -3,7 +3,6 @@ package headless
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"patchbay/connector/sandbox/demo"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/session/sessiontest"
 )
 
 // The filter-truth property (issue 11) end to end through headless runs:
@@ -235,89 +235,6 @@ func (p *previewing) Run(ctx context.Context, req connector.Request, emit func(c
 	p.client.Run(ctx, req, emit)
 }
 
-type hWire struct {
-	def    bool
-	named  map[string]bool
-	pinned []string
-}
-
-func (w *hWire) enables(name string) bool {
-	if w == nil || w.pinned != nil && !slices.Contains(w.pinned, name) {
-		return false
-	}
-	if on, ok := w.named[name]; ok {
-		return on
-	}
-	return w.def
-}
-
-// readHWire reads each declared server's toolset from a body by the API's
-// merge rule (API-NOTES 2.1, 2.2).
-func readHWire(body []byte) (map[string]*hWire, error) {
-	var req struct {
-		Servers []struct {
-			Name string `json:"name"`
-			TC   *struct {
-				Enabled *bool    `json:"enabled"`
-				Allowed []string `json:"allowed_tools"`
-			} `json:"tool_configuration"`
-		} `json:"mcp_servers"`
-		Tools []struct {
-			Type    string `json:"type"`
-			Server  string `json:"mcp_server_name"`
-			Default struct {
-				Enabled *bool `json:"enabled"`
-			} `json:"default_config"`
-			Configs map[string]struct {
-				Enabled *bool `json:"enabled"`
-			} `json:"configs"`
-			Tools *[]struct {
-				Name string `json:"name"`
-			} `json:"tools"`
-		} `json:"tools"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, err
-	}
-	out := map[string]*hWire{}
-	for _, s := range req.Servers {
-		w := &hWire{def: true, named: map[string]bool{}}
-		if tc := s.TC; tc != nil {
-			if tc.Enabled != nil && !*tc.Enabled {
-				w.def = false
-			} else if tc.Allowed != nil {
-				w.def = false
-				for _, n := range tc.Allowed {
-					w.named[n] = true
-				}
-			}
-		}
-		out[s.Name] = w
-	}
-	for _, ts := range req.Tools {
-		if ts.Type != "mcp_toolset" {
-			continue
-		}
-		w := out[ts.Server]
-		if w == nil {
-			return nil, fmt.Errorf("a toolset names the undeclared server %s", ts.Server)
-		}
-		w.def = ts.Default.Enabled == nil || *ts.Default.Enabled
-		for n, c := range ts.Configs {
-			if c.Enabled != nil {
-				w.named[n] = *c.Enabled
-			}
-		}
-		if ts.Tools != nil {
-			w.pinned = []string{}
-			for _, p := range *ts.Tools {
-				w.pinned = append(w.pinned, p.Name)
-			}
-		}
-	}
-	return out, nil
-}
-
 func (w *hWorld) received() (bodies [][]byte, betas []string) {
 	for _, rec := range w.sb.Emulator.Requests() {
 		if w.seen[rec.RequestID] {
@@ -414,13 +331,13 @@ func (w *hWorld) check(t *testing.T, label string, cfg *session.Config, sess *se
 			fail("request %d as recorded (beta %q) is not what the emulator received (beta %q):\nrecorded %s\nreceived %s",
 				i, turn.Sent[i].Beta, betas[i], want, got)
 		}
-		wire, err := readHWire(got)
+		wire, err := sessiontest.ReadToolsets(got)
 		if err != nil {
 			fail("request %d: %v", i, err)
 		}
 		for server, tools := range run.p.intent {
 			for tool, intended := range tools {
-				if wire[server].enables(tool) && !intended {
+				if wire[server].Enables(tool) && !intended {
 					fail("request %d enables %s · %s, outside the user's intent:\n%s", i, server, tool, got)
 				}
 			}
@@ -431,7 +348,7 @@ func (w *hWorld) check(t *testing.T, label string, cfg *session.Config, sess *se
 			fail("the model called %s · %s, outside the user's intent", b.Server, b.Tool)
 		}
 	}
-	wire, _ := readHWire(received[0])
+	wire, _ := sessiontest.ReadToolsets(received[0])
 	for _, a := range session.AuditTurn(nil, turn) {
 		if len(a.Breaches) > 0 {
 			fail("the audit finds breaches on %s: %q", a.Name, a.Breaches)
@@ -444,16 +361,16 @@ func (w *hWorld) check(t *testing.T, label string, cfg *session.Config, sess *se
 			continue
 		}
 		names := append(append(slices.Clone(a.Listed), a.APIListed...), a.Enabled...)
-		names = append(names, ws.pinned...)
-		for n := range ws.named {
+		names = append(names, ws.Pinned...)
+		for n := range ws.Named {
 			names = append(names, n)
 		}
 		if a.Verified() {
 			names = append(names, w.api[a.Name]...)
 		}
 		for _, n := range names {
-			if a.Enables(n) != ws.enables(n) {
-				fail("the audit says %s · %s enabled = %v; the bytes sent say %v", a.Name, n, a.Enables(n), ws.enables(n))
+			if a.Enables(n) != ws.Enables(n) {
+				fail("the audit says %s · %s enabled = %v; the bytes sent say %v", a.Name, n, a.Enables(n), ws.Enables(n))
 			}
 		}
 	}
