@@ -1,5 +1,3 @@
-// Package ui is patchbay's screen: the transcript, the servers panel, the
-// input and the status bar, as Bubble Tea v2 models.
 package ui
 
 import (
