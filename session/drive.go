@@ -59,7 +59,12 @@ func plural(n int, what string) string {
 // names only one of them, so a live turn is not sent while any is on.
 func (s *Session) Unreachable() []string {
 	var out []string
-	for _, srv := range s.Request().Servers {
+	s.syncHistory()
+	for _, srv := range s.Servers {
+		// The servers the next request declares, without building it.
+		if !s.declares(srv) {
+			continue
+		}
 		if why := connector.Unreachable(srv.URL); why != "" {
 			out = append(out, termsafe.Name(srv.Name)+" ("+why+")")
 		}

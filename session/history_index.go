@@ -73,3 +73,10 @@ func (s *Session) HistoryNames(server string) bool {
 	s.syncHistory()
 	return s.hist.servers[server]
 }
+
+// declares reports whether the next request declares srv: it is switched
+// on, or it is off but the history holds its blocks (then it offers
+// nothing). Callers sync the history index first, once.
+func (s *Session) declares(srv *ServerState) bool {
+	return srv.Enabled || s.hist.servers[srv.Name]
+}

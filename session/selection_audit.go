@@ -39,8 +39,9 @@ func (ss SentServer) Withholds(tool string) bool {
 // Sent records what the next request offers from each server it declares.
 func (s *Session) Sent() []SentServer {
 	var out []SentServer
+	s.syncHistory()
 	for _, srv := range s.Servers {
-		if !srv.Enabled && !s.HistoryNames(srv.Name) {
+		if !s.declares(srv) {
 			continue
 		}
 		out = append(out, sentServer(srv, s.Settings.Beta))

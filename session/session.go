@@ -139,7 +139,7 @@ func (s *Session) Request() connector.Request {
 		// A server switched off stays declared, offering nothing, while
 		// the history holds its blocks: the API checks that every server
 		// the history names is declared (API-NOTES 5.1).
-		if srv.Enabled || s.hist.servers[srv.Name] {
+		if s.declares(srv) {
 			srv.refreshToken()
 			req.Servers = append(req.Servers, srv.Spec())
 		}

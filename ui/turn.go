@@ -33,7 +33,7 @@ func (m *Model) send() tea.Cmd {
 		m.say(readOnlyNote)
 		return nil
 	}
-	if bad := m.sess.Unreachable(); m.officialAPI && len(bad) > 0 {
+	if bad := m.unreachable(); len(bad) > 0 {
 		// The draft stays: nothing was sent.
 		m.say("⚠ " + termsafe.Line(session.UnreachableError(bad).Error()) + ".")
 		return nil
@@ -199,4 +199,13 @@ func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
 		return say(th.Warning.Render, "The conversation no longer fits in the model's context window; start a new one.")
 	}
 	return say(th.Note.Render, "stopped: "+termsafe.Line(t.StopReason))
+}
+
+// unreachable is session.Unreachable when turns go to Anthropic's own API,
+// and nothing otherwise (a gateway or the sandbox may reach them).
+func (m *Model) unreachable() []string {
+	if !m.officialAPI {
+		return nil
+	}
+	return m.sess.Unreachable()
 }

@@ -224,7 +224,7 @@ func Run(ctx context.Context, o Options) Summary {
 			r.out.warning(n)
 		}
 	}
-	if bad := sess.Unreachable(); o.Live && len(bad) > 0 {
+	if bad := unreachable(sess, o.Live); len(bad) > 0 {
 		err := session.UnreachableError(bad)
 		r.out.failed(termsafe.Line(err.Error())+".", err)
 		r.sum.ExitCode, r.sum.State, r.sum.Error = ExitUsage, "not_sent", err.Error()
@@ -485,4 +485,13 @@ func (r *run) conclude() {
 func (r *run) finish(start time.Time) {
 	r.sum.DurationMS = r.now().Sub(start).Milliseconds()
 	r.out.summary(r.sum)
+}
+
+// unreachable is session.Unreachable for a run against Anthropic's own
+// API, and nothing otherwise.
+func unreachable(sess *session.Session, live bool) []string {
+	if !live {
+		return nil
+	}
+	return sess.Unreachable()
 }
