@@ -149,6 +149,9 @@ func (s *ServerState) InvertTools(beta connector.Beta, names []string) error {
 	}
 	var on, off []string
 	for _, n := range names {
+		if _, locked := connector.LockedBy(s.Locks, n); locked {
+			continue // stays off whatever its box says: nothing to invert
+		}
 		// A name the server lacks counts as checked when the request
 		// sends it enabled, as the checklist shows it.
 		if enabled[n] || (!inUniverse[n] && s.Filter.Enabled(n)) {

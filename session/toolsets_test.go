@@ -294,3 +294,17 @@ func TestTokenFileIsReadPerRequest(t *testing.T) {
 		t.Errorf("after rotation the request's token = %q, want the new one", got)
 	}
 }
+
+// Inverting skips locked tools: they stay off, and no error is raised.
+func TestInvertSkipsLockedTools(t *testing.T) {
+	s := crmState(connector.ToolFilter{Mode: connector.ModeAll})
+	s.Locks = []connector.Lock{{Source: "config", Tools: []string{"delete_*"}}}
+	if err := s.InvertTools(connector.Beta20251120, []string{"delete_customer", "find_customer"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range enabledList(s) {
+		if n == "delete_customer" || n == "find_customer" {
+			t.Errorf("after inverting, %s is on: %v", n, enabledList(s))
+		}
+	}
+}
