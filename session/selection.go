@@ -90,7 +90,12 @@ func (s *ServerState) SetTools(beta connector.Beta, names []string, on bool) err
 			}
 			return ok
 		})
-		if err := errors.Join(locked...); err != nil {
+		switch {
+		case len(locked) == 1:
+			return errors.Join(locked[0], s.SetTools(beta, names, on))
+		case len(locked) > 1:
+			// One sentence for many (the a key), not one per tool.
+			err := fmt.Errorf("%d locked tools stay off (a deny rule in the config or on the command line withholds them)", len(locked))
 			return errors.Join(err, s.SetTools(beta, names, on))
 		}
 	}
