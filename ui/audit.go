@@ -46,6 +46,7 @@ type requestView struct {
 	Error    string          `json:"error,omitempty"`
 
 	fields []connector.Field // Body's fields, in order
+	next   bool              // not sent yet: the prompt will be added
 }
 
 func viewOf(sent connector.SentRequest) requestView {
@@ -91,6 +92,7 @@ func (m *Model) buildAudit() auditReport {
 		r.NextRequest.Error = connector.DescribeError(err, m.apiKeyEnv)
 	} else {
 		r.NextRequest = viewOf(pre)
+		r.NextRequest.next = true
 	}
 	for _, w := range connector.SelectionWarnings(req) {
 		r.NextRequest.Warnings = append(r.NextRequest.Warnings, w.String())
@@ -181,7 +183,11 @@ func requestLines(v requestView, th *Theme, width int) []string {
 	} else {
 		say(th.Note, "  (no anthropic-beta header: no MCP server is declared)")
 	}
-	say(th.Note, "  \"messages\": the conversation, "+plural(v.Messages, "message"))
+	msgs := "  \"messages\": the conversation, " + plural(v.Messages, "message")
+	if v.next {
+		msgs += ", then your message"
+	}
+	say(th.Note, msgs)
 	for _, f := range v.fields {
 		out = append(out, jsonLines(strconv.Quote(f.Key)+": ", f.Value, th, width)...)
 	}
