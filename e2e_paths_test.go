@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -101,13 +102,18 @@ func TestE2ETUIAndHeadlessSendTheSameRequest(t *testing.T) {
 	tuiRun(nil, first)
 	tuiRun([]string{"-continue"}, second)
 
-	tui, cli := latestSent(t, tuiState, cfg), latestSent(t, cliState, cfg)
+	tuiTurns, cliTurns := latestTurns(t, tuiState, cfg), latestTurns(t, cliState, cfg)
+	tui, cli := firstSent(t, tuiTurns), firstSent(t, cliTurns)
 	if len(tui) != 2 || len(cli) != 2 {
 		t.Fatalf("recorded requests: TUI %d, headless %d; want 2 each", len(tui), len(cli))
 	}
 	for i := range tui {
 		if tui[i] != cli[i] {
 			t.Errorf("request %d differs:\nTUI      %+v\nheadless %+v", i+1, tui[i], cli[i])
+		}
+		// One turn driver: the same turn is saved the same way.
+		if a, b := savedShape(tuiTurns[i]), savedShape(cliTurns[i]); a != b {
+			t.Errorf("saved turn %d differs:\nTUI      %s\nheadless %s", i+1, a, b)
 		}
 	}
 	// And what was sent withholds what the rules withhold.
@@ -125,9 +131,9 @@ func TestE2ETUIAndHeadlessSendTheSameRequest(t *testing.T) {
 	}
 }
 
-// latestSent reads the most recent session of a state directory and
-// returns the first request of each of its turns, as recorded.
-func latestSent(t *testing.T, stateHome string, cfg *session.Config) []connector.SentRequest {
+// latestTurns reads the most recent session of a state directory and
+// returns its turns.
+func latestTurns(t *testing.T, stateHome string, cfg *session.Config) []*session.Turn {
 	t.Helper()
 	store := session.NewStore(session.StoreOptions{Dir: filepath.Join(stateHome, "patchbay", "sessions"), Config: cfg})
 	id, err := store.Latest(context.Background())
@@ -138,14 +144,32 @@ func latestSent(t *testing.T, stateHome string, cfg *session.Config) []connector
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l.Session.Conv.Turns
+}
+
+// firstSent is the first request of each turn, as recorded.
+func firstSent(t *testing.T, turns []*session.Turn) []connector.SentRequest {
+	t.Helper()
 	var out []connector.SentRequest
-	for _, turn := range l.Session.Conv.Turns {
+	for _, turn := range turns {
 		if len(turn.Sent) == 0 {
 			t.Fatalf("turn %q has no recorded request", turn.Prompt)
 		}
 		out = append(out, turn.Sent[0])
 	}
 	return out
+}
+
+// savedShape is what a saved turn says, without what differs from run to
+// run (times, ids): its prompt, how it ended, its blocks and its answer.
+func savedShape(turn *session.Turn) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "prompt %q state %d stop %q blocks", turn.Prompt, turn.State, turn.StopReason)
+	for _, bl := range turn.Blocks {
+		fmt.Fprintf(&b, " [%s %s·%s %s]", bl.Type, bl.Server, bl.Tool, bl.Input)
+	}
+	fmt.Fprintf(&b, " answer %q", turn.Answer())
+	return b.String()
 }
 
 func writeFile(t *testing.T, path, text string) {

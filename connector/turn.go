@@ -18,6 +18,17 @@ var ErrEndsWithAssistant = errors.New("the conversation ends with Claude's own a
 // reason, so a model stuck in a loop cannot spend without end.
 const MaxContinuations = 5
 
+// Runner runs one turn: the one seam between a conversation and where its
+// tools run. *Client runs turns through the Messages API's MCP connector;
+// local mode (patchbay as the MCP client) will be a second Runner. Run
+// blocks until the turn ends, calls emit in order from the calling
+// goroutine, and ends with exactly one TurnDone.
+type Runner interface {
+	Run(ctx context.Context, req Request, emit func(Event))
+}
+
+var _ Runner = (*Client)(nil)
+
 // Run sends req and streams the reply, continuing on its own after
 // pause_turn and after a stray plain tool_use (see Continuing). It blocks
 // until the turn ends, calls emit in order from the calling goroutine, and

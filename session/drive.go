@@ -11,15 +11,17 @@ import (
 // Prepare readies the turn t that was just begun for sending: it records
 // what the selection offers from each server, with the rules behind it
 // (the audit judges the turn against that), notes on the turn where the
-// selection cannot be sent as chosen, and returns the request to run.
-// The TUI and headless runs both start their turns through it.
-func (s *Session) Prepare(t *Turn) connector.Request {
+// selection cannot be sent as chosen, and returns the request to run with
+// those warnings. Driver.Start begins every turn through it.
+func (s *Session) Prepare(t *Turn) (connector.Request, []string) {
 	req := s.Request()
 	t.Offered = s.Sent()
+	var warns []string
 	for _, w := range connector.SelectionWarnings(req) {
+		warns = append(warns, w.String())
 		t.Note("⚠ " + w.String())
 	}
-	return req
+	return req, warns
 }
 
 // BreachMark starts the note that reports a breach on a turn.
@@ -74,10 +76,17 @@ func (s *Session) Unreachable() []string {
 
 // UnreachableError is the sentence for a live turn held back because of
 // the servers Unreachable names.
-func UnreachableError(names []string) error {
-	return fmt.Errorf("not sent: the Anthropic API cannot reach %s; switch them off (o in the servers panel, or "+
-		"enabled = false) or give them a public https:// URL, or try them with -sandbox", strings.Join(names, ", "))
+func UnreachableError(names []string) error { return unreachableError(names) }
+
+type unreachableError []string
+
+func (e unreachableError) Error() string {
+	return fmt.Sprintf("not sent: the Anthropic API cannot reach %s; switch them off (o in the servers panel, or "+
+		"enabled = false) or give them a public https:// URL, or try them with -sandbox", strings.Join(e, ", "))
 }
+
+// Explain is the sentence ErrorSentence gives.
+func (e unreachableError) Explain() string { return e.Error() + "." }
 
 // Secrets are the MCP server tokens the session holds in memory, for
 // redaction wherever the session is saved or shown.

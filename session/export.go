@@ -126,7 +126,7 @@ func (w *mdWriter) turn(n int, t *Turn, apiKeyEnv string) {
 	}
 	switch t.State {
 	case TurnFailed:
-		w.para("**✗ Error:** " + describeTurnError(t.Err, apiKeyEnv))
+		w.para("**✗ Error:** " + ErrorSentence(t.Err, apiKeyEnv, nil, OnScreen))
 	case TurnCancelled:
 		w.para("**Cancelled** by the user; what arrived is kept.")
 	case TurnStreaming:

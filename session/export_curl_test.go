@@ -55,9 +55,12 @@ func sandboxTurn(t *testing.T, sess *Session, client *connector.Client, prompt s
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	turn := sess.Conv.Begin(prompt, now)
-	client.Run(ctx, sess.Prepare(turn), func(ev connector.Event) { sess.Conv.Apply(ev, now) })
-	sess.Finish(turn)
+	d, err := Driver{Now: func() time.Time { return now }}.Start(sess, prompt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Run(ctx, client, func(ev connector.Event) { d.Apply(ev) })
+	turn := d.Turn()
 	if turn.State == TurnStreaming {
 		t.Fatalf("the turn %q never ended", prompt)
 	}

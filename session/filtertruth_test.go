@@ -531,7 +531,7 @@ func (tr *truthRun) turn() {
 	tr.turns++
 	tr.now = tr.now.Add(time.Second)
 	turn := sess.Conv.Begin(fmt.Sprintf("turn %d", tr.turns), tr.now)
-	req := sess.Prepare(turn)
+	req, _ := sess.Prepare(turn)
 	sent, err := connector.Preview(req)
 	if err != nil {
 		sess.Conv.Apply(connector.TurnDone{Err: err}, tr.now)

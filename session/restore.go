@@ -35,6 +35,9 @@ type SavedError struct {
 
 func (e *SavedError) Error() string { return e.Message }
 
+// Explain is the sentence shown when the turn failed, for ErrorSentence.
+func (e *SavedError) Explain() string { return e.Description }
+
 // errInterrupted stands for a turn that was still streaming when its
 // session was last saved: patchbay stopped (or was killed) mid-turn.
 var errInterrupted = &SavedError{

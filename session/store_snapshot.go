@@ -1,7 +1,6 @@
 package session
 
 import (
-	"errors"
 	"slices"
 	"time"
 
@@ -89,7 +88,7 @@ func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets co
 	}
 	if t.Err != nil {
 		st.Error = secrets.Redact(t.Err.Error())
-		st.ErrorText = secrets.Redact(describeTurnError(t.Err, s.cfg.API.APIKeyEnv))
+		st.ErrorText = secrets.Redact(ErrorSentence(t.Err, s.cfg.API.APIKeyEnv, nil, OnScreen))
 	}
 	inHistory := t.State == TurnDone && t.historyLen <= end && end <= len(msgs) &&
 		assistantBlocks(msgs[t.historyLen:end]) == len(t.Blocks)
@@ -131,15 +130,6 @@ func stateName(s TurnState) string {
 	default:
 		return stateStreaming
 	}
-}
-
-// describeTurnError is the plain sentence shown for a turn's error.
-func describeTurnError(err error, apiKeyEnv string) string {
-	var se *SavedError
-	if errors.As(err, &se) && se.Description != "" {
-		return se.Description
-	}
-	return connector.DescribeError(err, apiKeyEnv)
 }
 
 // scrubAll hides token values in text patchbay wrote itself (notes); the

@@ -89,7 +89,7 @@ func TestSaveLoadRoundTripIsByteExact(t *testing.T) {
 	if failed.Err == nil || failed.Err.Error() != connector.ErrIncomplete.Error() {
 		t.Errorf("failed turn error %v, want %q", failed.Err, connector.ErrIncomplete)
 	}
-	if got := describeTurnError(failed.Err, "ANTHROPIC_API_KEY"); got != connector.DescribeError(connector.ErrIncomplete, "ANTHROPIC_API_KEY") {
+	if got := ErrorSentence(failed.Err, "ANTHROPIC_API_KEY", nil, OnScreen); got != connector.DescribeError(connector.ErrIncomplete, "ANTHROPIC_API_KEY") {
 		t.Errorf("failed turn described as %q", got)
 	}
 
@@ -186,8 +186,8 @@ func TestInterruptedTurnLoadsAndTheSessionContinues(t *testing.T) {
 	if cut.State != TurnFailed || !errors.Is(cut.Err, errInterrupted) {
 		t.Fatalf("cut-off turn: state %v err %v, want failed/interrupted", cut.State, cut.Err)
 	}
-	if !strings.Contains(describeTurnError(cut.Err, ""), "interrupted") {
-		t.Errorf("described as %q, want it to say the turn was interrupted", describeTurnError(cut.Err, ""))
+	if !strings.Contains(ErrorSentence(cut.Err, "", nil, OnScreen), "interrupted") {
+		t.Errorf("described as %q, want it to say the turn was interrupted", ErrorSentence(cut.Err, "", nil, OnScreen))
 	}
 	if len(cut.Blocks) != 2 || cut.Blocks[0].Text != "Running it." || cut.Blocks[1].Tool != "slow" ||
 		cut.Blocks[1].Input != `{"seconds":` || cut.Blocks[1].Done {

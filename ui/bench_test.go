@@ -93,8 +93,8 @@ func streamingText(n int) string {
 // streamed in; it returns the block.
 func startStreaming(m *Model, text string) *session.Block {
 	conv := &m.sess.Conv
-	conv.Begin("the streaming one", time.Now())
-	m.run = &run{id: m.runs + 1, cancel: func() {}, events: make(chan connector.Event)}
+	d, _ := session.Driver{}.Start(m.sess, "the streaming one")
+	m.run = &run{id: m.runs + 1, drive: d, cancel: func() {}, events: make(chan connector.Event)}
 	m.runs++
 	m.Update(streamEventsMsg{turnID: m.run.id, events: []connector.Event{
 		connector.MessageStart{ID: "msg_s"},

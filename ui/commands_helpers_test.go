@@ -61,7 +61,7 @@ func failure() []connector.Event {
 
 // cmdModel builds a screen of the given size whose session is saved in a
 // store in a temporary directory.
-func cmdModel(t *testing.T, r Runner, w, h int, opts ...func(*Options)) (*Model, *session.Store) {
+func cmdModel(t *testing.T, r connector.Runner, w, h int, opts ...func(*Options)) (*Model, *session.Store) {
 	t.Helper()
 	store := session.NewStore(session.StoreOptions{Dir: filepath.Join(t.TempDir(), "sessions")})
 	o := Options{Session: testSession(), Runner: r, APIKeyEnv: "ANTHROPIC_API_KEY", Store: store,

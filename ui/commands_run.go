@@ -137,6 +137,9 @@ func (m *Model) cmdRetry(string) tea.Cmd {
 		m.say("Nothing to retry yet: no prompt has been sent.")
 		return nil
 	}
+	if !m.canStart() {
+		return nil
+	}
 	if answered := m.answeredFrom(t); m.sess.Conv.Retract(t) && answered {
 		t.Note("asked again with /retry: this answer is no longer sent to Claude")
 	}
@@ -145,8 +148,7 @@ func (m *Model) cmdRetry(string) tea.Cmd {
 		m.input.Reset()
 	}
 	m.cs.editing = nil
-	m.sess.Conv.Begin(t.Prompt, m.now())
-	return m.start(t.Prompt)
+	return m.start(m.driver().Start(m.sess, t.Prompt))
 }
 
 // answeredFrom reports whether t or a turn after it finished, so that its
@@ -216,7 +218,7 @@ func (m *Model) replaceEdited() {
 func (m *Model) cmdCopy(string) tea.Cmd {
 	// The clipboard's text gets pasted into terminals: it carries the
 	// answer's words, never its control sequences.
-	text := termsafe.Text(lastAnswer(m.sess.Conv.Turns))
+	text := termsafe.Text(m.sess.Conv.LastAnswer())
 	if text == "" {
 		m.say("There is no answer to copy yet.")
 		return nil
@@ -224,35 +226,6 @@ func (m *Model) cmdCopy(string) tea.Cmd {
 	m.say("Copied the last answer (" + plural(len([]rune(text)), "character") +
 		") to the clipboard with OSC 52; a terminal without OSC 52 ignores it.")
 	return tea.SetClipboard(text)
-}
-
-// lastAnswer is the text of the last answer that has any, its text blocks
-// joined by blank lines. An answer continued after max_tokens is one
-// answer: the cut text and its continuations are joined where they were
-// cut, without a break.
-func lastAnswer(turns []*session.Turn) string {
-	for i := len(turns) - 1; i >= 0; i-- {
-		text := turnText(turns[i])
-		if text == "" {
-			continue
-		}
-		for j := i; j > 0 && turns[j].Continuation; j-- {
-			text = turnText(turns[j-1]) + text
-		}
-		return text
-	}
-	return ""
-}
-
-// turnText is the text blocks of one turn, joined by blank lines.
-func turnText(t *session.Turn) string {
-	var parts []string
-	for _, b := range t.Blocks {
-		if b.Kind == session.KindText && strings.TrimSpace(b.Text) != "" {
-			parts = append(parts, b.Text)
-		}
-	}
-	return strings.Join(parts, "\n\n")
 }
 
 // maxCurlNote bounds the curl command shown in the transcript; the whole

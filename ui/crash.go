@@ -170,7 +170,7 @@ func (g *Guard) guardCmd(cmd tea.Cmd) tea.Cmd {
 
 // Runner returns r guarded: a panic while a turn runs ends the turn with
 // an error and the program with a crash report.
-func (g *Guard) Runner(r Runner) Runner {
+func (g *Guard) Runner(r connector.Runner) connector.Runner {
 	if r == nil {
 		return nil
 	}
@@ -179,7 +179,7 @@ func (g *Guard) Runner(r Runner) Runner {
 
 type guardedRunner struct {
 	g *Guard
-	r Runner
+	r connector.Runner
 }
 
 func (gr guardedRunner) Run(ctx context.Context, req connector.Request, emit func(connector.Event)) {

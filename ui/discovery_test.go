@@ -69,7 +69,7 @@ func crmTools() []connector.Tool {
 }
 
 // discoveringModel builds a model whose discovery is the fake, started.
-func discoveringModel(t testing.TB, r Runner, w, h int, opts ...func(*Options)) (*Model, *fakeDiscoverer) {
+func discoveringModel(t testing.TB, r connector.Runner, w, h int, opts ...func(*Options)) (*Model, *fakeDiscoverer) {
 	t.Helper()
 	fake := &fakeDiscoverer{}
 	o := Options{Session: testSession(), Runner: r, APIKeyEnv: "ANTHROPIC_API_KEY",

@@ -17,9 +17,10 @@
 //
 // A turn
 //   - turn.go: send, continue (ctrl+o), start, cancel, finish a turn; the
-//     request comes from session.Prepare, the end goes through
-//     session.Finish (breaches).
-//   - stream.go: the runner seam and the frame pacing of stream events.
+//     turn itself is session.Driver's (request, events, save points, error
+//     sentence), the same one headless runs use.
+//   - stream.go: the turn's goroutine (session.Drive.Run on the
+//     connector.Runner) and the frame pacing of its events.
 //   - retry.go, faulthints.go: the retry countdown, the silent wait, and
 //     what helps after a failure.
 //   - saving.go: the session saved off the event loop after each turn.

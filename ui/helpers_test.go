@@ -101,7 +101,7 @@ func testSession() *session.Session {
 }
 
 // newModel builds a model of the given size with the fake runner.
-func newModel(t *testing.T, r Runner, w, h int) *Model {
+func newModel(t *testing.T, r connector.Runner, w, h int) *Model {
 	t.Helper()
 	m := New(Options{Session: testSession(), Runner: r, APIKeyEnv: "ANTHROPIC_API_KEY"})
 	t.Cleanup(m.stop)

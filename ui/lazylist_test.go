@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
+	"patchbay/session"
 )
 
 // drainRelayout runs the background pass to its end, as the program would
@@ -152,8 +153,8 @@ func TestStreamingOffScreenKeepsTheViewStill(t *testing.T) {
 
 func TestEmptyTextBlockThatFillsLaterIsShown(t *testing.T) {
 	m := newModel(t, &fakeRunner{}, 80, 24)
-	m.sess.Conv.Begin("go", time.Now())
-	m.run = &run{id: 1, cancel: func() {}, events: make(chan connector.Event)}
+	d, _ := session.Driver{}.Start(m.sess, "go")
+	m.run = &run{id: 1, drive: d, cancel: func() {}, events: make(chan connector.Event)}
 	m.runs = 1
 	m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{
 		connector.MessageStart{ID: "m"},

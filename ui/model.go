@@ -23,7 +23,7 @@ import (
 // Options configure the screen.
 type Options struct {
 	Session *session.Session
-	Runner  Runner
+	Runner  connector.Runner
 	// Live is false in the sandbox, which the screen then says plainly.
 	Live bool
 	// OfficialAPI says turns go to Anthropic's own API, which cannot reach
@@ -92,7 +92,7 @@ const (
 // and hands keys to the pane in focus.
 type Model struct {
 	sess      *session.Session
-	runner    Runner
+	runner    connector.Runner
 	live      bool
 	apiKeyEnv string
 	keys      KeyMap

@@ -649,7 +649,7 @@ func TestNoRunnerFailsTheTurnPlainly(t *testing.T) {
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	typeText(m, "hello")
-	press(m, "enter")
+	pump(t, m, press(m, "enter"))
 	if m.streaming() || m.sess.Conv.Current().State != session.TurnFailed {
 		t.Fatal("turn without a runner did not fail")
 	}

@@ -81,16 +81,6 @@ func (m *Model) saveFailedOnce(err error) {
 		". It is kept in memory while patchbay runs; /export can still write it to a file.")
 }
 
-// savesAfter reports whether an event ends something worth keeping on
-// disk at once: a block, or a whole message.
-func savesAfter(ev connector.Event) bool {
-	switch ev.(type) {
-	case connector.BlockStop, connector.MessageStop:
-		return true
-	}
-	return false
-}
-
 // Session is the session on screen: /new and /sessions replace the one the
 // screen started with, so main asks for it when the program ends.
 func (m *Model) Session() *session.Session { return m.sess }
@@ -101,11 +91,7 @@ func (m *Model) Session() *session.Session { return m.sess }
 // discovery knows of each now: a failing MCP server reaches the client as
 // the API's 500.
 func (m *Model) describeTurnError(t *session.Turn) string {
-	var saved *session.SavedError
-	if errors.As(t.Err, &saved) && saved.Description != "" {
-		return saved.Description
-	}
-	return connector.DescribeErrorWithServers(t.Err, m.apiKeyEnv, m.serverChecks(t.Offered))
+	return session.ErrorSentence(t.Err, m.apiKeyEnv, m.serverChecks(t.Offered), session.OnScreen)
 }
 
 // serverChecks is the discovery state of each server a request declared,

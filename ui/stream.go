@@ -2,20 +2,13 @@ package ui
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector"
+	"patchbay/session"
 )
-
-// Runner runs one turn (connector.Client satisfies it); called on its own
-// goroutine. It emits the turn's events in order and ends with TurnDone.
-type Runner interface {
-	Run(ctx context.Context, req connector.Request, emit func(connector.Event))
-}
 
 // maxBatch bounds how many queued events one message carries, so a flood
 // still lets the screen redraw now and then.
@@ -23,13 +16,6 @@ const maxBatch = 4096
 
 // eventBuffer is how many events the runner may get ahead of the screen.
 const eventBuffer = 1024
-
-// errStreamEnded is the failure recorded when a runner returns without
-// ending its turn.
-var errStreamEnded = fmt.Errorf("the turn ended without a result: %w", connector.ErrIncomplete)
-
-// errNoRunner fails turns of a screen built without a way to run them.
-var errNoRunner = errors.New("patchbay was started without a connection to run turns")
 
 // frameInterval is the least time between two batches of events while a
 // turn streams: at most one frame per interval (about 60 a second), however
@@ -39,6 +25,7 @@ const frameInterval = 16 * time.Millisecond
 // run is the turn being streamed.
 type run struct {
 	id     int
+	drive  *session.Drive
 	cancel context.CancelFunc
 	events chan connector.Event
 	prompt string // to restore the draft if the turn fails early
@@ -85,18 +72,18 @@ func (p *pacer) sent() {
 
 // streamEventsMsg carries every event of run turnID that arrived until
 // the next frame was due: a fast stream costs one Update per frame, not one
-// per token. closed is set when the runner has returned.
+// per token.
 type streamEventsMsg struct {
 	turnID int
 	events []connector.Event
-	closed bool
 }
 
-// startRun runs r on its own goroutine; its events queue in r.events.
-func startRun(ctx context.Context, runner Runner, req connector.Request, r *run) {
+// startRun runs r's turn on its own goroutine; its events queue in
+// r.events, the last one its TurnDone.
+func startRun(ctx context.Context, runner connector.Runner, r *run) {
 	go func() {
 		defer close(r.events)
-		runner.Run(ctx, req, func(ev connector.Event) {
+		r.drive.Run(ctx, runner, func(ev connector.Event) {
 			select {
 			case r.events <- ev:
 			case <-ctx.Done():
@@ -109,13 +96,15 @@ func startRun(ctx context.Context, runner Runner, req connector.Request, r *run)
 
 // waitEvents waits for the next event of r, then, if the last frame was
 // less than frameInterval ago, keeps taking events until the next frame is
-// due; then it takes every event already queued.
+// due; then it takes every event already queued. The channel closes only
+// after the TurnDone, which ends the run, so a closed channel has nothing
+// left to say.
 func waitEvents(r *run) tea.Cmd {
 	id, ch, pace := r.id, r.events, &r.pace
 	return func() tea.Msg {
 		ev, ok := <-ch
 		if !ok {
-			return streamEventsMsg{turnID: id, closed: true}
+			return nil
 		}
 		msg := streamEventsMsg{turnID: id, events: []connector.Event{ev}}
 		collect(ch, &msg, pace.wait())
@@ -148,7 +137,6 @@ func collect(ch <-chan connector.Event, msg *streamEventsMsg, due <-chan time.Ti
 			}
 		}
 		if !ok {
-			msg.closed = true
 			return
 		}
 		msg.events = append(msg.events, ev)

@@ -33,16 +33,15 @@ func (m *Model) send() tea.Cmd {
 		m.say(readOnlyNote)
 		return nil
 	}
-	if bad := m.unreachable(); len(bad) > 0 {
-		// The draft stays: nothing was sent.
-		m.say("⚠ " + termsafe.Line(session.UnreachableError(bad).Error()) + ".")
+	// Checked before /edit's turn is replaced: the draft and the turn
+	// stay when nothing can be sent.
+	if !m.canStart() {
 		return nil
 	}
 	m.input.Reset()
 	prompt = literal(prompt)
 	m.replaceEdited()
-	m.sess.Conv.Begin(prompt, m.now())
-	return m.start(prompt)
+	return m.start(m.driver().Start(m.sess, prompt))
 }
 
 // continueAnswer continues an answer cut at max_tokens.
@@ -54,8 +53,7 @@ func (m *Model) continueAnswer() tea.Cmd {
 		m.say(readOnlyNote)
 		return nil
 	}
-	m.sess.Conv.BeginContinuation(m.now())
-	return m.start("")
+	return m.start(m.driver().Continue(m.sess))
 }
 
 func (m *Model) canContinue() bool {
@@ -63,24 +61,41 @@ func (m *Model) canContinue() bool {
 	return !m.streaming() && t != nil && t.State == session.TurnDone && t.StopReason == "max_tokens"
 }
 
-// start runs the current turn's request on its own goroutine.
-func (m *Model) start(prompt string) tea.Cmd {
-	if m.runner == nil {
-		m.sess.Conv.Apply(connector.TurnDone{Err: errNoRunner}, m.now())
-		m.restoreDraft(&run{prompt: prompt})
-		return m.saveSession()
+// driver starts the screen's turns. The request body itself is built on
+// the runner's goroutine (no Preflight): at 500 turns that is
+// milliseconds the event loop would spend before the next key.
+func (m *Model) driver() session.Driver {
+	return session.Driver{OfficialAPI: m.officialAPI, Now: m.now}
+}
+
+// canStart says, where the user is looking, why a turn cannot be sent now.
+func (m *Model) canStart() bool {
+	if err := m.driver().Check(m.sess); err != nil {
+		m.notSent(err)
+		return false
 	}
-	// Where the selection cannot be sent as chosen, the turn says so where
-	// the user is looking. (The request body itself is built on the
-	// runner's goroutine: at 500 turns that is milliseconds the event loop
-	// would spend before the next key.)
-	t := m.sess.Conv.Current()
-	req := m.sess.Prepare(t)
-	m.lastSent = &sentRecord{turn: t, servers: t.Offered, beta: req.Beta}
+	return true
+}
+
+// notSent says why a turn was not sent.
+func (m *Model) notSent(err error) {
+	m.say("⚠ " + termsafe.Line(session.ErrorSentence(err, m.apiKeyEnv, nil, session.OnScreen)))
+}
+
+// start runs the turn d on its own goroutine; err (from Driver.Start)
+// means nothing was sent, and says why.
+func (m *Model) start(d *session.Drive, err error) tea.Cmd {
+	if err != nil {
+		m.notSent(err)
+		return nil
+	}
+	t := d.Turn()
+	m.lastSent = &sentRecord{turn: t, servers: t.Offered, beta: d.Request().Beta}
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.runs++
-	m.run = &run{id: m.runs, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}
-	startRun(ctx, m.runner, req, m.run)
+	prompt := t.Prompt // restored to the input if the turn fails early
+	m.run = &run{id: m.runs, drive: d, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}
+	startRun(ctx, m.runner, m.run)
 	m.tr.toBottom()
 	// Saved as the turn starts, so a crash mid-answer leaves the prompt.
 	return tea.Batch(waitEvents(m.run), m.spin.Tick, m.saveSession())
@@ -90,40 +105,33 @@ func (m *Model) start(prompt string) tea.Cmd {
 func (m *Model) cancel() {
 	r := m.run
 	r.cancel()
-	m.sess.Conv.Cancel(m.now())
+	r.drive.Cancel()
 	m.run = nil
 	m.restoreDraft(r)
 }
 
 // handleEvents applies a batch of events of the running turn; events of a
-// turn that was cancelled (or any older turn) are dropped.
+// turn that was cancelled (or any older turn) are dropped. The batch ends
+// at the turn's TurnDone, which session.Drive.Run always sends.
 func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 	r := m.run
 	if r == nil || msg.turnID != r.id {
 		return nil
 	}
-	conv := &m.sess.Conv
-	t := conv.Current()
+	t := r.drive.Turn()
 	save := false
 	var tick tea.Cmd // counts down a retry the SDK is waiting for
 	for _, ev := range msg.events {
-		conv.Apply(ev, m.now())
+		st := r.drive.Apply(ev)
 		m.tr.noteArrived(t)
-		save = save || savesAfter(ev)
+		save = save || st.Save
 		if c := m.noteRetry(r, ev); c != nil {
 			tick = c
 		}
-		if _, done := ev.(connector.TurnDone); done {
-			m.sess.Finish(t)
+		if st.Done {
 			m.finish(r)
 			return tea.Batch(m.saveSession(), m.afterFailure())
 		}
-	}
-	if msg.closed {
-		// The runner broke its promise of a TurnDone; end the turn anyway.
-		conv.Apply(connector.TurnDone{Err: errStreamEnded}, m.now())
-		m.finish(r)
-		return m.saveSession()
 	}
 	if save {
 		return tea.Batch(waitEvents(r), m.saveSession(), tick)
@@ -138,7 +146,7 @@ func (m *Model) finish(r *run) {
 	if m.hint == stillAnsweringHint {
 		m.hint = "the answer is done: enter sends your message"
 	}
-	if t := m.sess.Conv.Current(); t != nil && t.State == session.TurnFailed {
+	if t := r.drive.Turn(); t.State == session.TurnFailed {
 		m.restoreDraft(r)
 	}
 }
@@ -199,13 +207,4 @@ func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
 		return say(th.Warning.Render, "The conversation no longer fits in the model's context window; start a new one.")
 	}
 	return say(th.Note.Render, "stopped: "+termsafe.Line(t.StopReason))
-}
-
-// unreachable is session.Unreachable when turns go to Anthropic's own API,
-// and nothing otherwise (a gateway or the sandbox may reach them).
-func (m *Model) unreachable() []string {
-	if !m.officialAPI {
-		return nil
-	}
-	return m.sess.Unreachable()
 }

@@ -19,15 +19,12 @@ package headless
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 	"time"
 
 	"patchbay/connector"
-	"patchbay/connector/termsafe"
 	"patchbay/session"
 )
 
@@ -72,16 +69,10 @@ func ParseFormat(s string) (Format, error) {
 	return "", fmt.Errorf("-output %q is not known; use text or json", s)
 }
 
-// Runner runs one turn, calling emit in order and ending with exactly one
-// connector.TurnDone (*connector.Client does).
-type Runner interface {
-	Run(ctx context.Context, req connector.Request, emit func(connector.Event))
-}
-
 // Options configure Run.
 type Options struct {
 	Session *session.Session
-	Runner  Runner
+	Runner  connector.Runner
 	Prompt  string
 	Format  Format
 	Stdout  io.Writer
@@ -175,9 +166,9 @@ type run struct {
 	mu      sync.Mutex
 	out     printer
 	now     func() time.Time
+	drive   *session.Drive
 	sent    []session.SentServer
 	turn    *session.Turn
-	blocks  map[int]*session.Block // of the current message, by index
 	sum     Summary
 	saveErr error
 	// saveCtx is the run's context without its cancellation: a run that
@@ -186,9 +177,6 @@ type run struct {
 	// stop cancels the turn; stopped says why the run stopped it.
 	stop    context.CancelFunc
 	stopped error
-	// ended is set once the turn's TurnDone arrived; later events are a
-	// runner's bug and are dropped.
-	ended bool
 	// listed names the servers Discover was asked to list, to say which
 	// of them could not be.
 	listed map[string]bool
@@ -224,57 +212,32 @@ func Run(ctx context.Context, o Options) Summary {
 			r.out.warning(n)
 		}
 	}
-	if bad := unreachable(sess, o.Live); len(bad) > 0 {
-		err := session.UnreachableError(bad)
-		r.out.failed(termsafe.Line(err.Error())+".", err)
-		r.sum.ExitCode, r.sum.State, r.sum.Error = ExitUsage, "not_sent", err.Error()
-		r.finish(start)
-		return r.sum
-	}
-	// Build the request once up front: a selection that cannot be sent is
-	// a usage error, before anything is recorded or sent.
-	preview := sess.Request()
-	preview.Messages = append(preview.Messages, connector.NewUserText(o.Prompt))
-	_, warns, err := connector.BuildParams(preview)
+	// A selection that cannot be sent is a usage error, found before
+	// anything is recorded or sent.
+	d, err := session.Driver{OfficialAPI: o.Live, Preflight: true, Now: r.now}.Start(sess, o.Prompt)
 	if err != nil {
-		r.out.failed(fmt.Sprintf("The request cannot be built: %v.", err), err)
+		r.out.failed(r.describe(err), err)
 		r.sum.ExitCode, r.sum.State, r.sum.Error = ExitUsage, "not_sent", err.Error()
 		r.finish(start)
 		return r.sum
 	}
 	// What this request offers each server's tools, judged from the
 	// request itself: the yardstick for ExitNotEnabled.
-	r.turn = sess.Conv.Begin(o.Prompt, r.now())
-	req := sess.Prepare(r.turn)
+	r.drive, r.turn = d, d.Turn()
 	r.sent = r.turn.Offered
-	for _, w := range warns {
-		r.out.warning(w.String())
+	for _, w := range d.Warnings() {
+		r.out.warning(w)
 	}
 	r.save()
 	ctx, r.stop = context.WithCancel(ctx)
 	defer r.stop()
-	o.Runner.Run(ctx, req, r.handle)
-	r.mu.Lock()
-	r.stopWatch()
-	r.mu.Unlock()
+	d.Run(ctx, o.Runner, r.handle)
 	r.watches.Wait()
-	if !r.ended {
-		// The runner broke its promise of a TurnDone: end the turn here,
-		// so the summary says what happened.
-		r.handle(connector.TurnDone{Err: errNoTurnDone})
-	}
-	for _, b := range sess.Finish(r.turn) {
-		r.sum.Breaches = append(r.sum.Breaches, b)
-		r.out.warning(session.BreachMark + ": " + b + " was withheld by your rules, yet the model was offered or called it")
-	}
 	r.save()
 	r.conclude()
 	r.finish(start)
 	return r.sum
 }
-
-// errNoTurnDone ends a turn whose runner returned without a TurnDone.
-var errNoTurnDone = errors.New("the turn's events stopped without a result; what arrived is kept")
 
 // handle applies one event to the session and prints it. Saves come before
 // the print, so whatever a reader has seen is already on disk. It trusts
@@ -284,48 +247,37 @@ var errNoTurnDone = errors.New("the turn's events stopped without a result; what
 func (r *run) handle(ev connector.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.ended {
-		return
-	}
 	if done, ok := ev.(connector.TurnDone); ok {
-		r.ended = true
 		r.stopWatch()
 		if r.stopped != nil && done.Err != nil {
 			done.Err = r.stopped // the context error says less than why
 		}
 		ev = done
 	}
-	conv := &r.o.Session.Conv
-	blocksBefore := len(r.turn.Blocks)
-	conv.Apply(ev, r.now())
+	st := r.drive.Apply(ev)
+	if st.Save {
+		r.save()
+	}
+	b := st.Block
 	switch ev := ev.(type) {
 	case connector.MessageStart:
-		r.blocks = map[int]*session.Block{}
 		r.out.messageStart(ev)
 	case connector.BlockStart:
-		if len(r.turn.Blocks) == blocksBefore {
-			return // the session did not take it
-		}
-		b := r.turn.Blocks[len(r.turn.Blocks)-1]
-		if r.blocks == nil {
-			r.blocks = map[int]*session.Block{}
-		}
-		r.blocks[ev.Index] = b
-		switch b.Kind {
-		case session.KindText:
+		switch {
+		case b == nil: // the session did not take it
+		case b.Kind == session.KindText:
 			r.out.textStart()
-		case session.KindToolResult:
+		case b.Kind == session.KindToolResult:
 			r.toolResult(b)
-		case session.KindListing:
+		case b.Kind == session.KindListing:
 			r.out.listing(b)
 		}
 	case connector.TextDelta:
-		if r.blocks[ev.Index] != nil {
+		if b != nil {
 			r.out.text(ev.Index, ev.Text)
 		}
 	case connector.BlockStop:
-		r.save()
-		switch b := r.blocks[ev.Index]; {
+		switch {
 		case b == nil:
 		case b.Kind == session.KindText:
 			r.out.textEnd()
@@ -334,8 +286,6 @@ func (r *run) handle(ev connector.Event) {
 		}
 	case connector.MessageDelta:
 		r.out.messageDelta(ev, r.turn.Usage)
-	case connector.MessageStop:
-		r.save()
 	case connector.Continuing:
 		r.out.continuing(ev, lastNote(r.turn))
 	case connector.Retrying:
@@ -345,6 +295,10 @@ func (r *run) handle(ev connector.Event) {
 	case connector.TurnDone:
 		if ev.Err != nil {
 			r.out.failed(r.describe(ev.Err), ev.Err)
+		}
+		for _, b := range r.drive.Breaches() {
+			r.sum.Breaches = append(r.sum.Breaches, b)
+			r.out.warning(session.BreachMark + ": " + b + " was withheld by your rules, yet the model was offered or called it")
 		}
 	}
 }
@@ -362,11 +316,7 @@ func (r *run) retrying(ev connector.Retrying) {
 
 // describe says what ended the turn, in one sentence.
 func (r *run) describe(err error) string {
-	var rw *RetryWaitError
-	if errors.As(err, &rw) {
-		return rw.Describe()
-	}
-	return connector.DescribeHeadlessError(err, r.o.APIKeyEnv, r.serverChecks())
+	return session.ErrorSentence(err, r.o.APIKeyEnv, r.serverChecks(), session.Headless)
 }
 
 // serverChecks is what the run knows of each server its request declared:
@@ -452,13 +402,7 @@ func (r *run) save() {
 func (r *run) conclude() {
 	t := r.turn
 	r.sum.StopReason, r.sum.Usage, r.sum.RequestID = t.StopReason, t.Usage, t.RequestID
-	var texts []string
-	for _, b := range t.Blocks {
-		if b.Kind == session.KindText && b.Text != "" {
-			texts = append(texts, b.Text)
-		}
-	}
-	r.sum.Text = strings.Join(texts, "\n\n")
+	r.sum.Text = t.Answer()
 	switch t.State {
 	case session.TurnDone:
 		r.sum.State = "done"
@@ -485,13 +429,4 @@ func (r *run) conclude() {
 func (r *run) finish(start time.Time) {
 	r.sum.DurationMS = r.now().Sub(start).Milliseconds()
 	r.out.summary(r.sum)
-}
-
-// unreachable is session.Unreachable for a run against Anthropic's own
-// API, and nothing otherwise.
-func unreachable(sess *session.Session, live bool) []string {
-	if !live {
-		return nil
-	}
-	return sess.Unreachable()
 }

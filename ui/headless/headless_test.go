@@ -15,7 +15,7 @@ import (
 	"patchbay/session"
 )
 
-// scripted is a Runner that plays fixed events and records the request.
+// scripted is a connector.Runner that plays fixed events and records the request.
 type scripted struct {
 	events []connector.Event
 	req    *connector.Request

@@ -70,8 +70,8 @@ func (e *RetryWaitError) Error() string {
 		retryWhy(e.Retry.Status), seconds(e.Retry.Delay), seconds(e.Max))
 }
 
-// Describe is the sentence for the user.
-func (e *RetryWaitError) Describe() string {
+// Explain is the sentence for the user (session.ErrorSentence says it).
+func (e *RetryWaitError) Explain() string {
 	return fmt.Sprintf("The API asked to wait %s before retrying (%s), longer than -max-retry-wait %s allows, "+
 		"so the run stopped instead of waiting; try again later or raise -max-retry-wait.",
 		seconds(e.Retry.Delay), retryWhy(e.Retry.Status), seconds(e.Max))

@@ -43,7 +43,7 @@ func sseFrames(data ...string) http.HandlerFunc {
 
 // runClient runs one headless turn against client, bounded by a deadline
 // so a run that waits when it should not fails instead of hanging.
-func runClient(t *testing.T, format Format, client Runner, tweak func(*Options)) outcome {
+func runClient(t *testing.T, format Format, client connector.Runner, tweak func(*Options)) outcome {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	o := Options{Session: testSession(), Runner: client, Prompt: "go", Format: format, Stdout: &stdout, Stderr: &stderr,
