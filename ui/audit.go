@@ -12,6 +12,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // auditTitle is the audit view's title line.
@@ -131,10 +132,10 @@ func (m *Model) auditOverlay() *overlay {
 
 // renderAudit shows the last turn's comparison first (mismatches are what
 // a person opens the audit for), then the next request's exact JSON.
-func renderAudit(r auditReport, th *Theme, width int) []string {
+func renderAudit(r auditReport, th *common.Theme, width int) []string {
 	var out []string
 	say := func(style lipgloss.Style, text string) {
-		out = append(out, styleLines(wrapLines(text, width), style.Render)...)
+		out = append(out, common.StyleLines(common.WrapLines(text, width), style.Render)...)
 	}
 	if lt := r.LastTurn; lt == nil {
 		say(th.Note, "No turn yet: send a message to see what the model was offered and what it called.")
@@ -168,10 +169,10 @@ func renderAudit(r auditReport, th *Theme, width int) []string {
 // requestLines shows a request's headers and every body field but the
 // conversation, exactly as they go out: no field is added that the request
 // lacks.
-func requestLines(v requestView, th *Theme, width int) []string {
+func requestLines(v requestView, th *common.Theme, width int) []string {
 	var out []string
 	say := func(style lipgloss.Style, text string) {
-		out = append(out, styleLines(wrapLines(text, width), style.Render)...)
+		out = append(out, common.StyleLines(common.WrapLines(text, width), style.Render)...)
 	}
 	if v.Error != "" {
 		say(th.Error, "✗ the request cannot be built: "+termsafe.Line(v.Error))
@@ -183,7 +184,7 @@ func requestLines(v requestView, th *Theme, width int) []string {
 	} else {
 		say(th.Note, "  (no anthropic-beta header: no MCP server is declared)")
 	}
-	msgs := "  \"messages\": the conversation, " + plural(v.Messages, "message")
+	msgs := "  \"messages\": the conversation, " + common.Plural(v.Messages, "message")
 	if v.next {
 		msgs += ", then your message"
 	}
@@ -198,7 +199,7 @@ func requestLines(v requestView, th *Theme, width int) []string {
 }
 
 // jsonLines pretty-prints raw JSON under a label, sanitised and wrapped.
-func jsonLines(label string, raw json.RawMessage, th *Theme, width int) []string {
+func jsonLines(label string, raw json.RawMessage, th *common.Theme, width int) []string {
 	var buf bytes.Buffer
 	if json.Indent(&buf, raw, "  ", "  ") != nil {
 		buf.Reset()
@@ -209,13 +210,13 @@ func jsonLines(label string, raw json.RawMessage, th *Theme, width int) []string
 		if i == 0 {
 			line = "  " + label + line
 		}
-		out = append(out, styleLines(wrapLines(termsafe.Line(line), width), th.Body.Render)...)
+		out = append(out, common.StyleLines(common.WrapLines(termsafe.Line(line), width), th.Body.Render)...)
 	}
 	return out
 }
 
 // auditServer renders one server's four sources and its mismatches.
-func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width int) []string {
+func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, width int) []string {
 	var out []string
 	head := th.ToolServer.Render(termsafe.Name(a.Name))
 	switch {
@@ -224,7 +225,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 	case a.Pinned:
 		head += th.PanelDetail.Render(" · pinned")
 	}
-	out = append(out, clipStyled(head, width))
+	out = append(out, common.ClipStyled(head, width))
 	const labelW = 24
 	source := func(label string, names []string, known bool, none string) {
 		text := "–"
@@ -236,11 +237,11 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 		default:
 			text = "0"
 		}
-		lines := wrapLines(termsafe.Line(text), max(width-labelW-2, 10))
+		lines := common.WrapLines(termsafe.Line(text), max(width-labelW-2, 10))
 		for i, l := range lines {
 			lead := strings.Repeat(" ", labelW+2)
 			if i == 0 {
-				lead = "  " + pad(label, labelW)
+				lead = "  " + common.Pad(label, labelW)
 			}
 			out = append(out, th.PanelDetail.Render(lead)+th.Body.Render(l))
 		}
@@ -265,7 +266,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 			return
 		}
 		text := "⚠ " + what + ": " + joinNames(names)
-		out = append(out, styleLines(wrapLines(text, width-2), func(s ...string) string {
+		out = append(out, common.StyleLines(common.WrapLines(text, width-2), func(s ...string) string {
 			return "  " + th.Error.Render(s...)
 		})...)
 	}
@@ -279,7 +280,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 		} else {
 			text += "The request as sent did not enable it (see below), so the API offered it anyway."
 		}
-		out = append(out, styleLines(wrapLines(text, width-2), func(s ...string) string {
+		out = append(out, common.StyleLines(common.WrapLines(text, width-2), func(s ...string) string {
 			return "  " + th.Error.Bold(true).Render(s...)
 		})...)
 	}
@@ -294,7 +295,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 			why = "the API lists what it offers only under " + string(connector.Beta20260915) +
 				", so what it offered is not confirmed"
 		}
-		out = append(out, styleLines(wrapLines("· no disagreement found; "+why, width-2), func(s ...string) string {
+		out = append(out, common.StyleLines(common.WrapLines("· no disagreement found; "+why, width-2), func(s ...string) string {
 			return "  " + th.Note.Render(s...)
 		})...)
 	}

@@ -10,6 +10,7 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // busyNote is said when a command cannot run while an answer streams.
@@ -104,7 +105,7 @@ func (m *Model) cmdClear(string) tea.Cmd {
 		m.say("The screen is clear.")
 		return nil
 	}
-	m.say("Cleared the screen. Claude still has the " + plural(n, "earlier turn") +
+	m.say("Cleared the screen. Claude still has the " + common.Plural(n, "earlier turn") +
 		" in context; /new starts a fresh conversation, /export writes the whole session.")
 	return nil
 }
@@ -123,7 +124,7 @@ func (m *Model) cmdSystem(arg string) tea.Cmd {
 		m.say("System prompt removed; it applies from the next turn on.")
 	default:
 		m.sess.Settings.System = arg
-		m.say("System prompt set (" + plural(len([]rune(arg)), "character") + "); it applies from the next turn on.")
+		m.say("System prompt set (" + common.Plural(len([]rune(arg)), "character") + "); it applies from the next turn on.")
 	}
 	return m.saveSession()
 }
@@ -221,7 +222,7 @@ func (m *Model) cmdCopy(string) tea.Cmd {
 		m.say("There is no answer to copy yet.")
 		return nil
 	}
-	m.say("Copied the last answer (" + plural(len([]rune(text)), "character") +
+	m.say("Copied the last answer (" + common.Plural(len([]rune(text)), "character") +
 		") to the clipboard with OSC 52; a terminal without OSC 52 ignores it.")
 	return tea.SetClipboard(text)
 }

@@ -12,6 +12,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // resultModel is a screen of w x h showing one finished tool call whose
@@ -44,7 +45,7 @@ func TestCollapsedResultShowsItsSize(t *testing.T) {
 		n    int
 		want string
 	}{{87, "87 B"}, {1536, "1.5 KB"}, {1258291, "1.2 MB"}} {
-		if got := byteSize(tt.n); got != tt.want {
+		if got := common.ByteSize(tt.n); got != tt.want {
 			t.Errorf("byteSize(%d) = %q, want %q", tt.n, got, tt.want)
 		}
 	}
@@ -131,7 +132,7 @@ func TestPagerShowsTheWholeTextLazily(t *testing.T) {
 	}
 	scr := view(m)
 	// The input's header and 3 lines, a blank line, the result's header.
-	if !strings.Contains(scr, "lab · big · 10.0 MB · "+plural(lines+6, "line")) {
+	if !strings.Contains(scr, "lab · big · 10.0 MB · "+common.Plural(lines+6, "line")) {
 		t.Errorf("pager title lacks the tool, size or line count:\n%s", scr)
 	}
 	if !strings.Contains(scr, "── input ──") || !strings.Contains(scr, "00000001 the quick") {
@@ -170,7 +171,7 @@ func TestPagerSanitisesAndCutsLongLines(t *testing.T) {
 	text := "safe \x1b]52;c;aGk=\x07text \x1b[2Jhere\n" + strings.Repeat("y", 3*maxPagerLine) + "\nlast"
 	p := newPager("t", text)
 	p.layout(80, 20)
-	th := NewTheme(true)
+	th := common.NewTheme(true)
 	out := strings.Join(p.view(&th, 80), "\n")
 	plain := ansi.Strip(out)
 	if strings.Contains(plain, "\x1b") || strings.Contains(out, "]52;") || !strings.Contains(plain, "safe text here") {

@@ -18,6 +18,7 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // Options configure the screen.
@@ -95,8 +96,8 @@ type Model struct {
 	runner    Runner
 	live      bool
 	apiKeyEnv string
-	keys      KeyMap
-	theme     Theme
+	keys      common.KeyMap
+	theme     common.Theme
 	now       func() time.Time
 
 	// ctx outlives every turn; quitting cancels it and so any turn.
@@ -164,8 +165,8 @@ func New(o Options) *Model {
 		runner:    o.Runner,
 		live:      o.Live,
 		apiKeyEnv: o.APIKeyEnv,
-		keys:      DefaultKeyMap(),
-		theme:     NewTheme(true),
+		keys:      common.DefaultKeyMap(),
+		theme:     common.NewTheme(true),
 		now:       time.Now,
 		ctx:       ctx,
 		stop:      stop,
@@ -243,7 +244,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 	case tea.BackgroundColorMsg:
 		if dark := msg.IsDark(); dark != m.theme.Dark {
-			m.theme = NewTheme(dark)
+			m.theme = common.NewTheme(dark)
 			m.applyTheme()
 		}
 	case tea.KeyPressMsg:
@@ -252,7 +253,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
-		msg.Content = stripJoiners(msg.Content)
+		msg.Content = common.StripJoiners(msg.Content)
 		m.input, cmd = m.input.Update(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
@@ -376,10 +377,10 @@ func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
 // width differently (see flattenClusters), and what is sent is what was
 // shown. ok is false for a key that was only such a code point.
 func typedKey(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
-	if msg.Text == "" || !hasJoiners(msg.Text) {
+	if msg.Text == "" || !common.HasJoiners(msg.Text) {
 		return msg, true
 	}
-	msg.Text = stripJoiners(msg.Text)
+	msg.Text = common.StripJoiners(msg.Text)
 	if msg.Text == "" {
 		return msg, false
 	}
@@ -411,7 +412,7 @@ func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // panelOwns reports whether the servers panel, in focus, takes a key that
 // is global elsewhere (esc, page up/down).
-func panelOwns(k KeyMap, msg tea.KeyPressMsg) bool {
+func panelOwns(k common.KeyMap, msg tea.KeyPressMsg) bool {
 	return key.Matches(msg, k.Back) || key.Matches(msg, k.PageUp) || key.Matches(msg, k.PageDown)
 }
 
@@ -576,7 +577,7 @@ func (m *Model) refresh() {
 		// not fit either: keep the line to the width all the same.
 		lines := strings.Split(m.helpView, "\n")
 		for i, l := range lines {
-			lines[i] = clipStyled(l, m.width)
+			lines[i] = common.ClipStyled(l, m.width)
 		}
 		m.helpView = strings.Join(lines, "\n")
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector/termsafe"
+	"patchbay/ui/common"
 )
 
 // overlay is a full-screen view over the panes (the filter audit, a tool's
@@ -53,16 +54,16 @@ func (o *overlay) scroll(n int) {
 }
 
 // view is the overlay's title line and content: exactly height+1 lines.
-func (o *overlay) view(th *Theme, width int) []string {
+func (o *overlay) view(th *common.Theme, width int) []string {
 	out := make([]string, 0, o.height+1)
 	pos := ""
 	if len(o.lines) > o.height {
 		pos = "  " + strconv.Itoa(o.offset+1) + "–" + strconv.Itoa(min(o.offset+o.height, len(o.lines))) +
 			" of " + strconv.Itoa(len(o.lines))
 	}
-	out = append(out, pad(th.PanelTitle.Render(termsafe.Clip(o.title, max(width-ansi.StringWidth(pos), 1)))+th.PanelDetail.Render(pos), width))
+	out = append(out, common.Pad(th.PanelTitle.Render(termsafe.Clip(o.title, max(width-ansi.StringWidth(pos), 1)))+th.PanelDetail.Render(pos), width))
 	for i := o.offset; i < len(o.lines) && len(out) < o.height+1; i++ {
-		out = append(out, pad(o.lines[i], width))
+		out = append(out, common.Pad(o.lines[i], width))
 	}
 	blank := strings.Repeat(" ", width)
 	for len(out) < o.height+1 {
@@ -114,7 +115,7 @@ func (m *Model) overlayKey(msg tea.KeyPressMsg) tea.Cmd {
 		// Schemas and audits quote servers' text; what is pasted later
 		// must not carry their control sequences.
 		text := termsafe.Text(o.copyText)
-		m.hint = "copied " + o.copyWhat + " (" + byteSize(len(text)) + ") to the clipboard (OSC 52)"
+		m.hint = "copied " + o.copyWhat + " (" + common.ByteSize(len(text)) + ") to the clipboard (OSC 52)"
 		return tea.SetClipboard(text)
 	}
 	return nil
@@ -186,11 +187,11 @@ func flowColumns(blocks [][]string, cols, colW, width int) []string {
 				cell = c[r]
 			}
 			if ci < len(columns)-1 {
-				cell = pad(cell, colW)
+				cell = common.Pad(cell, colW)
 			}
 			b.WriteString(cell)
 		}
-		out[r] = clipStyled(b.String(), width)
+		out[r] = common.ClipStyled(b.String(), width)
 	}
 	return out
 }
@@ -201,7 +202,7 @@ func (m *Model) textOverlay(title, text, copyText, copyWhat string) *overlay {
 	return &overlay{title: title, copyText: copyText, copyWhat: copyWhat, render: func(width int) []string {
 		var out []string
 		for _, line := range strings.Split(termsafe.Text(text), "\n") {
-			out = append(out, styleLines(wrapLines(line, max(width, 1)), th.Body.Render)...)
+			out = append(out, common.StyleLines(common.WrapLines(line, max(width, 1)), th.Body.Render)...)
 		}
 		return out
 	}}

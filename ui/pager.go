@@ -12,6 +12,7 @@ import (
 
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // maxPagerLine is the longest line the pager wraps as one: a longer one
@@ -108,7 +109,7 @@ func (p *pager) rows(i int) []string {
 	}
 	end, _ := p.lineEnd(p.starts[i])
 	line := strings.TrimSuffix(p.text[p.starts[i]:end], "\r")
-	r := wrapLines(termsafe.Text(line), p.width)
+	r := common.WrapLines(termsafe.Text(line), p.width)
 	p.wrapped[i] = r
 	return r
 }
@@ -180,14 +181,14 @@ func (p *pager) search(forward bool) {
 }
 
 // view is the title line and the content: exactly height+1 lines.
-func (p *pager) view(th *Theme, width int) []string {
+func (p *pager) view(th *common.Theme, width int) []string {
 	out := make([]string, 0, p.height+1)
 	pos := " · " + strconv.Itoa(p.percent()) + "%"
 	if p.note != "" {
 		pos = " · " + p.note + pos
 	}
 	title := termsafe.Clip(p.title, max(width-ansi.StringWidth(pos), 1))
-	out = append(out, pad(th.PanelTitle.Render(title)+th.PanelDetail.Render(pos), width))
+	out = append(out, common.Pad(th.PanelTitle.Render(title)+th.PanelDetail.Render(pos), width))
 	rows := p.height
 	if p.typing {
 		rows--
@@ -196,7 +197,7 @@ func (p *pager) view(th *Theme, width int) []string {
 	for len(out) < rows+1 && p.has(li) {
 		r := p.rows(li)
 		for ; sub < len(r) && len(out) < rows+1; sub++ {
-			out = append(out, pad(p.highlight(r[sub], th), width))
+			out = append(out, common.Pad(p.highlight(r[sub], th), width))
 		}
 		li, sub = li+1, 0
 	}
@@ -205,13 +206,13 @@ func (p *pager) view(th *Theme, width int) []string {
 		out = append(out, blank)
 	}
 	if p.typing {
-		out = append(out, pad(th.Section.Render("/")+th.Body.Render(termsafe.Line(p.query))+th.Gutter.Render("▌"), width))
+		out = append(out, common.Pad(th.Section.Render("/")+th.Body.Render(termsafe.Line(p.query))+th.Gutter.Render("▌"), width))
 	}
 	return out
 }
 
 // highlight styles a row, marking the searched text in it.
-func (p *pager) highlight(row string, th *Theme) string {
+func (p *pager) highlight(row string, th *common.Theme) string {
 	q := termsafe.Line(p.query)
 	if q == "" || p.typing || !strings.Contains(row, q) {
 		return th.Body.Render(row)
@@ -265,16 +266,16 @@ func pagerText(b *session.Block) (title, text string, ok bool) {
 				name = "error"
 			}
 			section(name, result)
-			title += " · " + byteSize(len(r.ResultText))
+			title += " · " + common.ByteSize(len(r.ResultText))
 		}
 		return title, sb.String(), true
 	case session.KindToolResult:
-		return "result for " + termsafe.Line(b.ToolUseID) + " · " + byteSize(len(b.ResultText)), bodyText(b.ResultText), true
+		return "result for " + termsafe.Line(b.ToolUseID) + " · " + common.ByteSize(len(b.ResultText)), bodyText(b.ResultText), true
 	case session.KindThinking:
 		if b.Text == "" {
 			return "", "", false
 		}
-		return "thinking · " + plural(len([]rune(b.Text)), "character"), b.Text, true
+		return "thinking · " + common.Plural(len([]rune(b.Text)), "character"), b.Text, true
 	}
 	return "", "", false
 }
@@ -294,7 +295,7 @@ func (m *Model) openPager() {
 	if !strings.HasSuffix(text, "\n") {
 		lines++
 	}
-	m.pager = newPager(title+" · "+plural(lines, "line"), text)
+	m.pager = newPager(title+" · "+common.Plural(lines, "line"), text)
 }
 
 // pagerKey handles a key while the pager is open: scrolling, searching,

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode"
 
+	"patchbay/ui/common"
+
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -92,7 +94,7 @@ func (m *Model) pick(c command) tea.Cmd {
 
 // lines draws the palette for the bottom of the transcript: at most
 // height lines of width cells.
-func (p *palette) lines(th *Theme, width, height int) []string {
+func (p *palette) lines(th *common.Theme, width, height int) []string {
 	found := p.matches()
 	rows := max(min(len(found), maxPaletteRows, height-3), 0)
 	first := 0
@@ -100,12 +102,12 @@ func (p *palette) lines(th *Theme, width, height int) []string {
 		first = p.cursor - rows + 1
 	}
 	out := []string{
-		pad(th.PanelBorder.Render(strings.Repeat("─", width)), width),
-		pad(" "+th.PanelTitle.Render("Commands")+th.PanelDetail.Render(" · type to filter · ↑/↓ choose · enter runs · esc closes"), width),
-		pad(" "+th.UserMarker.Render("› ")+th.UserText.Render(ansi.Truncate(p.query, max(width-5, 1), "…"))+th.Gutter.Render("▏"), width),
+		common.Pad(th.PanelBorder.Render(strings.Repeat("─", width)), width),
+		common.Pad(" "+th.PanelTitle.Render("Commands")+th.PanelDetail.Render(" · type to filter · ↑/↓ choose · enter runs · esc closes"), width),
+		common.Pad(" "+th.UserMarker.Render("› ")+th.UserText.Render(ansi.Truncate(p.query, max(width-5, 1), "…"))+th.Gutter.Render("▏"), width),
 	}
 	if len(found) == 0 {
-		out = append(out, pad("   "+th.Note.Render("no command matches"), width))
+		out = append(out, common.Pad("   "+th.Note.Render("no command matches"), width))
 	}
 	usageW := 0
 	for _, c := range found {
@@ -120,10 +122,10 @@ func (p *palette) lines(th *Theme, width, height int) []string {
 		} else {
 			line = " " + th.ToolName.Render(line)
 		}
-		out = append(out, clipStyled(line+th.PanelDetail.Render(c.desc), width))
+		out = append(out, common.ClipStyled(line+th.PanelDetail.Render(c.desc), width))
 	}
 	for i := range out {
-		out[i] = pad(out[i], width)
+		out[i] = common.Pad(out[i], width)
 	}
 	if len(out) > height {
 		out = out[len(out)-height:]

@@ -9,6 +9,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // maxSchemaView bounds how much of a schema the full view shows.
@@ -162,7 +163,7 @@ func (m *Model) togglePin(s *session.ServerState) tea.Cmd {
 		m.hint = hintOf("", err)
 		return nil
 	}
-	m.hint = termsafe.Name(s.Name) + " pinned to the " + plural(len(s.Pinned), "tool") + " the API last listed"
+	m.hint = termsafe.Name(s.Name) + " pinned to the " + common.Plural(len(s.Pinned), "tool") + " the API last listed"
 	return m.selectionChanged(true)
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // picker is the /sessions view: the saved sessions, newest first, in a
@@ -54,7 +55,7 @@ func (i pickerItem) Description() string {
 	if len(s.Servers) > 0 {
 		servers = strings.Join(s.Servers, ", ")
 	}
-	parts := []string{s.Updated.Local().Format("2006-01-02 15:04"), plural(s.Turns, "turn"), servers, s.Model, s.ID}
+	parts := []string{s.Updated.Local().Format("2006-01-02 15:04"), common.Plural(s.Turns, "turn"), servers, s.Model, s.ID}
 	if i.current {
 		parts = append(parts, "open now")
 	}
@@ -210,7 +211,7 @@ func (m *Model) handleLoaded(msg sessionLoadedMsg) tea.Cmd {
 	save := m.saveNow(m.sess)
 	l := msg.loaded
 	m.switchSession(l.Session, l.ReadOnly)
-	m.say("Opened session " + l.ID + " (" + plural(len(l.Session.Conv.Turns), "turn") + ", last saved " +
+	m.say("Opened session " + l.ID + " (" + common.Plural(len(l.Session.Conv.Turns), "turn") + ", last saved " +
 		l.Updated.Local().Format("2006-01-02 15:04") + ").")
 	for _, n := range l.Notes {
 		m.say("⚠ " + n)
@@ -229,14 +230,14 @@ func (m *Model) pickerLines(height int) []string {
 	th := &m.theme
 	title := "Sessions · enter opens · / filters · esc closes"
 	if p.damaged > 0 {
-		title += " · " + plural(p.damaged, "file") + " cannot be opened"
+		title += " · " + common.Plural(p.damaged, "file") + " cannot be opened"
 	}
-	out := []string{pad(th.PanelTitle.Render(termsafe.Clip(title, max(m.width, 1))), m.width)}
+	out := []string{common.Pad(th.PanelTitle.Render(termsafe.Clip(title, max(m.width, 1))), m.width)}
 	if p.status != "" {
-		out = append(out, pad(th.Warning.Render(termsafe.Clip(p.status, max(m.width, 1))), m.width))
+		out = append(out, common.Pad(th.Warning.Render(termsafe.Clip(p.status, max(m.width, 1))), m.width))
 	}
 	for _, l := range strings.Split(p.list.View(), "\n") {
-		out = append(out, pad(l, m.width))
+		out = append(out, common.Pad(l, m.width))
 	}
 	blank := strings.Repeat(" ", m.width)
 	for len(out) < height {

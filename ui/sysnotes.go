@@ -8,6 +8,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // commandState is the screen's side of slash commands: what they need
@@ -129,7 +130,7 @@ func (m *Model) welcomeLines(width int) []string {
 	th := &m.theme
 	var lines []string
 	add := func(style func(...string) string, s string) {
-		lines = append(lines, styleLines(wrapLines(s, width), style)...)
+		lines = append(lines, common.StyleLines(common.WrapLines(s, width), style)...)
 	}
 	if m.live {
 		add(th.Section.Render, "Ask anything; Claude may use the tools of the servers switched on. Try:")
@@ -172,7 +173,7 @@ func (m *Model) decorateTranscript(lines []string) []string {
 		if len(welcome) < free {
 			at := len(lines) - len(welcome)
 			for i, l := range welcome {
-				lines[at+i] = pad(strings.Repeat(" ", gutterWidth)+l, width)
+				lines[at+i] = common.Pad(strings.Repeat(" ", gutterWidth)+l, width)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
+	"patchbay/ui/common"
 )
 
 // headerHeight is the title line's height.
@@ -116,7 +117,7 @@ func (m *Model) header() string {
 	} else {
 		s += th.SandboxLabel.Render(m.sandboxLabel())
 	}
-	return pad(s, m.width)
+	return common.Pad(s, m.width)
 }
 
 // rule separates the transcript from the input and says what the input
@@ -168,7 +169,7 @@ func (m *Model) statusLines() []string {
 	second := joinParts("in/out tokens: "+counts, id)
 	lead := ansi.StringWidth(badge) + 1
 	if one := joinParts(first, second); lead+ansi.StringWidth(one) <= m.width {
-		return []string{pad(badge+" "+th.Status.Render(one), m.width)}
+		return []string{common.Pad(badge+" "+th.Status.Render(one), m.width)}
 	}
 	room := max(m.width-lead, 0)
 	indent := lead
@@ -179,8 +180,8 @@ func (m *Model) statusLines() []string {
 		indent = 1
 	}
 	return []string{
-		pad(badge+" "+th.Status.Render(termsafe.Clip(first, room)), m.width),
-		pad(strings.Repeat(" ", indent)+th.Status.Render(termsafe.Clip(second, max(m.width-indent, 0))), m.width),
+		common.Pad(badge+" "+th.Status.Render(termsafe.Clip(first, room)), m.width),
+		common.Pad(strings.Repeat(" ", indent)+th.Status.Render(termsafe.Clip(second, max(m.width-indent, 0))), m.width),
 	}
 }
 
