@@ -13,10 +13,11 @@ import (
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // auditTitle is the audit view's title line.
-const auditTitle = "Filter audit · c copies it as JSON · esc closes"
+const auditTitle = "Filter audit"
 
 // sentRecord is what the last request offered, kept when it went out so the
 // audit shows that request even if the selection changed since.
@@ -118,16 +119,16 @@ func (m *Model) buildAudit() auditReport {
 	return r
 }
 
-// auditOverlay opens the audit as it stands now.
-func (m *Model) auditOverlay() *overlay {
+// auditView is the audit as it stands now.
+func (m *Model) auditView() *modal.Text {
 	r := m.buildAudit()
 	copyText, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		copyText = nil
 	}
 	th := &m.theme
-	return &overlay{title: auditTitle, copyText: string(copyText), copyWhat: "the filter audit as JSON",
-		render: func(width int) []string { return renderAudit(r, th, max(width, 20)) }}
+	return modal.NewText(th, m.keys, auditTitle, func(width int) []string { return renderAudit(r, th, max(width, 20)) }).
+		WithCopy(string(copyText), "the filter audit as JSON")
 }
 
 // renderAudit shows the last turn's comparison first (mismatches are what

@@ -14,37 +14,11 @@ type helpKeys struct {
 	streaming bool
 	draft     bool // the input holds text
 	filtering bool
-	overlay   bool
-	copyWhat  string // what the overlay's copy key copies ("": nothing)
-	pager     bool
-	picker    bool
-	palette   bool
 }
 
 // ShortHelp implements help.KeyMap.
 func (h helpKeys) ShortHelp() []key.Binding {
 	k := h.k
-	scroll := key.NewBinding(key.WithKeys(append(k.Up.Keys(), k.Down.Keys()...)...), key.WithHelp("↑/↓", "scroll"))
-	if h.overlay {
-		b := []key.Binding{scroll, k.ViewPageDown}
-		if h.copyWhat != "" {
-			b = append(b, common.Relabel(k.Copy, h.copyWhat))
-		}
-		return append(b, common.Relabel(k.Back, "close"))
-	}
-	if h.pager {
-		return []key.Binding{scroll, k.ViewPageDown, k.Bottom, k.Search,
-			key.NewBinding(key.WithKeys(append(k.NextMatch.Keys(), k.PrevMatch.Keys()...)...),
-				key.WithHelp(k.NextMatch.Help().Key+"/"+k.PrevMatch.Help().Key, "next/previous match")),
-			k.Close}
-	}
-	if h.picker {
-		return []key.Binding{common.Relabel(k.Confirm, "open"), common.Relabel(k.FilterTools, "filter"),
-			common.Relabel(k.PaletteUp, "choose"), common.Relabel(k.Back, "close")}
-	}
-	if h.palette {
-		return []key.Binding{k.PaletteRun, common.Relabel(k.PaletteUp, "choose"), common.Relabel(k.Back, "close")}
-	}
 	if h.filtering {
 		return []key.Binding{common.Relabel(k.Confirm, "keep filter"), common.Relabel(k.Back, "clear filter"), k.ArrowUp, k.ArrowDown}
 	}

@@ -19,6 +19,7 @@ import (
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // Options configure the screen.
@@ -137,10 +138,9 @@ type Model struct {
 
 	// lastSent is what the last turn's request offered, for the audit.
 	lastSent *sentRecord
-	// overlay is the full-screen view open over the panes, or nil.
-	overlay *overlay
-	// pager shows one block's whole text over the panes, or is nil.
-	pager *pager
+	// modals are the views open over the panes (full-screen views, the
+	// pager, the picker, the palette); the top gets keys and is drawn.
+	modals modal.Stack
 	// exitAfterFirstFrame quits once a frame with a size is drawn.
 	exitAfterFirstFrame bool
 	// inputCache keeps the input's drawing between frames.
@@ -284,16 +284,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.afterRefresh())
 }
 
-// handleKey applies the key map: global keys first, then the pane in focus.
+// handleKey applies the key map: the top modal first (only the quit key
+// comes before it), then the global keys, then the pane in focus.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.modals.Len() > 0 && !key.Matches(msg, k.Quit) {
+		// m.hint stays: it is covered, and read once the modals close.
+		if cmd, ok := m.modals.HandleKey(msg); ok {
+			return cmd
+		}
+		// What the top ignores reaches nothing behind it, so nothing
+		// changes there unseen; only "?" works over any modal.
+		if key.Matches(msg, k.Help) {
+			m.modals.Push(m.keysView())
+		}
+		return nil
+	}
 	m.hint = ""
-	if m.overlay != nil && !key.Matches(msg, k.Quit) {
-		return m.overlayKey(msg)
-	}
-	if m.pager != nil && !key.Matches(msg, k.Quit) {
-		return m.pagerKey(msg)
-	}
 	if cmd, ok := m.commandKey(msg); ok {
 		return cmd
 	}
@@ -306,7 +313,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
 		// A draft is never lost to one key: the first ctrl+c clears it
 		// (and closes what covers the input, so that can be seen).
-		m.overlay, m.pager = nil, nil
+		for m.modals.Len() > 0 {
+			m.modals.Pop()
+		}
 		m.input.Reset()
 		m.cs.editing = nil
 		m.hint = "draft cleared · ctrl+c again quits"
@@ -317,10 +326,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case filtering:
 		return m.filterKey(msg)
 	case key.Matches(msg, k.Audit), key.Matches(msg, k.AuditLetter) && m.focus != focusInput:
-		m.overlay = m.auditOverlay()
+		m.modals.Push(m.auditView())
 		return nil
 	case key.Matches(msg, k.Help) && (m.focus != focusInput || m.input.Value() == ""):
-		m.overlay = m.keysOverlay()
+		m.modals.Push(m.keysView())
 		return nil
 	case m.help.ShowAll && key.Matches(msg, k.Back):
 		m.help.ShowAll = false
@@ -490,7 +499,8 @@ func (m *Model) quit() {
 }
 
 // handleWheel scrolls what is under the pointer: a full-screen view, the
-// checklist, or the transcript.
+// checklist, or the transcript. A modal without scrolling takes it all the
+// same: what is under the pointer is the modal.
 func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	step := 0
 	switch msg.Mouse().Button {
@@ -499,11 +509,11 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	case tea.MouseWheelDown:
 		step = lineStep
 	}
-	switch {
-	case m.overlay != nil:
-		m.overlay.scroll(step)
-	case m.pager != nil:
-		m.pager.scroll(step)
+	switch top := m.modals.Top(); {
+	case top != nil:
+		if s, ok := top.(modal.Scroller); ok {
+			s.Scroll(step)
+		}
 	case m.focus == focusServers && msg.Mouse().X >= m.width-m.panelWidth:
 		m.panel.list.move(step, m.panel.layout.listRows)
 	default:
@@ -515,7 +525,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 // toggles it.
 func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != nil || m.pager != nil {
+	if mouse.Button != tea.MouseLeft || m.modals.Len() > 0 {
 		return
 	}
 	top := headerHeight
@@ -567,11 +577,14 @@ func (m *Model) refresh() {
 	}
 	m.input.SetWidth(m.width)
 	m.help.SetWidth(m.width)
-	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-		draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, copyWhat: m.overlay.copyHelp(),
-		pager:  m.pager != nil,
-		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
+	top := m.modals.Top()
+	if top != nil {
+		m.helpView = m.help.View(top)
+	} else {
+		m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
+			draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
+			filtering: panelFocused && m.panel.list.filtering})
+	}
 	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
 		// bubbles' help adds an item that does not fit when its "…" would
 		// not fit either: keep the line to the width all the same.
@@ -602,14 +615,11 @@ func (m *Model) refresh() {
 	} else if m.panelWidth > 0 {
 		m.panel.planCompact(m.panelView(), m.panelWidth, m.mainHeight)
 	}
-	if m.overlay != nil {
-		m.overlay.note = m.hint
-		m.overlay.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
+	if _, inline := top.(modal.Inline); inline {
+		top.SetSize(m.tr.width, m.mainHeight)
+	} else if top != nil {
+		top.SetSize(m.width, m.height-headerHeight-strings.Count(m.helpView, "\n")-1)
 	}
-	if m.pager != nil {
-		m.pager.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
-	}
-	m.layoutPicker()
 }
 
 // panelView is what the servers panel draws from.

@@ -10,6 +10,7 @@ import (
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // maxSchemaView bounds how much of a schema the full view shows.
@@ -182,8 +183,8 @@ func (m *Model) openSchema() {
 		desc = strings.ToValidUTF8(desc[:maxSchemaView], "") + " …"
 	}
 	text := signature(r.name, r.tool.InputSchema) + "\n\n" + termsafe.Text(desc) + "\n\n" + prettySchema(schema)
-	m.overlay = m.textOverlay("Input schema of "+termsafe.Name(r.name)+" · c copies · esc closes",
-		text, termsafe.Text(string(r.tool.InputSchema)), "the input schema as JSON")
+	m.modals.Push(modal.NewText(&m.theme, m.keys, "Input schema of "+termsafe.Name(r.name), modal.PlainText(&m.theme, text)).
+		WithCopy(termsafe.Text(string(r.tool.InputSchema)), "the input schema as JSON"))
 }
 
 // hintOf words an edit's outcome for the line above the input.

@@ -44,8 +44,6 @@ type commandState struct {
 
 	editing *session.Turn // the turn /edit is replacing, or nil
 	comp    completion
-	palette *palette
-	picker  *picker
 }
 
 func (m *Model) initCommands(o Options) {
@@ -159,10 +157,12 @@ func (m *Model) welcomeLines(width int) []string {
 }
 
 // decorateTranscript draws, over the transcript's visible lines, the
-// welcome hint while no turn is shown and the palette while it is open.
+// welcome hint while no turn is shown, and an Inline modal (the palette)
+// over their bottom while it is the top of the stack.
 func (m *Model) decorateTranscript(lines []string) []string {
 	width := m.tr.width
-	if len(m.shownConv().Turns) == 0 && m.cs.palette == nil {
+	top := m.modals.Top()
+	if len(m.shownConv().Turns) == 0 && top == nil {
 		welcome := m.welcomeLines(max(width-gutterWidth-1, 10))
 		blank := strings.Repeat(" ", width)
 		// Only over blank lines at the bottom, clear of any notice.
@@ -177,8 +177,9 @@ func (m *Model) decorateTranscript(lines []string) []string {
 			}
 		}
 	}
-	if p := m.cs.palette; p != nil {
-		box := p.lines(&m.theme, width, len(lines))
+	if top != nil {
+		box := strings.Split(top.View(), "\n")
+		box = box[max(len(box)-len(lines), 0):]
 		copy(lines[len(lines)-len(box):], box)
 	}
 	return lines

@@ -11,6 +11,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // headerHeight is the title line's height.
@@ -41,32 +42,17 @@ func (m *Model) View() tea.View {
 	var b strings.Builder
 	b.WriteString(m.header())
 	b.WriteByte('\n')
-	if m.overlay == nil && m.cs.picker != nil {
-		for _, l := range m.pickerLines(m.height - headerHeight - 1 - strings.Count(m.helpView, "\n")) {
-			b.WriteString(l)
+	if top := m.modals.Top(); top != nil {
+		if _, inline := top.(modal.Inline); !inline {
+			// The top of the stack covers everything between the title
+			// and its help line; an Inline one is drawn over the
+			// transcript (decorateTranscript).
+			b.WriteString(top.View())
 			b.WriteByte('\n')
+			b.WriteString(m.helpView)
+			v.SetContent(b.String())
+			return v
 		}
-		b.WriteString(m.helpView)
-		v.SetContent(b.String())
-		return v
-	}
-	if m.overlay != nil {
-		for _, l := range m.overlay.view(&m.theme, m.width) {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-		b.WriteString(m.helpView)
-		v.SetContent(b.String())
-		return v
-	}
-	if m.pager != nil {
-		for _, l := range m.pager.view(&m.theme, m.width) {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-		b.WriteString(m.helpView)
-		v.SetContent(b.String())
-		return v
 	}
 	var plines []string
 	if m.panelWidth > 0 {
