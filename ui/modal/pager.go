@@ -289,15 +289,15 @@ func (p *Pager) ShortHelp() []key.Binding {
 	if p.typing {
 		return []key.Binding{common.Relabel(k.Confirm, "search"), common.Relabel(k.Back, "stop searching")}
 	}
-	return []key.Binding{scrollBinding(k), k.ViewPageDown, k.Bottom, k.Search,
+	return []key.Binding{scrollBinding(k), k.Search,
 		key.NewBinding(key.WithKeys(append(k.NextMatch.Keys(), k.PrevMatch.Keys()...)...),
 			key.WithHelp(k.NextMatch.Help().Key+"/"+k.PrevMatch.Help().Key, "next/previous match")),
-		k.Close}
+		k.Close, k.ViewPageDown, common.Relabel(k.Bottom, "end")}
 }
 
 // FullHelp implements help.KeyMap.
 func (p *Pager) FullHelp() [][]key.Binding {
 	k := p.keys
-	return [][]key.Binding{{k.Up, k.Down, k.ViewPageUp, k.ViewPageDown, k.Top, k.Bottom},
+	return [][]key.Binding{{k.Up, k.Down, k.ViewPageUp, k.ViewPageDown, k.Top, common.Relabel(k.Bottom, "end")},
 		{k.Search, k.NextMatch, k.PrevMatch, k.Close, common.Relabel(k.Back, "close")}}
 }

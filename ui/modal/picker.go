@@ -123,10 +123,20 @@ func (p *Picker) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, Result) {
 			return nil, Handled
 		}
 		return p.open(it.sum.ID), Closed
+	case !filtering && !p.listKey(msg):
+		// Not the list's: "?" then opens the keys over the picker.
+		return nil, Ignored
 	}
 	var cmd tea.Cmd
 	p.list, cmd = p.list.Update(msg)
 	return cmd, Handled
+}
+
+// listKey reports whether the list, not filtering, has a use for msg.
+func (p *Picker) listKey(msg tea.KeyPressMsg) bool {
+	k := p.list.KeyMap
+	return key.Matches(msg, k.CursorUp, k.CursorDown, k.PrevPage, k.NextPage, k.GoToStart, k.GoToEnd,
+		k.Filter, k.ClearFilter)
 }
 
 // Update implements Updater: the list's filter results.

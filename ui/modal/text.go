@@ -189,7 +189,7 @@ func (t *Text) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap.
 func (t *Text) FullHelp() [][]key.Binding {
 	k := t.keys
-	b := []key.Binding{k.Up, k.Down, k.ViewPageUp, k.ViewPageDown, k.Top, k.Bottom}
+	b := []key.Binding{k.Up, k.Down, k.ViewPageUp, k.ViewPageDown, k.Top, common.Relabel(k.Bottom, "end")}
 	if t.copyText != "" {
 		b = append(b, common.Relabel(k.Copy, "copy "+t.copyWhat))
 	}
