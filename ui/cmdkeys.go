@@ -23,7 +23,7 @@ func (m *Model) commandKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return m.complete(), true
 	case m.cs.editing != nil && m.focus == focusInput && !m.streaming() && key.Matches(msg, k.Back):
 		m.cs.editing = nil
-		m.hint = "stopped editing: enter sends the text as a new prompt"
+		m.hint = "stopped editing: " + k.Send.Help().Key + " sends the text as a new prompt"
 		return nil, true
 	}
 	return nil, false

@@ -14,7 +14,9 @@ import (
 )
 
 // busyNote is said when a command cannot run while an answer streams.
-const busyNote = "Claude is still answering: wait for the answer, or press esc to cancel it, then try again."
+func (m *Model) busyNote() string {
+	return "Claude is still answering: wait for the answer, or press " + m.keys.Cancel.Help().Key + " to cancel it, then try again."
+}
 
 // readOnlyNote is said when something would send from a read-only session.
 const readOnlyNote = "This session is read-only: some of its servers are no longer in the config, so its history " +
@@ -27,7 +29,8 @@ func (m *Model) cmdHelp(string) tea.Cmd {
 		w = max(w, ansi.StringWidth(c.usage()))
 	}
 	var b strings.Builder
-	b.WriteString("Commands (tab completes them; ctrl+p opens a list to pick from):\n")
+	b.WriteString("Commands (" + m.keys.Complete.Help().Key + " completes them; " + m.keys.Palette.Help().Key +
+		" opens a list to pick from):\n")
 	for _, c := range cmds {
 		u := c.usage()
 		b.WriteString(u + strings.Repeat(" ", w-ansi.StringWidth(u)+2) + c.desc + "\n")
@@ -43,7 +46,7 @@ func (m *Model) cmdHelp(string) tea.Cmd {
 // settings and servers.
 func (m *Model) cmdNew(string) tea.Cmd {
 	if m.streaming() {
-		m.say(busyNote)
+		m.say(m.busyNote())
 		return nil
 	}
 	old := m.sess
@@ -95,7 +98,7 @@ func (m *Model) switchSession(sess *session.Session, readOnly bool) {
 
 func (m *Model) cmdClear(string) tea.Cmd {
 	if m.streaming() {
-		m.say(busyNote)
+		m.say(m.busyNote())
 		return nil
 	}
 	n := len(m.sess.Conv.Turns)
@@ -184,7 +187,7 @@ func (m *Model) cmdEdit(string) tea.Cmd {
 func (m *Model) mayResend() bool {
 	switch {
 	case m.streaming():
-		m.say(busyNote)
+		m.say(m.busyNote())
 	case m.cs.readOnly:
 		m.say(readOnlyNote)
 	default:

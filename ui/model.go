@@ -75,6 +75,10 @@ type Options struct {
 	// is shown and exported, but not sent again.
 	ReadOnly bool
 
+	// Keys is the key map; nil means common.DefaultKeyMap(). Every key
+	// the screen answers to, and every key its help names, comes from it.
+	Keys *common.KeyMap
+
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
 	ExitAfterFirstFrame bool
@@ -178,6 +182,9 @@ func New(o Options) *Model {
 	if m.sess == nil {
 		m.sess = &session.Session{}
 	}
+	if o.Keys != nil {
+		m.keys = *o.Keys
+	}
 	m.tr.footer = m.footerLines
 	for _, w := range o.Warnings {
 		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(w))
@@ -199,7 +206,7 @@ func New(o Options) *Model {
 	in := textarea.New()
 	in.ShowLineNumbers = false
 	in.Prompt = inputPrompt
-	in.Placeholder = "Ask Claude… (enter sends, shift+enter adds a line)"
+	in.Placeholder = "Ask Claude… (" + m.keys.Send.Help().Key + " sends, " + m.keys.Newline.Help().Key + " adds a line)"
 	in.DynamicHeight = true
 	in.MinHeight = 1
 	in.MaxHeight = 5
@@ -318,7 +325,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		m.input.Reset()
 		m.cs.editing = nil
-		m.hint = "draft cleared · ctrl+c again quits"
+		m.hint = "draft cleared · " + k.Quit.Help().Key + " again quits"
 		return nil
 	case !m.streaming() && key.Matches(msg, k.Quit):
 		m.quit()

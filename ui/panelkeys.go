@@ -133,7 +133,7 @@ func (m *Model) toggleRow(s *session.ServerState) tea.Cmd {
 		return nil
 	}
 	if r.kind == rowPattern {
-		m.hint = "patterns are edited in the config; space checks or unchecks a single tool"
+		m.hint = "patterns are edited in the config; " + m.keys.ToggleTool.Help().Key + " checks or unchecks a single tool"
 		return nil
 	}
 	on := !m.panel.list.checked(s, r)

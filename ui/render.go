@@ -40,7 +40,8 @@ type painter struct {
 	rows  int    // the transcript's height: an expanded body shows at most this
 	frame string // current spinner frame
 	md    *markdown
-	// viewKey names the key that opens a block's whole text ("v").
+	// viewKey names the key that opens a block's whole text (the KeyMap's
+	// ViewAll).
 	viewKey string
 }
 
@@ -222,11 +223,7 @@ func (p painter) body(text string, style lipgloss.Style) []string {
 	}
 	if cut || used < total {
 		more := max(total-used, 1)
-		key := p.viewKey
-		if key == "" {
-			key = "v"
-		}
-		out = append(out, indent+p.theme.More.Render("… "+common.Plural(more, "more line")+" — press "+key+" to view all"))
+		out = append(out, indent+p.theme.More.Render("… "+common.Plural(more, "more line")+" — press "+p.viewKey+" to view all"))
 	}
 	return out
 }

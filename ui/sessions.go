@@ -25,7 +25,7 @@ type sessionLoadedMsg struct {
 
 func (m *Model) cmdSessions(string) tea.Cmd {
 	if m.streaming() {
-		m.say(busyNote)
+		m.say(m.busyNote())
 		return nil
 	}
 	store := m.cs.store
@@ -83,7 +83,7 @@ func (m *Model) handleLoaded(msg sessionLoadedMsg) tea.Cmd {
 		return nil
 	}
 	if m.streaming() {
-		m.say(busyNote)
+		m.say(m.busyNote())
 		return nil
 	}
 	save := m.saveNow(m.sess)

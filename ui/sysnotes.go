@@ -146,10 +146,11 @@ func (m *Model) welcomeLines(width int) []string {
 			add(th.Body.Render, "  "+s)
 		}
 	}
+	keys := m.keys
 	for _, k := range [][2]string{
-		{"tab", "servers and their tool checklist (uncheck a tool to deny it)"},
-		{"?", "all keys"},
-		{"/", "commands; ctrl+p lists them"},
+		{keys.NextFocus.Help().Key, "servers and their tool checklist (uncheck a tool to deny it)"},
+		{keys.Help.Help().Key, "all keys"},
+		{"/", "commands; " + keys.Palette.Help().Key + " lists them"},
 	} {
 		add(th.Note.Render, fmt.Sprintf("%-4s %s", k[0], k[1]))
 	}
