@@ -42,7 +42,7 @@
 //   - checklist.go: the checklist's rows (tools, locks, patterns, names
 //     the server lacks) and its filter; checklist_view.go: drawing them.
 //   - signature.go: a tool's one-line signature from its input schema.
-//   - persist.go: saving the selection (selections.json) and the TOML
+//   - selection_save.go: saving the selection (selections.json) and the TOML
 //     snippet.
 //
 // Modals (drawn by ui/modal) and commands
