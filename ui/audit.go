@@ -12,10 +12,12 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // auditTitle is the audit view's title line.
-const auditTitle = "Filter audit · c copies it as JSON · esc closes"
+const auditTitle = "Filter audit"
 
 // sentRecord is what the last request offered, kept when it went out so the
 // audit shows that request even if the selection changed since.
@@ -117,24 +119,24 @@ func (m *Model) buildAudit() auditReport {
 	return r
 }
 
-// auditOverlay opens the audit as it stands now.
-func (m *Model) auditOverlay() *overlay {
+// auditView is the audit as it stands now.
+func (m *Model) auditView() *modal.Text {
 	r := m.buildAudit()
 	copyText, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		copyText = nil
 	}
 	th := &m.theme
-	return &overlay{title: auditTitle, copyText: string(copyText), copyWhat: "the filter audit as JSON",
-		render: func(width int) []string { return renderAudit(r, th, max(width, 20)) }}
+	return modal.NewText(th, m.keys, auditTitle, func(width int) []string { return renderAudit(r, th, max(width, 20)) }).
+		WithCopy(string(copyText), "the filter audit as JSON")
 }
 
 // renderAudit shows the last turn's comparison first (mismatches are what
 // a person opens the audit for), then the next request's exact JSON.
-func renderAudit(r auditReport, th *Theme, width int) []string {
+func renderAudit(r auditReport, th *common.Theme, width int) []string {
 	var out []string
 	say := func(style lipgloss.Style, text string) {
-		out = append(out, styleLines(wrapLines(text, width), style.Render)...)
+		out = append(out, common.StyleLines(common.WrapLines(text, width), style.Render)...)
 	}
 	if lt := r.LastTurn; lt == nil {
 		say(th.Note, "No turn yet: send a message to see what the model was offered and what it called.")
@@ -168,10 +170,10 @@ func renderAudit(r auditReport, th *Theme, width int) []string {
 // requestLines shows a request's headers and every body field but the
 // conversation, exactly as they go out: no field is added that the request
 // lacks.
-func requestLines(v requestView, th *Theme, width int) []string {
+func requestLines(v requestView, th *common.Theme, width int) []string {
 	var out []string
 	say := func(style lipgloss.Style, text string) {
-		out = append(out, styleLines(wrapLines(text, width), style.Render)...)
+		out = append(out, common.StyleLines(common.WrapLines(text, width), style.Render)...)
 	}
 	if v.Error != "" {
 		say(th.Error, "✗ the request cannot be built: "+termsafe.Line(v.Error))
@@ -183,7 +185,7 @@ func requestLines(v requestView, th *Theme, width int) []string {
 	} else {
 		say(th.Note, "  (no anthropic-beta header: no MCP server is declared)")
 	}
-	msgs := "  \"messages\": the conversation, " + plural(v.Messages, "message")
+	msgs := "  \"messages\": the conversation, " + common.Plural(v.Messages, "message")
 	if v.next {
 		msgs += ", then your message"
 	}
@@ -198,7 +200,7 @@ func requestLines(v requestView, th *Theme, width int) []string {
 }
 
 // jsonLines pretty-prints raw JSON under a label, sanitised and wrapped.
-func jsonLines(label string, raw json.RawMessage, th *Theme, width int) []string {
+func jsonLines(label string, raw json.RawMessage, th *common.Theme, width int) []string {
 	var buf bytes.Buffer
 	if json.Indent(&buf, raw, "  ", "  ") != nil {
 		buf.Reset()
@@ -209,13 +211,13 @@ func jsonLines(label string, raw json.RawMessage, th *Theme, width int) []string
 		if i == 0 {
 			line = "  " + label + line
 		}
-		out = append(out, styleLines(wrapLines(termsafe.Line(line), width), th.Body.Render)...)
+		out = append(out, common.StyleLines(common.WrapLines(termsafe.Line(line), width), th.Body.Render)...)
 	}
 	return out
 }
 
 // auditServer renders one server's four sources and its mismatches.
-func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width int) []string {
+func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, width int) []string {
 	var out []string
 	head := th.ToolServer.Render(termsafe.Name(a.Name))
 	switch {
@@ -224,7 +226,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 	case a.Pinned:
 		head += th.PanelDetail.Render(" · pinned")
 	}
-	out = append(out, clipStyled(head, width))
+	out = append(out, common.ClipStyled(head, width))
 	const labelW = 24
 	source := func(label string, names []string, known bool, none string) {
 		text := "–"
@@ -236,11 +238,11 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 		default:
 			text = "0"
 		}
-		lines := wrapLines(termsafe.Line(text), max(width-labelW-2, 10))
+		lines := common.WrapLines(termsafe.Line(text), max(width-labelW-2, 10))
 		for i, l := range lines {
 			lead := strings.Repeat(" ", labelW+2)
 			if i == 0 {
-				lead = "  " + pad(label, labelW)
+				lead = "  " + common.Pad(label, labelW)
 			}
 			out = append(out, th.PanelDetail.Render(lead)+th.Body.Render(l))
 		}
@@ -265,7 +267,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 			return
 		}
 		text := "⚠ " + what + ": " + joinNames(names)
-		out = append(out, styleLines(wrapLines(text, width-2), func(s ...string) string {
+		out = append(out, common.StyleLines(common.WrapLines(text, width-2), func(s ...string) string {
 			return "  " + th.Error.Render(s...)
 		})...)
 	}
@@ -279,7 +281,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 		} else {
 			text += "The request as sent did not enable it (see below), so the API offered it anyway."
 		}
-		out = append(out, styleLines(wrapLines(text, width-2), func(s ...string) string {
+		out = append(out, common.StyleLines(common.WrapLines(text, width-2), func(s ...string) string {
 			return "  " + th.Error.Bold(true).Render(s...)
 		})...)
 	}
@@ -294,7 +296,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *Theme, width in
 			why = "the API lists what it offers only under " + string(connector.Beta20260915) +
 				", so what it offered is not confirmed"
 		}
-		out = append(out, styleLines(wrapLines("· no disagreement found; "+why, width-2), func(s ...string) string {
+		out = append(out, common.StyleLines(common.WrapLines("· no disagreement found; "+why, width-2), func(s ...string) string {
 			return "  " + th.Note.Render(s...)
 		})...)
 	}

@@ -57,7 +57,7 @@ func TestAuditShowsRequestAndMismatches(t *testing.T) {
 
 	press(m, "ctrl+x")
 	scr := view(m)
-	if m.overlay == nil || !strings.Contains(scr, "No turn yet") || !strings.Contains(scr, `"authorization_token": "•••"`) {
+	if !strings.Contains(scr, "Filter audit") || !strings.Contains(scr, "No turn yet") || !strings.Contains(scr, `"authorization_token": "•••"`) {
 		t.Fatalf("audit before any turn:\n%s", scr)
 	}
 	press(m, "esc")
@@ -67,8 +67,7 @@ func TestAuditShowsRequestAndMismatches(t *testing.T) {
 	// shows what that turn's request offered.
 	crm.Filter = connector.ToolFilter{Mode: connector.ModeAll}
 	press(m, "ctrl+x")
-	o := m.overlay
-	all := strings.Join(o.lines, "\n")
+	all := viewAll(t, m)
 	for _, want := range []string{
 		`Last turn · "delete customer Ada Lovelace"`,
 		"⚠ called but not enabled: delete_customer",
@@ -123,16 +122,16 @@ func TestAuditShowsRequestAndMismatches(t *testing.T) {
 	// Scrolling (on a short screen) and closing.
 	m.Update(tea.WindowSizeMsg{Width: 140, Height: 12})
 	press(m, "down", "down")
-	if o.offset != 2 {
-		t.Errorf("offset after two downs = %d", o.offset)
+	if first, _, _, _ := viewPos(m); first != 3 {
+		t.Errorf("after two downs the audit shows from line %d, want 3:\n%s", first, view(m))
 	}
 	press(m, "end")
-	if o.offset != o.maxOffset() {
-		t.Errorf("end: offset %d, want %d", o.offset, o.maxOffset())
+	if _, last, total, _ := viewPos(m); last != total {
+		t.Errorf("end: the audit shows up to line %d of %d:\n%s", last, total, view(m))
 	}
 	press(m, "esc")
-	if m.overlay != nil {
-		t.Error("esc did not close the audit")
+	if strings.Contains(view(m), "Filter audit") {
+		t.Errorf("esc did not close the audit:\n%s", view(m))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // wideBody is the focused panel: the servers, one line each, then the
@@ -27,7 +28,7 @@ func (p *serversPanel) wideBody(v panelView, inner, height int) []string {
 	}
 	body = append(body, "")
 	s := v.servers[p.selected]
-	body = append(body, clipStyled(p.listHeader(v, s), inner))
+	body = append(body, common.ClipStyled(p.listHeader(v, s), inner))
 	body = append(body, p.preListLines(v, s, inner)...)
 	body = append(body, p.listLines(v, s, inner)...)
 	for len(body) < height-l.detailRows-1 {
@@ -53,12 +54,12 @@ func (p *serversPanel) preListLines(v panelView, s *session.ServerState, inner i
 			if len(removed) > 0 {
 				parts = append(parts, "−"+strings.Join(removed, " −"))
 			}
-			lines := wrapLines("live list vs pin: "+termsafe.Line(strings.Join(parts, "  ")), inner)
+			lines := common.WrapLines("live list vs pin: "+termsafe.Line(strings.Join(parts, "  ")), inner)
 			if len(lines) > maxFailureRows {
 				lines = lines[:maxFailureRows]
 				lines[maxFailureRows-1] = termsafe.Clip(lines[maxFailureRows-1]+" …", inner)
 			}
-			out = append(out, styleLines(lines, th.Warning.Render)...)
+			out = append(out, common.StyleLines(lines, th.Warning.Render)...)
 		}
 	}
 	c := &p.list
@@ -68,7 +69,7 @@ func (p *serversPanel) preListLines(v panelView, s *session.ServerState, inner i
 			q += "▌"
 		}
 		q += th.PanelDetail.Render("  " + strconv.Itoa(len(c.rows)) + " of " + strconv.Itoa(len(c.all)))
-		out = append(out, clipStyled(th.PanelSelected.Render(q), inner))
+		out = append(out, common.ClipStyled(th.PanelSelected.Render(q), inner))
 	}
 	return out
 }
@@ -92,7 +93,7 @@ func (p *serversPanel) failureLines(v panelView, s *session.ServerState, inner i
 	if st.State == discovery.NeedsAuth {
 		style = v.th.Warning
 	}
-	return styleLines(lines, style.Render)
+	return common.StyleLines(lines, style.Render)
 }
 
 // listHeader is "crm tools · deny · 4/5 on · pinned +1 −0", the counts from
@@ -150,7 +151,7 @@ func (p *serversPanel) listLines(v panelView, s *session.ServerState, inner int)
 				msg = statusText(st, false, v.frame)
 			}
 		}
-		return styleLines(wrapLines(msg, inner), th.PanelDetail.Render)
+		return common.StyleLines(common.WrapLines(msg, inner), th.PanelDetail.Render)
 	}
 	out := make([]string, 0, rows)
 	for i := c.offset; i < len(c.rows) && len(out) < rows; i++ {
@@ -177,17 +178,17 @@ func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur 
 		case s.Universe() == nil:
 			text += "(server's list not known yet)"
 		case len(r.matches) == 0:
-			return marker + clipStyled(th.Warning.Render(text+"nothing on the server"), inner-2)
+			return marker + common.ClipStyled(th.Warning.Render(text+"nothing on the server"), inner-2)
 		default:
 			text += termsafe.Line(strings.Join(r.matches, ", "))
 		}
-		return marker + clipStyled(th.PanelDetail.Render(text), inner-2)
+		return marker + common.ClipStyled(th.PanelDetail.Render(text), inner-2)
 	case rowMissing:
 		box := "[ ] "
 		if p.list.checked(s, r) {
 			box = "[x] "
 		}
-		return marker + clipStyled(th.Warning.Render(box+name+" · not on server"), inner-2)
+		return marker + common.ClipStyled(th.Warning.Render(box+name+" · not on server"), inner-2)
 	}
 	box, style := "[ ] ", th.Off
 	if p.list.checked(s, r) {
@@ -277,23 +278,23 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 	}
 	// A long signature wraps onto a second line when there is room for
 	// the description after it.
-	headLines := wrapLines(head, inner)
+	headLines := common.WrapLines(head, inner)
 	if n := max(min(len(headLines), rows-2, 2), 1); len(headLines) > n {
 		headLines = headLines[:n]
 		headLines[n-1] = termsafe.Clip(headLines[n-1]+"…", inner)
 	}
-	out := styleLines(headLines, headStyle.Render)
+	out := common.StyleLines(headLines, headStyle.Render)
 	if rows -= len(headLines) - 1; rows > 1 {
 		// Only what fits can be seen; wrapping more is wasted work.
 		if limit := rows * inner * 4; len(text) > limit {
 			text = strings.ToValidUTF8(text[:limit], "")
 		}
-		wrapped := wrapLines(text, inner)
+		wrapped := common.WrapLines(text, inner)
 		if len(wrapped) > rows-1 {
 			wrapped = wrapped[:rows-1]
 			wrapped[rows-2] = termsafe.Clip(wrapped[rows-2]+" …", inner)
 		}
-		out = append(out, styleLines(wrapped, th.PanelDetail.Render)...)
+		out = append(out, common.StyleLines(wrapped, th.PanelDetail.Render)...)
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // exportWrittenMsg reports an export written by /export.
@@ -125,5 +126,5 @@ func (m *Model) handleExported(msg exportWrittenMsg) {
 			". Nothing else changed: the session is kept and saved as before; try another path.")
 		return
 	}
-	m.say("Exported " + msg.what + " to " + msg.path + " (" + plural(msg.bytes, "byte") + ").")
+	m.say("Exported " + msg.what + " to " + msg.path + " (" + common.Plural(msg.bytes, "byte") + ").")
 }

@@ -10,10 +10,13 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // busyNote is said when a command cannot run while an answer streams.
-const busyNote = "Claude is still answering: wait for the answer, or press esc to cancel it, then try again."
+func (m *Model) busyNote() string {
+	return "Claude is still answering: wait for the answer, or press " + m.keys.Cancel.Help().Key + " to cancel it, then try again."
+}
 
 // readOnlyNote is said when something would send from a read-only session.
 const readOnlyNote = "This session is read-only: some of its servers are no longer in the config, so its history " +
@@ -26,7 +29,8 @@ func (m *Model) cmdHelp(string) tea.Cmd {
 		w = max(w, ansi.StringWidth(c.usage()))
 	}
 	var b strings.Builder
-	b.WriteString("Commands (tab completes them; ctrl+p opens a list to pick from):\n")
+	b.WriteString("Commands (" + m.keys.Complete.Help().Key + " completes them; " + m.keys.Palette.Help().Key +
+		" opens a list to pick from):\n")
 	for _, c := range cmds {
 		u := c.usage()
 		b.WriteString(u + strings.Repeat(" ", w-ansi.StringWidth(u)+2) + c.desc + "\n")
@@ -42,7 +46,7 @@ func (m *Model) cmdHelp(string) tea.Cmd {
 // settings and servers.
 func (m *Model) cmdNew(string) tea.Cmd {
 	if m.streaming() {
-		m.say(busyNote)
+		m.say(m.busyNote())
 		return nil
 	}
 	old := m.sess
@@ -94,7 +98,7 @@ func (m *Model) switchSession(sess *session.Session, readOnly bool) {
 
 func (m *Model) cmdClear(string) tea.Cmd {
 	if m.streaming() {
-		m.say(busyNote)
+		m.say(m.busyNote())
 		return nil
 	}
 	n := len(m.sess.Conv.Turns)
@@ -104,7 +108,7 @@ func (m *Model) cmdClear(string) tea.Cmd {
 		m.say("The screen is clear.")
 		return nil
 	}
-	m.say("Cleared the screen. Claude still has the " + plural(n, "earlier turn") +
+	m.say("Cleared the screen. Claude still has the " + common.Plural(n, "earlier turn") +
 		" in context; /new starts a fresh conversation, /export writes the whole session.")
 	return nil
 }
@@ -123,7 +127,7 @@ func (m *Model) cmdSystem(arg string) tea.Cmd {
 		m.say("System prompt removed; it applies from the next turn on.")
 	default:
 		m.sess.Settings.System = arg
-		m.say("System prompt set (" + plural(len([]rune(arg)), "character") + "); it applies from the next turn on.")
+		m.say("System prompt set (" + common.Plural(len([]rune(arg)), "character") + "); it applies from the next turn on.")
 	}
 	return m.saveSession()
 }
@@ -185,7 +189,7 @@ func (m *Model) cmdEdit(string) tea.Cmd {
 func (m *Model) mayResend() bool {
 	switch {
 	case m.streaming():
-		m.say(busyNote)
+		m.say(m.busyNote())
 	case m.cs.readOnly:
 		m.say(readOnlyNote)
 	default:
@@ -223,7 +227,7 @@ func (m *Model) cmdCopy(string) tea.Cmd {
 		m.say("There is no answer to copy yet.")
 		return nil
 	}
-	m.say("Copied the last answer (" + plural(len([]rune(text)), "character") +
+	m.say("Copied the last answer (" + common.Plural(len([]rune(text)), "character") +
 		") to the clipboard with OSC 52; a terminal without OSC 52 ignores it.")
 	return tea.SetClipboard(text)
 }

@@ -62,7 +62,7 @@ func (m *Model) modelList() string {
 		src = "Models your API key can use (from the Models API)"
 	}
 	return "Model in use: " + m.sess.Settings.Model + ".\n" + src + ": " + strings.Join(m.cs.models, ", ") +
-		".\n/model NAME switches (tab completes the name)."
+		".\n/model NAME switches (" + m.keys.Complete.Help().Key + " completes the name)."
 }
 
 func (m *Model) cmdModel(arg string) tea.Cmd {

@@ -33,7 +33,7 @@ func (m *Model) complete() tea.Cmd {
 	if len(c.cands) > 1 && c.i >= 0 && text == c.prefix+c.cands[c.i] {
 		c.i = (c.i + 1) % len(c.cands)
 		m.setInput(c.prefix + c.cands[c.i])
-		m.hint = "tab: " + strings.Join(c.cands, "  ")
+		m.hint = m.keys.Complete.Help().Key + ": " + strings.Join(c.cands, "  ")
 		return nil
 	}
 	prefix, word, cands, final := m.candidates(text)
@@ -62,7 +62,7 @@ func (m *Model) complete() tea.Cmd {
 		c.i = 0
 		m.setInput(prefix + cands[0])
 	}
-	m.hint = "tab: " + strings.Join(cands, "  ")
+	m.hint = m.keys.Complete.Help().Key + ": " + strings.Join(cands, "  ")
 	return nil
 }
 
@@ -133,7 +133,8 @@ func commonPrefix(words []string) string {
 // the matching commands, or the usage of the one named.
 func (m *Model) commandLabel() string {
 	if m.cs.editing != nil && !isCommand(m.input.Value()) {
-		return "editing your last prompt · enter sends it in place of the old turn · esc stops editing"
+		return "editing your last prompt · " + m.keys.Send.Help().Key + " sends it in place of the old turn · " +
+			m.keys.Back.Help().Key + " stops editing"
 	}
 	if !m.completable() {
 		return ""
@@ -160,5 +161,5 @@ func (m *Model) commandLabel() string {
 		}
 		return "unknown command · /help lists them · // sends a message starting with /"
 	}
-	return strings.Join(names, " ") + " · tab completes"
+	return strings.Join(names, " ") + " · " + m.keys.Complete.Help().Key + " completes"
 }

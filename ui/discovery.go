@@ -10,6 +10,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/connector/termsafe"
+	"patchbay/ui/common"
 )
 
 // Discoverer lists the servers' tools in the background and reports each
@@ -160,7 +161,7 @@ func statusText(st discovery.Status, known bool, frame string) string {
 	case discovery.Connecting:
 		return frame + " connecting"
 	case discovery.Ready:
-		s := "ready · " + plural(len(st.Tools), "tool")
+		s := "ready · " + common.Plural(len(st.Tools), "tool")
 		if st.Latency > 0 {
 			s += " · " + latencyText(st.Latency)
 		}

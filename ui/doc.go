@@ -8,12 +8,15 @@
 // # Map: file → job
 //
 // The root model and its loop
-//   - model.go: Options, New, Update's routing of messages and keys, focus.
-//   - view.go: View: header, panes, separator, input, status and help lines.
-//   - keys.go: the one KeyMap (every key, its help text); cmdkeys.go the
-//     keys of the picker, the palette and completion; panelkeys.go the
-//     servers panel's and checklist's keys.
-//   - theme.go: every style, dark and light.
+//   - model.go: Options, New, Update's routing of messages and keys, focus,
+//     and the modal stack (modals): while a modal is open its top gets
+//     every key first (only the quit key, ctrl+c/ctrl+d, is read before
+//     it), is the one drawn, and its keys are the help line.
+//   - view.go: View: header, panes, separator, input, status and help lines,
+//     or the top modal between the header and the help line.
+//   - keys.go: the help line's keys for the pane in focus (the KeyMap
+//     itself is in ui/common); cmdkeys.go ctrl+p, completion and esc while
+//     editing; panelkeys.go the servers panel's and checklist's keys.
 //
 // A turn
 //   - turn.go: send, continue (ctrl+o), start, cancel, finish a turn; the
@@ -40,13 +43,14 @@
 //   - checklist.go: the checklist's rows (tools, locks, patterns, names
 //     the server lacks) and its filter; checklist_view.go: drawing them.
 //   - signature.go: a tool's one-line signature from its input schema.
-//   - persist.go: saving the selection (selections.json) and the TOML
+//   - selection_save.go: saving the selection (selections.json) and the TOML
 //     snippet.
 //
-// Full-screen views and commands
-//   - overlay.go: the full-screen text views (audit, schema, keys, TOML)
-//     with copy feedback; audit.go: the filter audit; pager.go: a block's
-//     whole text; picker.go: /sessions; palette.go: ctrl+p.
+// Modals (drawn by ui/modal) and commands
+//   - keysview.go: the "?" view of every key; audit.go: the filter audit;
+//     pager.go: what a block's whole text is (the pager shows it);
+//     sessions.go: /sessions and opening the session picked; palette.go:
+//     ctrl+p's commands.
 //   - commands.go: the slash commands; commands_run.go, commands_settings.go,
 //     commands_export.go: what they do; complete.go: tab completion.
 //
@@ -55,7 +59,13 @@
 //     restores the terminal and reports a panic; viewcache.go: the input's
 //     drawing cache.
 //
-// Not yet as issue 13 asks: the overlay, pager, picker and palette are
-// separate fields of the root model rather than one modal stack, and panes
-// are not yet components in sub-packages.
+// Sub-packages
+//   - common: the theme, the one KeyMap, and the text helpers (pad, clip,
+//     wrap) every part shares.
+//   - modal: the Modal contract (HandleKey, SetSize, View, help.KeyMap),
+//     the Stack, and the modals: Text (audit, schema, keys, TOML), Pager,
+//     Picker (/sessions), Palette (ctrl+p).
+//
+// Not yet as issue 13 asks: the panes are not yet components in
+// sub-packages.
 package ui

@@ -3,6 +3,9 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -214,4 +217,38 @@ func nextStream(t *testing.T, cmd tea.Cmd) (streamEventsMsg, bool) {
 // view is the model's screen as plain text.
 func view(m *Model) string {
 	return ansi.Strip(m.View().Content)
+}
+
+// viewPosRe reads a full-screen view's position, "3–20 of 41".
+var viewPosRe = regexp.MustCompile(`(\d+)–(\d+) of (\d+)`)
+
+// viewPos is the first and last line a full-screen view shows and how many
+// it has; ok is false when it shows them all (no position on its title).
+func viewPos(m *Model) (first, last, total int, ok bool) {
+	g := viewPosRe.FindStringSubmatch(strings.SplitN(view(m), "\n", 3)[1])
+	if g == nil {
+		return 0, 0, 0, false
+	}
+	first, _ = strconv.Atoi(g[1])
+	last, _ = strconv.Atoi(g[2])
+	total, _ = strconv.Atoi(g[3])
+	return first, last, total, true
+}
+
+// viewAll pages a full-screen view from top to end and returns every
+// screen it showed, then goes back to its top.
+func viewAll(t *testing.T, m *Model) string {
+	t.Helper()
+	press(m, "home")
+	var b strings.Builder
+	for range 1000 {
+		b.WriteString(view(m))
+		if _, last, total, ok := viewPos(m); !ok || last >= total {
+			press(m, "home")
+			return b.String()
+		}
+		press(m, "pgdown")
+	}
+	t.Fatal("paging never reached the end of the view")
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // layoutKey is what every item's rendering depends on. When it changes
@@ -225,7 +226,7 @@ func (tr *transcript) top(i int) int { return tr.rows.start(i) + tr.gapOf(i) }
 
 // lines returns the visible window, exactly height lines of width cells.
 // Items hold their lines padded already, so this only picks and joins.
-func (tr *transcript) lines(focused bool, th *Theme) []string {
+func (tr *transcript) lines(focused bool, th *common.Theme) []string {
 	tr.fillScreen()
 	out := make([]string, 0, tr.height)
 	blank := strings.Repeat(" ", tr.width)

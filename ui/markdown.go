@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector/termsafe"
+	"patchbay/ui/common"
 )
 
 // maxMarkdown is the largest text rendered as Markdown; beyond it the
@@ -33,7 +34,7 @@ type markdown struct {
 	// flow renders without wrapping, for the theme flowDark.
 	flow     *glamour.TermRenderer
 	flowDark bool
-	theme    *Theme // of the last render call
+	theme    *common.Theme // of the last render call
 	// renders counts glamour renderings, for tests of the cache.
 	renders int
 }
@@ -80,7 +81,7 @@ type renderedChunk struct {
 // rendered on its own: glamour's cost grows with its input, and only the
 // last chunk of a streaming answer changes. While streaming, a long
 // unfinished chunk is shown wrapped rather than rendered on every frame.
-func (md *markdown) render(text string, width int, theme *Theme, streaming bool, c *chunkCache) []string {
+func (md *markdown) render(text string, width int, theme *common.Theme, streaming bool, c *chunkCache) []string {
 	md.theme = theme
 	plain := len(text) > maxMarkdown
 	if c.width != width || c.dark != theme.Dark || c.plain != plain || !strings.HasPrefix(text, c.raw) {
@@ -90,7 +91,7 @@ func (md *markdown) render(text string, width int, theme *Theme, streaming bool,
 		return c.out
 	}
 	rest := text[len(c.raw):]
-	safe := flattenClusters(termsafe.Text(rest))
+	safe := common.FlattenClusters(termsafe.Text(rest))
 	spans := chunkSpans(safe)
 
 	// Fold the finished chunks into the stable prefix (invariants 1–3).
@@ -135,12 +136,12 @@ func (md *markdown) chunk(c *chunkCache, safe string, unfinished bool) renderedC
 	}
 	var lines []string
 	if wrap {
-		lines = wrapLines(strings.TrimRight(safe, "\n"), c.width)
+		lines = common.WrapLines(strings.TrimRight(safe, "\n"), c.width)
 	} else {
 		lines = md.renderChunk(safe, c.width, md.theme)
 	}
 	for i, l := range lines {
-		lines[i] = pad(l, c.width)
+		lines[i] = common.Pad(l, c.width)
 	}
 	return renderedChunk{safe: safe, wrapped: wrap, lines: lines}
 }
@@ -182,7 +183,7 @@ func hasIntroducer(s string) bool {
 // wrapped here, its continuation lines indented as far as its text starts
 // (after the indentation, a quote's bar and a list marker). Tables are
 // left to glamour, which sizes their columns to the width.
-func (md *markdown) renderChunk(safe string, width int, theme *Theme) []string {
+func (md *markdown) renderChunk(safe string, width int, theme *common.Theme) []string {
 	if len(safe) > maxChunk {
 		return wrapWords(strings.TrimRight(safe, "\n"), width)
 	}
@@ -340,7 +341,7 @@ func openingFence(line string) string {
 // Body text and every block's padding are left in the terminal's own
 // colour: glamour pads each line to the full width, and coloured padding
 // costs a styled write per cell — most of its time.
-func (md *markdown) renderer(width int, theme *Theme) *glamour.TermRenderer {
+func (md *markdown) renderer(width int, theme *common.Theme) *glamour.TermRenderer {
 	if md.r != nil && md.width == width && md.dark == theme.Dark {
 		return md.r
 	}
@@ -358,7 +359,7 @@ func (md *markdown) renderer(width int, theme *Theme) *glamour.TermRenderer {
 // flowRenderer is glamour for the theme without wrapping (a word wrap of
 // 0): every paragraph and list item comes out on one line, for wrapHanging.
 // It does not depend on the width, so a resize keeps it.
-func (md *markdown) flowRenderer(theme *Theme) *glamour.TermRenderer {
+func (md *markdown) flowRenderer(theme *common.Theme) *glamour.TermRenderer {
 	if md.flow != nil && md.flowDark == theme.Dark {
 		return md.flow
 	}
@@ -376,7 +377,7 @@ func (md *markdown) flowRenderer(theme *Theme) *glamour.TermRenderer {
 // glamourStyle is the theme's Markdown style as rendered: text in the
 // terminal's colour, and headings without their "##" markers (their colour
 // and weight set them apart).
-func glamourStyle(theme *Theme) gansi.StyleConfig {
+func glamourStyle(theme *common.Theme) gansi.StyleConfig {
 	cfg := theme.Markdown
 	cfg.Document.Color, cfg.Document.BackgroundColor = nil, nil
 	cfg.Paragraph.Color, cfg.Paragraph.BackgroundColor = nil, nil
@@ -396,12 +397,4 @@ func trimBlank(lines []string) []string {
 		lines = lines[:len(lines)-1]
 	}
 	return lines
-}
-
-// wrapLines wraps sanitised text to width, breaking long words.
-func wrapLines(s string, width int) []string {
-	if width < 1 {
-		width = 1
-	}
-	return strings.Split(ansi.Wrap(flattenClusters(s), width, ""), "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector/termsafe"
+	"patchbay/ui/common"
 )
 
 func TestSplitMarkdown(t *testing.T) {
@@ -37,7 +38,7 @@ func TestSplitMarkdown(t *testing.T) {
 }
 
 func TestMarkdownRendersWithoutHyperlinksAndWithinWidth(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
 	text := "# Title\n\nSee [the docs](https://example.com/docs) and " + strings.Repeat("word ", 40) +
@@ -65,7 +66,7 @@ func TestMarkdownRendersWithoutHyperlinksAndWithinWidth(t *testing.T) {
 }
 
 func TestHugeTextIsWrappedNotRendered(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
 	text := strings.Repeat("**bold** words ", maxMarkdown/10)
@@ -95,7 +96,7 @@ var markdownCorpus = []string{
 // that the render after the last piece equals a fresh render of the whole
 // text, and that streaming rendered few chunks per piece.
 func TestStreamedMarkdownEqualsOneShot(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for ci, text := range markdownCorpus {
 		for trial := range 4 {
@@ -129,7 +130,7 @@ func TestStreamedMarkdownEqualsOneShot(t *testing.T) {
 // TestStablePrefixGrowsWithTheText checks that finished chunks join the
 // prefix, so the text sanitised and split per frame stays short.
 func TestStablePrefixGrowsWithTheText(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
 	text := strings.Repeat("A finished paragraph of words.\n\n", 100) + "the unfinished one"
@@ -150,7 +151,7 @@ func TestStablePrefixGrowsWithTheText(t *testing.T) {
 // for ordinary Markdown, rendering chunk by chunk reads the same as
 // rendering the whole document at once.
 func TestChunkedRenderMatchesWholeDocument(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	text := "# Title\n\nA paragraph with **bold** and `code`.\n\n- one\n- two\n\n```go\nx := 1\n\ny := 2\n```\n\nThe end.\n"
 	chunked := (&markdown{}).render(text, 60, &theme, false, &chunkCache{})
 	whole := (&markdown{}).renderChunk(termsafe.Text(text), 60, &theme)
@@ -170,7 +171,7 @@ func TestChunkedRenderMatchesWholeDocument(t *testing.T) {
 // arriving is not run through glamour on every frame, and is rendered once
 // the answer is complete.
 func TestLongUnfinishedChunkIsWrappedWhileStreaming(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
 	text := "```go\n" + strings.Repeat("fmt.Println(\"a long line of code\")\n", 100)
@@ -189,7 +190,7 @@ func TestLongUnfinishedChunkIsWrappedWhileStreaming(t *testing.T) {
 // used to land on a line of its own without the bar (glamour#172). At every
 // width every line of a quoted paragraph carries the bar and fits.
 func TestLongQuoteKeepsItsBarOnEveryLine(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	var words strings.Builder
 	for i := range 80 {
 		words.WriteString("word")

@@ -18,6 +18,8 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // Options configure the screen.
@@ -73,6 +75,10 @@ type Options struct {
 	// is shown and exported, but not sent again.
 	ReadOnly bool
 
+	// Keys is the key map; nil means common.DefaultKeyMap(). Every key
+	// the screen answers to, and every key its help names, comes from it.
+	Keys *common.KeyMap
+
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
 	ExitAfterFirstFrame bool
@@ -95,8 +101,8 @@ type Model struct {
 	runner    connector.Runner
 	live      bool
 	apiKeyEnv string
-	keys      KeyMap
-	theme     Theme
+	keys      common.KeyMap
+	theme     common.Theme
 	now       func() time.Time
 
 	// ctx outlives every turn; quitting cancels it and so any turn.
@@ -136,10 +142,9 @@ type Model struct {
 
 	// lastSent is what the last turn's request offered, for the audit.
 	lastSent *sentRecord
-	// overlay is the full-screen view open over the panes, or nil.
-	overlay *overlay
-	// pager shows one block's whole text over the panes, or is nil.
-	pager *pager
+	// modals are the views open over the panes (full-screen views, the
+	// pager, the picker, the palette); the top gets keys and is drawn.
+	modals modal.Stack
 	// exitAfterFirstFrame quits once a frame with a size is drawn.
 	exitAfterFirstFrame bool
 	// inputCache keeps the input's drawing between frames.
@@ -164,8 +169,8 @@ func New(o Options) *Model {
 		runner:    o.Runner,
 		live:      o.Live,
 		apiKeyEnv: o.APIKeyEnv,
-		keys:      DefaultKeyMap(),
-		theme:     NewTheme(true),
+		keys:      common.DefaultKeyMap(),
+		theme:     common.NewTheme(true),
 		now:       time.Now,
 		ctx:       ctx,
 		stop:      stop,
@@ -176,6 +181,9 @@ func New(o Options) *Model {
 	}
 	if m.sess == nil {
 		m.sess = &session.Session{}
+	}
+	if o.Keys != nil {
+		m.keys = *o.Keys
 	}
 	m.tr.footer = m.footerLines
 	for _, w := range o.Warnings {
@@ -198,7 +206,7 @@ func New(o Options) *Model {
 	in := textarea.New()
 	in.ShowLineNumbers = false
 	in.Prompt = inputPrompt
-	in.Placeholder = "Ask Claude… (enter sends, shift+enter adds a line)"
+	in.Placeholder = "Ask Claude… (" + m.keys.Send.Help().Key + " sends, " + m.keys.Newline.Help().Key + " adds a line)"
 	in.DynamicHeight = true
 	in.MinHeight = 1
 	in.MaxHeight = 5
@@ -243,7 +251,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.width, m.height = msg.Width, msg.Height
 	case tea.BackgroundColorMsg:
 		if dark := msg.IsDark(); dark != m.theme.Dark {
-			m.theme = NewTheme(dark)
+			m.theme = common.NewTheme(dark)
 			m.applyTheme()
 		}
 	case tea.KeyPressMsg:
@@ -252,7 +260,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
-		msg.Content = stripJoiners(msg.Content)
+		msg.Content = common.StripJoiners(msg.Content)
 		m.input, cmd = m.input.Update(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
@@ -283,16 +291,23 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, tea.Batch(cmd, m.afterRefresh())
 }
 
-// handleKey applies the key map: global keys first, then the pane in focus.
+// handleKey applies the key map: the top modal first (only the quit key
+// comes before it), then the global keys, then the pane in focus.
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
+	if m.modals.Len() > 0 && !key.Matches(msg, k.Quit) {
+		// m.hint stays: it is covered, and read once the modals close.
+		if cmd, ok := m.modals.HandleKey(msg); ok {
+			return cmd
+		}
+		// What the top ignores reaches nothing behind it, so nothing
+		// changes there unseen; only "?" works over any modal.
+		if key.Matches(msg, k.Help) {
+			m.modals.Push(m.keysView())
+		}
+		return nil
+	}
 	m.hint = ""
-	if m.overlay != nil && !key.Matches(msg, k.Quit) {
-		return m.overlayKey(msg)
-	}
-	if m.pager != nil && !key.Matches(msg, k.Quit) {
-		return m.pagerKey(msg)
-	}
 	if cmd, ok := m.commandKey(msg); ok {
 		return cmd
 	}
@@ -305,10 +320,12 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
 		// A draft is never lost to one key: the first ctrl+c clears it
 		// (and closes what covers the input, so that can be seen).
-		m.overlay, m.pager = nil, nil
+		for m.modals.Len() > 0 {
+			m.modals.Pop()
+		}
 		m.input.Reset()
 		m.cs.editing = nil
-		m.hint = "draft cleared · ctrl+c again quits"
+		m.hint = "draft cleared · " + k.Quit.Help().Key + " again quits"
 		return nil
 	case !m.streaming() && key.Matches(msg, k.Quit):
 		m.quit()
@@ -316,10 +333,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case filtering:
 		return m.filterKey(msg)
 	case key.Matches(msg, k.Audit), key.Matches(msg, k.AuditLetter) && m.focus != focusInput:
-		m.overlay = m.auditOverlay()
+		m.modals.Push(m.auditView())
 		return nil
 	case key.Matches(msg, k.Help) && (m.focus != focusInput || m.input.Value() == ""):
-		m.overlay = m.keysOverlay()
+		m.modals.Push(m.keysView())
 		return nil
 	case m.help.ShowAll && key.Matches(msg, k.Back):
 		m.help.ShowAll = false
@@ -376,10 +393,10 @@ func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
 // width differently (see flattenClusters), and what is sent is what was
 // shown. ok is false for a key that was only such a code point.
 func typedKey(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
-	if msg.Text == "" || !hasJoiners(msg.Text) {
+	if msg.Text == "" || !common.HasJoiners(msg.Text) {
 		return msg, true
 	}
-	msg.Text = stripJoiners(msg.Text)
+	msg.Text = common.StripJoiners(msg.Text)
 	if msg.Text == "" {
 		return msg, false
 	}
@@ -411,7 +428,7 @@ func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // panelOwns reports whether the servers panel, in focus, takes a key that
 // is global elsewhere (esc, page up/down).
-func panelOwns(k KeyMap, msg tea.KeyPressMsg) bool {
+func panelOwns(k common.KeyMap, msg tea.KeyPressMsg) bool {
 	return key.Matches(msg, k.Back) || key.Matches(msg, k.PageUp) || key.Matches(msg, k.PageDown)
 }
 
@@ -489,7 +506,8 @@ func (m *Model) quit() {
 }
 
 // handleWheel scrolls what is under the pointer: a full-screen view, the
-// checklist, or the transcript.
+// checklist, or the transcript. A modal without scrolling takes it all the
+// same: what is under the pointer is the modal.
 func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	step := 0
 	switch msg.Mouse().Button {
@@ -498,11 +516,11 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	case tea.MouseWheelDown:
 		step = lineStep
 	}
-	switch {
-	case m.overlay != nil:
-		m.overlay.scroll(step)
-	case m.pager != nil:
-		m.pager.scroll(step)
+	switch top := m.modals.Top(); {
+	case top != nil:
+		if s, ok := top.(modal.Scroller); ok {
+			s.Scroll(step)
+		}
 	case m.focus == focusServers && msg.Mouse().X >= m.width-m.panelWidth:
 		m.panel.list.move(step, m.panel.layout.listRows)
 	default:
@@ -514,7 +532,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 // toggles it.
 func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	mouse := msg.Mouse()
-	if mouse.Button != tea.MouseLeft || m.overlay != nil || m.pager != nil {
+	if mouse.Button != tea.MouseLeft || m.modals.Len() > 0 {
 		return
 	}
 	top := headerHeight
@@ -566,17 +584,20 @@ func (m *Model) refresh() {
 	}
 	m.input.SetWidth(m.width)
 	m.help.SetWidth(m.width)
-	m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-		draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-		filtering: panelFocused && m.panel.list.filtering, overlay: m.overlay != nil, copyWhat: m.overlay.copyHelp(),
-		pager:  m.pager != nil,
-		picker: m.cs.picker != nil, palette: m.cs.palette != nil})
+	top := m.modals.Top()
+	if top != nil {
+		m.helpView = m.help.View(top)
+	} else {
+		m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
+			draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
+			filtering: panelFocused && m.panel.list.filtering})
+	}
 	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
 		// bubbles' help adds an item that does not fit when its "…" would
 		// not fit either: keep the line to the width all the same.
 		lines := strings.Split(m.helpView, "\n")
 		for i, l := range lines {
-			lines[i] = clipStyled(l, m.width)
+			lines[i] = common.ClipStyled(l, m.width)
 		}
 		m.helpView = strings.Join(lines, "\n")
 	}
@@ -601,14 +622,11 @@ func (m *Model) refresh() {
 	} else if m.panelWidth > 0 {
 		m.panel.planCompact(m.panelView(), m.panelWidth, m.mainHeight)
 	}
-	if m.overlay != nil {
-		m.overlay.note = m.hint
-		m.overlay.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
+	if _, inline := top.(modal.Inline); inline {
+		top.SetSize(m.tr.width, m.mainHeight)
+	} else if top != nil {
+		top.SetSize(m.width, m.height-headerHeight-strings.Count(m.helpView, "\n")-1)
 	}
-	if m.pager != nil {
-		m.pager.layout(m.width, m.height-headerHeight-1-strings.Count(m.helpView, "\n")-1)
-	}
-	m.layoutPicker()
 }
 
 // panelView is what the servers panel draws from.

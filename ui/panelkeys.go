@@ -9,6 +9,8 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // maxSchemaView bounds how much of a schema the full view shows.
@@ -131,7 +133,7 @@ func (m *Model) toggleRow(s *session.ServerState) tea.Cmd {
 		return nil
 	}
 	if r.kind == rowPattern {
-		m.hint = "patterns are edited in the config; space checks or unchecks a single tool"
+		m.hint = "patterns are edited in the config; " + m.keys.ToggleTool.Help().Key + " checks or unchecks a single tool"
 		return nil
 	}
 	on := !m.panel.list.checked(s, r)
@@ -162,7 +164,7 @@ func (m *Model) togglePin(s *session.ServerState) tea.Cmd {
 		m.hint = hintOf("", err)
 		return nil
 	}
-	m.hint = termsafe.Name(s.Name) + " pinned to the " + plural(len(s.Pinned), "tool") + " the API last listed"
+	m.hint = termsafe.Name(s.Name) + " pinned to the " + common.Plural(len(s.Pinned), "tool") + " the API last listed"
 	return m.selectionChanged(true)
 }
 
@@ -181,8 +183,8 @@ func (m *Model) openSchema() {
 		desc = strings.ToValidUTF8(desc[:maxSchemaView], "") + " …"
 	}
 	text := signature(r.name, r.tool.InputSchema) + "\n\n" + termsafe.Text(desc) + "\n\n" + prettySchema(schema)
-	m.overlay = m.textOverlay("Input schema of "+termsafe.Name(r.name)+" · c copies · esc closes",
-		text, termsafe.Text(string(r.tool.InputSchema)), "the input schema as JSON")
+	m.modals.Push(modal.NewText(&m.theme, m.keys, "Input schema of "+termsafe.Name(r.name), modal.PlainText(&m.theme, text)).
+		WithCopy(termsafe.Text(string(r.tool.InputSchema)), "the input schema as JSON"))
 }
 
 // hintOf words an edit's outcome for the line above the input.

@@ -13,6 +13,7 @@ import (
 
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 const (
@@ -34,12 +35,13 @@ const (
 
 // painter renders blocks; it holds what every renderer needs.
 type painter struct {
-	theme *Theme
+	theme *common.Theme
 	width int    // cells available to the block's content
 	rows  int    // the transcript's height: an expanded body shows at most this
 	frame string // current spinner frame
 	md    *markdown
-	// viewKey names the key that opens a block's whole text ("v").
+	// viewKey names the key that opens a block's whole text (the KeyMap's
+	// ViewAll).
 	viewKey string
 }
 
@@ -65,7 +67,7 @@ func (p painter) toolLine(b *session.Block, expanded, streaming bool) string {
 			head += " " + th.ToolArgs.Render(termsafe.Clip(args, room))
 		}
 	}
-	return clipStyled(head+" "+status, p.width)
+	return common.ClipStyled(head+" "+status, p.width)
 }
 
 // toolStatus is the right-hand part of a tool line: a spinner while the
@@ -126,7 +128,7 @@ func (p painter) result(b *session.Block, expanded bool) []string {
 	}
 	head := marker + th.ToolArgs.Render("result for "+termsafe.Line(b.ToolUseID)) + " " + status +
 		th.ToolDuration.Render(sizeText(b.ResultText))
-	lines := []string{clipStyled(head, p.width)}
+	lines := []string{common.ClipStyled(head, p.width)}
 	if expanded {
 		lines = append(lines, p.body(b.ResultText, style)...)
 	}
@@ -142,8 +144,8 @@ func (p painter) listing(b *session.Block, expanded bool) []string {
 	}
 	n := len(b.ListedTools)
 	head := marker + th.ToolServer.Render(termsafe.Name(b.ListedServer)) +
-		th.ToolArgs.Render(" listed "+plural(n, "tool"))
-	lines := []string{clipStyled(head, p.width)}
+		th.ToolArgs.Render(" listed "+common.Plural(n, "tool"))
+	lines := []string{common.ClipStyled(head, p.width)}
 	if expanded {
 		names := make([]string, 0, n)
 		for _, t := range b.ListedTools {
@@ -165,9 +167,9 @@ func (p painter) thinking(b *session.Block, expanded bool) []string {
 	if b.Type == "redacted_thinking" {
 		label = "thinking (redacted)"
 	} else if b.Text != "" {
-		label += " · " + plural(len([]rune(b.Text)), "character")
+		label += " · " + common.Plural(len([]rune(b.Text)), "character")
 	}
-	lines := []string{clipStyled(marker+th.Thinking.Render(label), p.width)}
+	lines := []string{common.ClipStyled(marker+th.Thinking.Render(label), p.width)}
 	if expanded && b.Text != "" {
 		lines = append(lines, p.body(b.Text, th.Thinking)...)
 	}
@@ -177,7 +179,7 @@ func (p painter) thinking(b *session.Block, expanded bool) []string {
 // other renders a block type patchbay does not display; it is kept for the
 // history all the same.
 func (p painter) other(b *session.Block) []string {
-	return []string{clipStyled(p.theme.Note.Render("["+termsafe.Line(b.Type)+" block]"), p.width)}
+	return []string{common.ClipStyled(p.theme.Note.Render("["+termsafe.Line(b.Type)+" block]"), p.width)}
 }
 
 // body renders an untrusted input or result: JSON pretty-printed, at most
@@ -221,11 +223,7 @@ func (p painter) body(text string, style lipgloss.Style) []string {
 	}
 	if cut || used < total {
 		more := max(total-used, 1)
-		key := p.viewKey
-		if key == "" {
-			key = "v"
-		}
-		out = append(out, indent+p.theme.More.Render("… "+plural(more, "more line")+" — press "+key+" to view all"))
+		out = append(out, indent+p.theme.More.Render("… "+common.Plural(more, "more line")+" — press "+p.viewKey+" to view all"))
 	}
 	return out
 }
@@ -240,13 +238,13 @@ func argsPreview(input string) string {
 	if len(input) <= maxPretty {
 		var buf bytes.Buffer
 		if json.Compact(&buf, []byte(input)) == nil {
-			return flattenClusters(termsafe.Line(buf.String()))
+			return common.FlattenClusters(termsafe.Line(buf.String()))
 		}
 	}
 	if len(input) > 4096 {
 		input = input[:4096]
 	}
-	return flattenClusters(strings.Join(strings.Fields(termsafe.Line(input)), " "))
+	return common.FlattenClusters(strings.Join(strings.Fields(termsafe.Line(input)), " "))
 }
 
 // bodyText is a tool input or result as shown: JSON pretty-printed (up to
@@ -287,19 +285,7 @@ func sizeText(text string) string {
 	if text == "" {
 		return ""
 	}
-	return " · " + byteSize(len(text))
-}
-
-// byteSize formats a byte count the way people read sizes: "87 B",
-// "12.3 KB", "4.9 MB" (1 KB = 1024 bytes).
-func byteSize(n int) string {
-	switch {
-	case n < 1<<10:
-		return strconv.Itoa(n) + " B"
-	case n < 1<<20:
-		return strconv.FormatFloat(float64(n)/(1<<10), 'f', 1, 64) + " KB"
-	}
-	return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MB"
+	return " · " + common.ByteSize(len(text))
 }
 
 // durationText formats a tool call's duration: " 42 ms", " 1.3 s".
@@ -316,19 +302,4 @@ func durationText(d time.Duration) string {
 	default:
 		return " " + d.Round(time.Second).String()
 	}
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return strconv.Itoa(n) + " " + word + "s"
-}
-
-// clipStyled cuts an already styled line to width cells.
-func clipStyled(s string, width int) string {
-	if ansi.StringWidth(s) <= width {
-		return s
-	}
-	return ansi.Truncate(s, max(width, 0), "…")
 }

@@ -12,6 +12,7 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // serversPanel lists the configured servers. Out of focus it is a compact
@@ -132,7 +133,7 @@ func window(heights []int, rows, sel int) (first, shown int, above, below bool) 
 }
 
 // moreLine is "↑ 3 more" or "↓ 4 more", for a list that does not fit.
-func moreLine(th *Theme, up bool, n, width int) string {
+func moreLine(th *common.Theme, up bool, n, width int) string {
 	arrow := "↓ "
 	if up {
 		arrow = "↑ "
@@ -193,7 +194,7 @@ type panelView struct {
 	status  map[string]discovery.Status
 	focused bool
 	frame   string
-	th      *Theme
+	th      *common.Theme
 }
 
 // lines renders the panel as height lines of width cells, its left border
@@ -220,7 +221,7 @@ func (p *serversPanel) lines(v panelView, width, height int) []string {
 		if i < len(body) {
 			line = body[i]
 		}
-		out[i] = border + " " + pad(line, inner)
+		out[i] = border + " " + common.Pad(line, inner)
 	}
 	return out
 }
@@ -317,7 +318,7 @@ func (p *serversPanel) stateLines(v panelView, s *session.ServerState, width int
 		lines = lines[:maxReasonRows]
 		lines[maxReasonRows-1] = termsafe.Clip(lines[maxReasonRows-1]+" …", width)
 	}
-	return styleLines(lines, style.Render)
+	return common.StyleLines(lines, style.Render)
 }
 
 // state is the server's discovery status, as text and the style it is
@@ -369,7 +370,7 @@ func toolSummary(s *session.ServerState) string {
 	}
 	if s.Universe() != nil {
 		c := connector.Counts(s.Spec())
-		sum := mode + " · " + strconv.Itoa(c.Enabled) + "/" + plural(c.Total, "tool")
+		sum := mode + " · " + strconv.Itoa(c.Enabled) + "/" + common.Plural(c.Total, "tool")
 		if len(s.Pinned) > 0 {
 			sum += " · pinned"
 		}

@@ -8,6 +8,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // commandState is the screen's side of slash commands: what they need
@@ -43,8 +44,6 @@ type commandState struct {
 
 	editing *session.Turn // the turn /edit is replacing, or nil
 	comp    completion
-	palette *palette
-	picker  *picker
 }
 
 func (m *Model) initCommands(o Options) {
@@ -129,7 +128,7 @@ func (m *Model) welcomeLines(width int) []string {
 	th := &m.theme
 	var lines []string
 	add := func(style func(...string) string, s string) {
-		lines = append(lines, styleLines(wrapLines(s, width), style)...)
+		lines = append(lines, common.StyleLines(common.WrapLines(s, width), style)...)
 	}
 	if m.live {
 		add(th.Section.Render, "Ask anything; Claude may use the tools of the servers switched on. Try:")
@@ -147,10 +146,11 @@ func (m *Model) welcomeLines(width int) []string {
 			add(th.Body.Render, "  "+s)
 		}
 	}
+	keys := m.keys
 	for _, k := range [][2]string{
-		{"tab", "servers and their tool checklist (uncheck a tool to deny it)"},
-		{"?", "all keys"},
-		{"/", "commands; ctrl+p lists them"},
+		{keys.NextFocus.Help().Key, "servers and their tool checklist (uncheck a tool to deny it)"},
+		{keys.Help.Help().Key, "all keys"},
+		{"/", "commands; " + keys.Palette.Help().Key + " lists them"},
 	} {
 		add(th.Note.Render, fmt.Sprintf("%-4s %s", k[0], k[1]))
 	}
@@ -158,10 +158,12 @@ func (m *Model) welcomeLines(width int) []string {
 }
 
 // decorateTranscript draws, over the transcript's visible lines, the
-// welcome hint while no turn is shown and the palette while it is open.
+// welcome hint while no turn is shown, and an Inline modal (the palette)
+// over their bottom while it is the top of the stack.
 func (m *Model) decorateTranscript(lines []string) []string {
 	width := m.tr.width
-	if len(m.shownConv().Turns) == 0 && m.cs.palette == nil {
+	top := m.modals.Top()
+	if len(m.shownConv().Turns) == 0 && top == nil {
 		welcome := m.welcomeLines(max(width-gutterWidth-1, 10))
 		blank := strings.Repeat(" ", width)
 		// Only over blank lines at the bottom, clear of any notice.
@@ -172,12 +174,13 @@ func (m *Model) decorateTranscript(lines []string) []string {
 		if len(welcome) < free {
 			at := len(lines) - len(welcome)
 			for i, l := range welcome {
-				lines[at+i] = pad(strings.Repeat(" ", gutterWidth)+l, width)
+				lines[at+i] = common.Pad(strings.Repeat(" ", gutterWidth)+l, width)
 			}
 		}
 	}
-	if p := m.cs.palette; p != nil {
-		box := p.lines(&m.theme, width, len(lines))
+	if top != nil {
+		box := strings.Split(top.View(), "\n")
+		box = box[max(len(box)-len(lines), 0):]
 		copy(lines[len(lines)-len(box):], box)
 	}
 	return lines

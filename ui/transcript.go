@@ -3,10 +3,9 @@ package ui
 import (
 	"strings"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // lineStep is how far a key or wheel notch scrolls.
@@ -374,16 +373,16 @@ func (tr *transcript) draw(i int) bool {
 	switch it.id.kind {
 	case itemNotice:
 		// Wrapped at spaces: a model name in a command's note stays whole.
-		lines = styleLines(wrapWords(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
+		lines = common.StyleLines(wrapWords(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
 	case itemPrompt:
 		lines = tr.renderPrompt(it.id.turn, p)
 	case itemNote:
 		if strings.HasPrefix(it.text, session.BreachMark) {
 			// A breach is the one note that must not be read past.
-			lines = styleLines(wrapLines(termsafe.Text(it.text), content.width), p.theme.Error.Bold(true).Render)
+			lines = common.StyleLines(common.WrapLines(termsafe.Text(it.text), content.width), p.theme.Error.Bold(true).Render)
 			break
 		}
-		lines = styleLines(wrapWords("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
+		lines = common.StyleLines(wrapWords("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
 	case itemFooter:
 		if tr.footer != nil {
 			lines = tr.footer(it.id.turn, key.flag, content)
@@ -399,7 +398,7 @@ func (tr *transcript) draw(i int) bool {
 		// Markdown comes padded, its finished part once and for all.
 		padded := make([]string, len(lines))
 		for j, l := range lines {
-			padded[j] = pad(l, width)
+			padded[j] = common.Pad(l, width)
 		}
 		lines = padded
 	}
@@ -431,10 +430,10 @@ func renderBlock(p painter, b *session.Block, expanded, streaming bool, chunks *
 func (tr *transcript) renderPrompt(t *session.Turn, p painter) []string {
 	th := p.theme
 	if t.Continuation {
-		return []string{th.Note.Render(clipStyled("↻ continuing the previous answer", tr.width))}
+		return []string{th.Note.Render(common.ClipStyled("↻ continuing the previous answer", tr.width))}
 	}
 	width := max(tr.width-2, 1)
-	lines := wrapLines(termsafe.Text(t.Prompt), width)
+	lines := common.WrapLines(termsafe.Text(t.Prompt), width)
 	for i, l := range lines {
 		lead := "  "
 		if i == 0 {
@@ -445,25 +444,9 @@ func (tr *transcript) renderPrompt(t *session.Turn, p painter) []string {
 	return lines
 }
 
-func styleLines(lines []string, style func(...string) string) []string {
-	for i, l := range lines {
-		lines[i] = style(l)
-	}
-	return lines
-}
-
 func boolInt(b bool) int {
 	if b {
 		return 1
 	}
 	return 0
-}
-
-// pad fills a styled line with spaces to exactly width cells.
-func pad(s string, width int) string {
-	w := ansi.StringWidth(s)
-	if w > width {
-		return ansi.Truncate(s, width, "")
-	}
-	return s + strings.Repeat(" ", width-w)
 }

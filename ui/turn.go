@@ -9,6 +9,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/common"
 )
 
 // stillAnsweringHint answers enter while a turn streams; the text stays in
@@ -171,7 +172,7 @@ func (m *Model) hasDraft() bool {
 func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
 	th := p.theme
 	say := func(style func(...string) string, text string) []string {
-		return styleLines(wrapLines(text, p.width), style)
+		return common.StyleLines(common.WrapLines(text, p.width), style)
 	}
 	switch t.State {
 	case session.TurnStreaming:

@@ -10,6 +10,8 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/termsafe"
+	"patchbay/ui/common"
+	"patchbay/ui/modal"
 )
 
 // headerHeight is the title line's height.
@@ -40,32 +42,17 @@ func (m *Model) View() tea.View {
 	var b strings.Builder
 	b.WriteString(m.header())
 	b.WriteByte('\n')
-	if m.overlay == nil && m.cs.picker != nil {
-		for _, l := range m.pickerLines(m.height - headerHeight - 1 - strings.Count(m.helpView, "\n")) {
-			b.WriteString(l)
+	if top := m.modals.Top(); top != nil {
+		if _, inline := top.(modal.Inline); !inline {
+			// The top of the stack covers everything between the title
+			// and its help line; an Inline one is drawn over the
+			// transcript (decorateTranscript).
+			b.WriteString(top.View())
 			b.WriteByte('\n')
+			b.WriteString(m.helpView)
+			v.SetContent(b.String())
+			return v
 		}
-		b.WriteString(m.helpView)
-		v.SetContent(b.String())
-		return v
-	}
-	if m.overlay != nil {
-		for _, l := range m.overlay.view(&m.theme, m.width) {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-		b.WriteString(m.helpView)
-		v.SetContent(b.String())
-		return v
-	}
-	if m.pager != nil {
-		for _, l := range m.pager.view(&m.theme, m.width) {
-			b.WriteString(l)
-			b.WriteByte('\n')
-		}
-		b.WriteString(m.helpView)
-		v.SetContent(b.String())
-		return v
 	}
 	var plines []string
 	if m.panelWidth > 0 {
@@ -116,7 +103,7 @@ func (m *Model) header() string {
 	} else {
 		s += th.SandboxLabel.Render(m.sandboxLabel())
 	}
-	return pad(s, m.width)
+	return common.Pad(s, m.width)
 }
 
 // rule separates the transcript from the input and says what the input
@@ -168,7 +155,7 @@ func (m *Model) statusLines() []string {
 	second := joinParts("in/out tokens: "+counts, id)
 	lead := ansi.StringWidth(badge) + 1
 	if one := joinParts(first, second); lead+ansi.StringWidth(one) <= m.width {
-		return []string{pad(badge+" "+th.Status.Render(one), m.width)}
+		return []string{common.Pad(badge+" "+th.Status.Render(one), m.width)}
 	}
 	room := max(m.width-lead, 0)
 	indent := lead
@@ -179,8 +166,8 @@ func (m *Model) statusLines() []string {
 		indent = 1
 	}
 	return []string{
-		pad(badge+" "+th.Status.Render(termsafe.Clip(first, room)), m.width),
-		pad(strings.Repeat(" ", indent)+th.Status.Render(termsafe.Clip(second, max(m.width-indent, 0))), m.width),
+		common.Pad(badge+" "+th.Status.Render(termsafe.Clip(first, room)), m.width),
+		common.Pad(strings.Repeat(" ", indent)+th.Status.Render(termsafe.Clip(second, max(m.width-indent, 0))), m.width),
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"patchbay/ui/common"
+
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -14,7 +16,7 @@ import (
 // so pretty-printed JSON stays readable when it wraps.
 func wrapWords(s string, width int) []string {
 	width = max(width, 1)
-	s = flattenClusters(s)
+	s = common.FlattenClusters(s)
 	var out []string
 	for line := range strings.SplitSeq(s, "\n") {
 		out = appendWrapped(out, line, width)
@@ -152,88 +154,4 @@ func hangOf(plain string) (bar, hang int) {
 		}
 	}
 	return bar, hang
-}
-
-// flattenClusters rewrites the emoji sequences whose width terminals
-// disagree on. patchbay measures text by grapheme (👩‍💻 is two cells) but
-// most terminals — and the renderer, unless the terminal says otherwise —
-// count each code point (four), so such a line pushed everything after it
-// out of place. Without the joiners, selectors and modifiers that make one
-// glyph of several, every measure agrees: 👩‍💻 shows as 👩💻.
-func flattenClusters(s string) string {
-	if !hasJoiners(s) {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	var state byte
-	for len(s) > 0 {
-		seq, _, n, next := ansi.DecodeSequence(s, state, nil)
-		s, state = s[n:], next
-		if utf8.RuneCountInString(seq) < 2 || ansi.StringWidth(seq) == ansi.StringWidthWc(seq) {
-			if seq != "" && ansi.StringWidth(seq) != ansi.StringWidthWc(seq) {
-				b.WriteRune(utf8.RuneError) // a lone regional indicator
-				continue
-			}
-			b.WriteString(seq)
-			continue
-		}
-		for _, r := range seq {
-			if joiner(r) {
-				continue
-			}
-			if one := string(r); ansi.StringWidth(one) != ansi.StringWidthWc(one) {
-				b.WriteRune(utf8.RuneError)
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// stripJoiners drops from s the code points joiner reports, leaving
-// each emoji of a sequence on its own.
-func stripJoiners(s string) string {
-	if !hasJoiners(s) {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if joiner(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
-
-// hasJoiners reports whether s may hold a sequence flattenClusters
-// rewrites: one of joiner's code points, or a regional indicator.
-func hasJoiners(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0xe2 {
-			continue
-		}
-		for _, r := range s[i:] {
-			if joiner(r) || (r >= 0x1f1e6 && r <= 0x1f1ff) {
-				return true
-			}
-		}
-		return false
-	}
-	return false
-}
-
-// joiner reports whether r only joins or modifies the code point before
-// it: a zero-width joiner, a variation selector, a skin tone, the keycap
-// mark, or a tag.
-func joiner(r rune) bool {
-	switch {
-	case r == 0x200d, r == 0xfe0e, r == 0xfe0f, r == 0x20e3:
-		return true
-	case r >= 0x1f3fb && r <= 0x1f3ff:
-		return true
-	case r >= 0xe0020 && r <= 0xe007f:
-		return true
-	}
-	return false
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
+	"patchbay/ui/common"
 )
 
 // screens are the sizes every wrapping test is looked at in.
@@ -157,7 +158,7 @@ func TestMarkdownListsAndHeadings(t *testing.T) {
 // Rendered Markdown keeps every character of its text, in order, at any
 // width: nothing is cut where a line breaks after punctuation.
 func TestMarkdownLosesNoCharacterAtAnyWidth(t *testing.T) {
-	theme := NewTheme(true)
+	theme := common.NewTheme(true)
 	md := &markdown{}
 	words := []string{"billing,", "invoices,", "SSO", "setup,", "rate", "limits.", "API", "keys;", "case-insensitive", "a", "x+y", "|pipe|"}
 	rng := rand.New(rand.NewPCG(1, 2))

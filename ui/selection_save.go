@@ -9,6 +9,7 @@ import (
 
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/ui/modal"
 )
 
 // saver writes the selections file off the Update loop. Saves run as
@@ -98,8 +99,8 @@ func (m *Model) handleSnippet(msg snippetWrittenMsg) tea.Cmd {
 	if msg.path != "" {
 		where = "written to " + msg.path + " and copied to the clipboard (OSC 52)"
 	}
-	m.hint = "selection " + termsafe.Line(where)
 	text := "# " + where + "\n# Your config file was not changed.\n\n" + msg.snippet
-	m.overlay = m.textOverlay("Selection as TOML · c copies · esc closes", text, msg.snippet, "the TOML snippet")
+	m.modals.Push(modal.NewText(&m.theme, m.keys, "Selection as TOML", modal.PlainText(&m.theme, text)).
+		WithCopy(msg.snippet, "the TOML snippet").WithNote("selection " + termsafe.Line(where)))
 	return tea.SetClipboard(msg.snippet)
 }
