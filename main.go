@@ -23,6 +23,7 @@ import (
 	"patchbay/connector/sandbox"
 	"patchbay/session"
 	"patchbay/ui"
+	"patchbay/ui/authcmd"
 	"patchbay/ui/headless"
 )
 
@@ -38,6 +39,7 @@ const usageText = `patchbay — chat with Claude through the MCP connector and s
 Usage:
   patchbay [flags]                 the chat (TUI)
   patchbay -p PROMPT [flags]       one turn without the TUI (headless)
+  patchbay auth login|status|logout [SERVER]   sign in to OAuth-protected servers
 
 Without an API key (or with -sandbox) patchbay runs offline against its
 built-in sandbox: a Messages API emulator and demo MCP servers on loopback.
@@ -216,6 +218,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "auth" {
+		return authcmd.Run(ctx, args[1:], authcmd.Env{Getenv: getenv, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+	}
 	o, code, ok := parseFlags(args, stdout, stderr)
 	if !ok {
 		return code
