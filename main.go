@@ -24,6 +24,7 @@ import (
 	"patchbay/session"
 	"patchbay/ui"
 	"patchbay/ui/authcmd"
+	"patchbay/ui/doctorcmd"
 	"patchbay/ui/headless"
 )
 
@@ -40,6 +41,7 @@ Usage:
   patchbay [flags]                 the chat (TUI)
   patchbay -p PROMPT [flags]       one turn without the TUI (headless)
   patchbay auth login|status|logout [SERVER]   sign in to OAuth-protected servers
+  patchbay doctor [SERVER…] [--output json]   check servers the way the API will use them
 
 Without an API key (or with -sandbox) patchbay runs offline against its
 built-in sandbox: a Messages API emulator and demo MCP servers on loopback.
@@ -220,6 +222,9 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "auth" {
 		return authcmd.Run(ctx, args[1:], authcmd.Env{Getenv: getenv, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+	}
+	if len(args) > 0 && args[0] == "doctor" {
+		return doctorcmd.Run(ctx, args[1:], doctorcmd.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr})
 	}
 	o, code, ok := parseFlags(args, stdout, stderr)
 	if !ok {
