@@ -20,6 +20,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/oauth"
 	"patchbay/connector/sandbox"
 	"patchbay/session"
 	"patchbay/ui"
@@ -311,6 +312,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return export(o.export, sess, id, cfg, stdout, stderr)
 	}
 	warnings = append(warnings, notes...)
+	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login)
+		warnings = append(warnings, sess.UseSignIns(ctx, &oauth.Source{Store: oauth.NewStore(stateDir)}, oauth.ErrNotSignedIn)...)
+	}
 	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
 
 	if o.headless {

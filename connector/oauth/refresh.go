@@ -130,7 +130,8 @@ func describeTokenError(err error) error {
 // RefreshBefore.
 type Source struct {
 	Store *Store
-	// HTTPClient sends refresh requests; nil means http.DefaultClient.
+	// HTTPClient sends refresh requests; nil means a client that gives
+	// up after RenewTimeout.
 	HTTPClient *http.Client
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -167,8 +168,16 @@ func (s *Source) Renew(ctx context.Context, serverURL string) (string, *Record, 
 	return s.renew(ctx, rec)
 }
 
+// RenewTimeout bounds a renewal when Source.HTTPClient is nil, so a token
+// endpoint that hangs cannot hold a turn (or start-up) for long.
+const RenewTimeout = 30 * time.Second
+
 func (s *Source) renew(ctx context.Context, rec *Record) (string, *Record, error) {
-	fresh, err := Refresh(ctx, s.HTTPClient, rec, s.now())
+	hc := s.HTTPClient
+	if hc == nil {
+		hc = &http.Client{Timeout: RenewTimeout}
+	}
+	fresh, err := Refresh(ctx, hc, rec, s.now())
 	if err != nil {
 		return "", rec, err
 	}
@@ -269,4 +278,11 @@ func Revoke(ctx context.Context, c *http.Client, rec *Record) error {
 		return fmt.Errorf("revoke the sign-in to %s: %w", rec.ServerURL, err)
 	}
 	return nil
+}
+
+// AccessToken is Token without the record: the current access token of a
+// signed-in server, renewed if it is about to expire.
+func (s *Source) AccessToken(ctx context.Context, serverURL string) (string, error) {
+	tok, _, err := s.Token(ctx, serverURL)
+	return tok, err
 }
