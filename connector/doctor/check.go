@@ -19,6 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"patchbay/connector"
+	"patchbay/connector/oauth"
 )
 
 // DefaultTimeout bounds the checks of one server when Options.Timeout is zero.
@@ -403,7 +404,7 @@ func checkAuth(r *Report, t Target, kind string, probe int, now time.Time) bool 
 		}
 		if !t.Auth.Expiry.IsZero() {
 			if left := t.Auth.Expiry.Sub(now); left > 0 {
-				who += fmt.Sprintf(", expires in %s (renewed automatically)", left.Round(time.Minute))
+				who += ", expires in " + oauth.Ago(left) + " (renewed automatically)"
 			}
 		}
 		r.pass(CheckAuth, who)
