@@ -20,9 +20,12 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/oauth"
 	"patchbay/connector/sandbox"
 	"patchbay/session"
 	"patchbay/ui"
+	"patchbay/ui/authcmd"
+	"patchbay/ui/doctorcmd"
 	"patchbay/ui/headless"
 )
 
@@ -38,6 +41,8 @@ const usageText = `patchbay — chat with Claude through the MCP connector and s
 Usage:
   patchbay [flags]                 the chat (TUI)
   patchbay -p PROMPT [flags]       one turn without the TUI (headless)
+  patchbay auth login|status|logout [SERVER]   sign in to OAuth-protected servers
+  patchbay doctor [SERVER…] [--output json]   check servers the way the API will use them
 
 Without an API key (or with -sandbox) patchbay runs offline against its
 built-in sandbox: a Messages API emulator and demo MCP servers on loopback.
@@ -216,6 +221,12 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "auth" {
+		return authcmd.Run(ctx, args[1:], authcmd.Env{Getenv: getenv, Stdin: os.Stdin, Stdout: stdout, Stderr: stderr})
+	}
+	if len(args) > 0 && args[0] == "doctor" {
+		return doctorcmd.Run(ctx, args[1:], doctorcmd.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr})
+	}
 	o, code, ok := parseFlags(args, stdout, stderr)
 	if !ok {
 		return code
@@ -301,6 +312,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return export(o.export, sess, id, cfg, stdout, stderr)
 	}
 	warnings = append(warnings, notes...)
+	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login)
+		warnings = append(warnings, sess.UseSignIns(ctx, &oauth.Source{Store: oauth.NewStore(stateDir)}, oauth.ErrNotSignedIn)...)
+	}
 	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
 
 	if o.headless {

@@ -77,6 +77,11 @@ type ServerConfig struct {
 	Tools []string
 	// Defer lists tools (or globs) sent with defer_loading = true.
 	Defer []string
+	// ClientID is the OAuth client to sign in as (patchbay auth login);
+	// empty: the client registers itself. Scopes replace the scopes the
+	// server's metadata asks for.
+	ClientID string
+	Scopes   []string
 	// SelectionURL, when set, stands for URL where saved tool selections
 	// are matched. The sandbox's demo servers listen on new ports every
 	// run, so their selections are kept under "sandbox:NAME" instead. It

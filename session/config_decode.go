@@ -40,6 +40,8 @@ type fileServer struct {
 	Mode      *string  `toml:"mode"`
 	Tools     []string `toml:"tools"`
 	Defer     []string `toml:"defer"`
+	ClientID  *string  `toml:"client_id"`
+	Scopes    []string `toml:"scopes"`
 }
 
 // valueKind is the TOML type a key must have.
@@ -86,6 +88,8 @@ func serverFields() []field {
 		{"mode", kindString, `mode = "allow"`},
 		{"tools", kindStrings, `tools = ["find_customer", "get_*"]`},
 		{"defer", kindStrings, `defer = ["search_*"]`},
+		{"client_id", kindString, `client_id = "patchbay-team"`},
+		{"scopes", kindStrings, `scopes = ["crm.read"]`},
 	}
 }
 

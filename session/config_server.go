@@ -44,6 +44,14 @@ func (v *validator) server(i int, f fileServer, seen map[string]int) (ServerConf
 	if err := v.toolset(label, f, &s); err != nil {
 		return s, err
 	}
+	if f.ClientID != nil {
+		if *f.ClientID == "" {
+			return s, v.fail(`%s: client_id is empty; write the OAuth client ID the server's owner gave you, `+
+				`or leave client_id out to let patchbay register itself`, label)
+		}
+		s.ClientID = *f.ClientID
+	}
+	s.Scopes = f.Scopes
 	return s, nil
 }
 
