@@ -24,6 +24,7 @@ import (
 	"patchbay/session"
 	"patchbay/ui"
 	"patchbay/ui/headless"
+	"patchbay/ui/qa"
 )
 
 // Exit codes; a headless run adds its own (see -help).
@@ -38,6 +39,8 @@ const usageText = `patchbay — chat with Claude through the MCP connector and s
 Usage:
   patchbay [flags]                 the chat (TUI)
   patchbay -p PROMPT [flags]       one turn without the TUI (headless)
+  patchbay test FILE.toml          run filter contracts (patchbay test -help)
+  patchbay lock                    lock each server's tool list (patchbay lock -help)
 
 Without an API key (or with -sandbox) patchbay runs offline against its
 built-in sandbox: a Messages API emulator and demo MCP servers on loopback.
@@ -216,6 +219,10 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "test" || args[0] == "lock") {
+		sub := map[string]func(context.Context, []string, func(string) string, io.Writer, io.Writer) int{"test": qa.RunTest, "lock": qa.RunLock}
+		return sub[args[0]](ctx, args[1:], getenv, stdout, stderr)
+	}
 	o, code, ok := parseFlags(args, stdout, stderr)
 	if !ok {
 		return code

@@ -24,6 +24,9 @@ const (
 
 // Check is one expectation judged on one run.
 type Check struct {
+	// Kind is the expectation's key in the file (offered_includes,
+	// must_call, ...), or finished / no_breach for the implicit two.
+	Kind string `json:"kind"`
 	// Name says the expectation, e.g. "offered ⊇ crm:find_customer".
 	Name string `json:"name"`
 	OK   bool   `json:"ok"`
@@ -183,7 +186,7 @@ func (e Expect) Check(o Observed) []Check {
 		offers[i] = OfferedIn(t)
 	}
 	if len(e.OfferedIncludes) > 0 {
-		out = append(out, perTurn(offers, "offered ⊇ "+refList(e.OfferedIncludes), func(of Offered) string {
+		out = append(out, perTurn(offers, "offered_includes", "offered ⊇ "+refList(e.OfferedIncludes), func(of Offered) string {
 			var missing []string
 			for _, r := range e.OfferedIncludes {
 				if !slices.Contains(of.Tools, r.String()) {
@@ -198,7 +201,7 @@ func (e Expect) Check(o Observed) []Check {
 		}))
 	}
 	if len(e.OfferedWithin) > 0 {
-		out = append(out, perTurn(offers, "offered ⊆ "+refList(e.OfferedWithin), func(of Offered) string {
+		out = append(out, perTurn(offers, "offered_within", "offered ⊆ "+refList(e.OfferedWithin), func(of Offered) string {
 			var extra []string
 			for _, t := range of.Tools {
 				if !anyMatch(e.OfferedWithin, t) {
@@ -209,7 +212,7 @@ func (e Expect) Check(o Observed) []Check {
 		}))
 	}
 	if e.exactlySet {
-		out = append(out, perTurn(offers, "offered = "+refList(e.OfferedExactly), func(of Offered) string {
+		out = append(out, perTurn(offers, "offered_exactly", "offered = "+refList(e.OfferedExactly), func(of Offered) string {
 			var extra, missing []string
 			for _, t := range of.Tools {
 				if !anyMatch(e.OfferedExactly, t) {
@@ -225,7 +228,7 @@ func (e Expect) Check(o Observed) []Check {
 		}))
 	}
 	if len(e.NeverOffered) > 0 {
-		out = append(out, perTurn(offers, "never offered "+refList(e.NeverOffered), func(of Offered) string {
+		out = append(out, perTurn(offers, "never_offered", "never offered "+refList(e.NeverOffered), func(of Offered) string {
 			var bad []string
 			for _, t := range of.Tools {
 				if anyMatch(e.NeverOffered, t) {
@@ -252,32 +255,32 @@ func (e Expect) Check(o Observed) []Check {
 				bad = append(bad, c.String())
 			}
 		}
-		out = append(out, Check{Name: "must not call " + refList(e.MustNotCall), OK: len(bad) == 0,
+		out = append(out, Check{Kind: "must_not_call", Name: "must not call " + refList(e.MustNotCall), OK: len(bad) == 0,
 			Detail: listIf("called: ", bad), Evidence: EvidenceCalls})
 	}
 	if e.MaxCalls != nil {
-		out = append(out, Check{Name: fmt.Sprintf("at most %d calls", *e.MaxCalls), OK: len(calls) <= *e.MaxCalls,
+		out = append(out, Check{Kind: "max_calls", Name: fmt.Sprintf("at most %d calls", *e.MaxCalls), OK: len(calls) <= *e.MaxCalls,
 			Detail: fmt.Sprintf("%d calls%s", len(calls), listIf(": ", callNames(calls))), Evidence: EvidenceCalls})
 	}
 	if e.MaxInputTokens != nil {
 		n := o.InputTokens()
-		out = append(out, Check{Name: fmt.Sprintf("input tokens ≤ %d", *e.MaxInputTokens), OK: n <= *e.MaxInputTokens,
+		out = append(out, Check{Kind: "max_input_tokens", Name: fmt.Sprintf("input tokens ≤ %d", *e.MaxInputTokens), OK: n <= *e.MaxInputTokens,
 			Detail: fmt.Sprintf("%d input tokens", n), Evidence: EvidenceUsage})
 	}
 	answer := o.Answer()
 	for _, s := range e.AnswerContains {
 		ok := strings.Contains(answer, s)
-		out = append(out, Check{Name: fmt.Sprintf("answer contains %q", s), OK: ok, Detail: answerDetail(ok, answer), Evidence: EvidenceAnswer})
+		out = append(out, Check{Kind: "answer_contains", Name: fmt.Sprintf("answer contains %q", s), OK: ok, Detail: answerDetail(ok, answer), Evidence: EvidenceAnswer})
 	}
 	for _, re := range e.AnswerMatches {
 		ok := re.MatchString(answer)
-		out = append(out, Check{Name: fmt.Sprintf("answer matches /%s/", re), OK: ok, Detail: answerDetail(ok, answer), Evidence: EvidenceAnswer})
+		out = append(out, Check{Kind: "answer_matches", Name: fmt.Sprintf("answer matches /%s/", re), OK: ok, Detail: answerDetail(ok, answer), Evidence: EvidenceAnswer})
 	}
 	return out
 }
 
 func finished(o Observed) Check {
-	c := Check{Name: "every turn finishes", OK: true, Evidence: EvidenceTurns}
+	c := Check{Kind: "finished", Name: "every turn finishes", OK: true, Evidence: EvidenceTurns}
 	if o.Err != nil {
 		c.OK, c.Detail = false, o.Err.Error()
 		return c
@@ -296,13 +299,13 @@ func finished(o Observed) Check {
 }
 
 func noBreach(o Observed) Check {
-	return Check{Name: "no withheld tool offered or called", OK: len(o.Breaches) == 0,
+	return Check{Kind: "no_breach", Name: "no withheld tool offered or called", OK: len(o.Breaches) == 0,
 		Detail: listIf("breach: ", o.Breaches), Evidence: EvidenceListing + "+" + EvidenceCalls}
 }
 
 // perTurn runs a check on every turn's offer; fail returns "" when it holds.
-func perTurn(offers []Offered, name string, fail func(Offered) string) Check {
-	c := Check{Name: name, OK: true}
+func perTurn(offers []Offered, kind, name string, fail func(Offered) string) Check {
+	c := Check{Kind: kind, Name: name, OK: true}
 	var ev []string
 	for i, of := range offers {
 		if e := of.evidence(); !slices.Contains(ev, e) {
@@ -380,7 +383,7 @@ func mustCall(mc CallExpect, calls []Call) Check {
 	if len(preds) > 0 {
 		name += " with " + strings.Join(preds, " and ")
 	}
-	c := Check{Name: name, Evidence: EvidenceCalls}
+	c := Check{Kind: "must_call", Name: name, Evidence: EvidenceCalls}
 	var seen []string
 	for _, call := range calls {
 		if call.String() != mc.Tool.String() {
