@@ -110,12 +110,31 @@ func checkLock(ctx context.Context, env *environment, flagPath string, w io.Writ
 }
 
 func checkLockAt(_ context.Context, env *environment, path string, w io.Writer) int {
+	return compareLock(env.cfg, env.known, env.unlisted, path, env.getenv, w)
+}
+
+// CheckLocked is -locked for a headless run: it lists the tools of cfg's
+// servers (as the run will use them: the sandbox's demo servers when it
+// runs them) and compares them with the lock file beside cfg.Path. On
+// drift it says what changed on w and returns ExitDrift; without a lock
+// file, ExitUsage; else ExitOK.
+func CheckLocked(ctx context.Context, cfg *session.Config, getenv func(string) string, w io.Writer) int {
+	if cfg.Path == "" {
+		fmt.Fprintln(w, "patchbay: -locked needs a config file, beside which patchbay lock wrote the lock file; give -config FILE.")
+		return ExitUsage
+	}
+	known, unlisted := listAll(ctx, cfg, getenv)
+	return compareLock(cfg, known, unlisted, toollock.PathFor(cfg.Path), getenv, w)
+}
+
+func compareLock(cfg *session.Config, known map[string][]connector.Tool, unlisted map[string]string, path string,
+	getenv func(string) string, w io.Writer) int {
 	f, err := toollock.Read(path)
 	if err != nil {
 		fmt.Fprintf(w, "patchbay: %s\n", termsafe.Line(err.Error()))
 		return ExitUsage
 	}
-	findings, err := DriftOf(env.cfg, env.known, env.unlisted, f, env.getenv)
+	findings, err := DriftOf(cfg, known, unlisted, f, getenv)
 	if err != nil {
 		fmt.Fprintf(w, "patchbay: %v\n", err)
 		return ExitUsage

@@ -303,3 +303,30 @@ func TestBadInvocations(t *testing.T) {
 }
 
 func writeAt(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
+
+// A rate-limited request is retried by the connector's client, as in the
+// chat: the run still holds, and the emulator saw the retry.
+func TestRateLimitIsRetried(t *testing.T) {
+	env, err := start(context.Background(), common{sandbox: true}, offline(t), emulator.Noise{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.close()
+	faults, err := sandbox.ParseFaults("status:429")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.sb.Emulator.Inject(faults[0])
+	f, err := contract.Parse("c.toml", []byte(holding))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := Run(context.Background(), Env{Config: env.cfg, Getenv: offline(t), Runner: env.client, Known: env.known},
+		Plan{File: f, Repetitions: 1})
+	if !rep.OK {
+		t.Fatalf("a 429 then success should hold: %+v", rep.Results[0].Runs)
+	}
+	if n := len(env.sb.Emulator.Requests()); n != 2 {
+		t.Fatalf("the emulator saw %d requests, want the 429 and its retry", n)
+	}
+}
