@@ -27,6 +27,7 @@ import (
 	"patchbay/ui/authcmd"
 	"patchbay/ui/doctorcmd"
 	"patchbay/ui/headless"
+	"patchbay/ui/qa"
 )
 
 // Exit codes; a headless run adds its own (see -help).
@@ -43,6 +44,8 @@ Usage:
   patchbay -p PROMPT [flags]       one turn without the TUI (headless)
   patchbay auth login|status|logout [SERVER]   sign in to OAuth-protected servers
   patchbay doctor [SERVER…] [--output json]   check servers the way the API will use them
+  patchbay test FILE.toml          run filter contracts (patchbay test -help)
+  patchbay lock                    lock each server's tool list (patchbay lock -help)
 
 Without an API key (or with -sandbox) patchbay runs offline against its
 built-in sandbox: a Messages API emulator and demo MCP servers on loopback.
@@ -67,6 +70,8 @@ Exit codes:
   4  the model asked for a tool the request did not enable: an mcp_tool_use
      its server's toolset (as sent) left off, or any plain tool_use
      (patchbay declares no client tools)
+  5  -locked: the servers' tool lists differ from the lock file (patchbay
+     lock); nothing was sent
   When several apply: 4, then 1, then 3.
 
 Toolset rules for one run (SERVER:TOOL; TOOL may be a pattern: * any run of
@@ -119,6 +124,7 @@ type options struct {
 	maxRetryWait headless.RetryWait
 	export       string
 	sessions     bool
+	locked       bool
 }
 
 // ruleList collects a repeatable -allow, -deny or -only flag.
@@ -169,6 +175,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 	fs.Var(&o.maxRetryWait, "max-retry-wait", headless.MaxRetryWaitUsage)
 	fs.StringVar(&o.export, "export", "", "print the resumed session as `FORMAT`: md, json (the request, ready to replay) or curl (the last request)")
 	fs.BoolVar(&o.sessions, "sessions", false, "list saved sessions, newest first, and exit")
+	fs.BoolVar(&o.locked, "locked", false, "headless: exit 5 without sending when the servers' tools differ from the lock file (patchbay lock)")
 	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -202,6 +209,8 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, int, bool) {
 		return fail("-p needs a prompt")
 	case set["output"] && !o.headless:
 		return fail("-output only applies to a headless run (-p)")
+	case o.locked && !o.headless:
+		return fail("-locked only applies to a headless run (-p)")
 	case set["max-retry-wait"] && !o.headless:
 		return fail("-max-retry-wait only applies to a headless run (-p)")
 	case o.export != "" && (o.headless || (!o.cont && o.resume == "")):
@@ -226,6 +235,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if len(args) > 0 && args[0] == "doctor" {
 		return doctorcmd.Run(ctx, args[1:], doctorcmd.Env{Getenv: getenv, Stdout: stdout, Stderr: stderr})
+	}
+	if len(args) > 0 && (args[0] == "test" || args[0] == "lock") {
+		sub := map[string]func(context.Context, []string, func(string) string, io.Writer, io.Writer) int{"test": qa.RunTest, "lock": qa.RunLock}
+		return sub[args[0]](ctx, args[1:], getenv, stdout, stderr)
 	}
 	o, code, ok := parseFlags(args, stdout, stderr)
 	if !ok {
@@ -317,6 +330,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
 
+	if o.headless && o.locked {
+		if code := qa.CheckLocked(ctx, cfg, getenv, stderr); code != qa.ExitOK {
+			return code
+		}
+	}
 	if o.headless {
 		opts := headless.Options{
 			Session: sess, Runner: client, Prompt: o.prompt, Format: o.output, Live: officialAPI(live, baseURL),
