@@ -58,6 +58,9 @@ type Options struct {
 	// UnreachableAs500 makes the emulator answer an MCP server it cannot
 	// reach with HTTP 500, as the API has been seen to do.
 	UnreachableAs500 bool
+	// Noise makes the emulator's scripted model call a wrong tool now and
+	// then (emulator.Noise), to exercise pass rates.
+	Noise emulator.Noise
 }
 
 // Start runs the demo servers (unless opts says not to) and the emulator on
@@ -87,6 +90,7 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		APIKey: APIKey, AllowLoopbackHTTP: true,
 		RealServer:       func(url string) bool { return !sb.IsDemo(url) },
 		UnreachableAs500: opts.UnreachableAs500,
+		Noise:            opts.Noise,
 	})
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")

@@ -212,11 +212,32 @@
 // tool_use with tool_result blocks gets a sentence acknowledging the error,
 // then the model carries on the same way.
 //
+// Input tokens are estimated at four bytes per token: the request body,
+// plus the definitions (name, description, input schema as JSON) of the
+// MCP tools the model is given, which the API also counts as input. A
+// deferred tool costs nothing until a tool search loads it. [DOC tool use
+// pricing: tool definitions are billed as input tokens; the estimate is
+// OURS]
+//
 // Output is estimated at four characters per token. When the text and tool
 // inputs would exceed max_tokens the output is cut right there, even inside
 // an input_json_delta, and the response ends with stop_reason "max_tokens".
 // No block starts once the budget is spent: a block holds at least one
 // token of output, so a cut never leaves an empty text block. [INF]
+//
+// # Noise
+//
+// The scripted model never errs, so a pass rate measured against it is
+// always 0 or 1. Options.Noise (P, Seed) makes it err on purpose: each
+// tool call planned for a new user message goes, with probability P, to
+// another usable tool that is not destructive (chosen uniformly, its
+// arguments filled from the message as usual); with no such tool the call
+// stands. The draws come from one PCG source seeded with Seed, shared by
+// all requests under a lock: a run that sends its requests one at a time
+// repeats exactly; concurrent requests share the same sequence of draws
+// in whatever order they arrive. A paused or continued answer keeps the
+// calls its history holds and plans the rest without noise. Noise is a
+// test aid of OURS; the real model has no such switch.
 //
 // # Continue requests
 //

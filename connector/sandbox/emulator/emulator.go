@@ -51,6 +51,9 @@ type Options struct {
 	// error", as the API has been seen to do (anthropic-sdk-typescript#784),
 	// instead of a 400 invalid_request_error naming the server.
 	UnreachableAs500 bool
+	// Noise makes the scripted model call a wrong tool with probability
+	// Noise.P (seeded); the zero value is no noise.
+	Noise Noise
 }
 
 // Recorded is one HTTP request as it reached the emulator.
@@ -70,8 +73,9 @@ type Recorded struct {
 
 // Emulator serves POST /v1/messages. It is safe for concurrent use.
 type Emulator struct {
-	opts Options
-	pool *pool
+	opts  Options
+	pool  *pool
+	noise *noiser // nil: no noise
 
 	// Ids come from per-emulator counters so runs are reproducible.
 	reqSeq, msgSeq, toolSeq atomic.Uint64
@@ -100,9 +104,10 @@ func New(opts Options) *Emulator {
 		opts.KeepRequests = 64
 	}
 	return &Emulator{
-		opts: opts,
-		pool: newPool(opts.HTTPClient),
-		done: make(chan struct{}),
+		opts:  opts,
+		pool:  newPool(opts.HTTPClient),
+		noise: newNoiser(opts.Noise),
+		done:  make(chan struct{}),
 	}
 }
 

@@ -26,7 +26,7 @@ func (e *Emulator) serveMessages(ctx context.Context, w http.ResponseWriter, req
 		}
 		return
 	}
-	em := newEmitter(e.newID("msg_", &e.msgSeq), req.model, req.maxTokens, bodyLen)
+	em := newEmitter(e.newID("msg_", &e.msgSeq), req.model, req.maxTokens, bodyLen+cat.definitionChars())
 	if req.stream {
 		em.sse = newSSEWriter(w, fault, func(d time.Duration) bool { return e.wait(ctx, d) })
 	}
@@ -85,6 +85,9 @@ func (e *Emulator) play(ctx context.Context, em *emitter, cat *catalog, h histor
 	}
 	if h.confirmOnly {
 		p = onlyConfirmed(p, h.confirmed)
+	}
+	if h.done == 0 && h.pending == nil && !h.continuing && !h.confirmOnly {
+		p = e.noise.disturb(p, cat, h.text)
 	}
 	for _, s := range h.strays {
 		if err := em.text(ackText(s.name, s.text)); err != nil {
