@@ -91,7 +91,9 @@ type Request struct {
 	ToolSearch ToolSearch
 	// Local are the servers patchbay runs itself; their tools go out as
 	// client tools (see LocalTools).
-	Local    []LocalServer
+	Local []LocalServer
+	// Exec runs the local tools the model calls; nil when there are none.
+	Exec     LocalExecutor
 	Messages []Message
 }
 
