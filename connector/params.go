@@ -24,7 +24,8 @@ func BuildParams(req Request) (anthropic.BetaMessageNewParams, []Warning, error)
 	if req.MaxTokens <= 0 {
 		return p, nil, fmt.Errorf("max_tokens must be positive, got %d", req.MaxTokens)
 	}
-	msgs, mcpHistory, err := messageParams(req.Messages, declaresTools(req))
+	local, localWarns := LocalTools(req)
+	msgs, mcpHistory, err := messageParams(req.Messages, declaresTools(req) || len(local) > 0)
 	if err != nil {
 		return p, nil, err
 	}
@@ -52,9 +53,15 @@ func BuildParams(req Request) (anthropic.BetaMessageNewParams, []Warning, error)
 			p.Tools = append(p.Tools, anthropic.BetaToolUnionParam{OfMCPToolset: sp.Toolset})
 		}
 	}
+	warns = append(warns, localWarns...)
+	deferredLocal := false
+	for _, lt := range local {
+		p.Tools = append(p.Tools, param.Override[anthropic.BetaToolUnionParam](lt.Entry))
+		deferredLocal = deferredLocal || lt.Deferred
+	}
 	// A deferred tool is reachable only through a tool search tool
 	// (API-NOTES 9.3): without one, "defer" would mean "disable".
-	if defersAny(p.Tools) {
+	if defersAny(p.Tools) || deferredLocal {
 		st, err := searchTool(req.ToolSearch)
 		if err != nil {
 			return p, nil, err
@@ -83,7 +90,8 @@ func SelectionWarnings(req Request) []Warning {
 			warns = append(warns, w...)
 		}
 	}
-	return warns
+	_, local := LocalTools(req)
+	return append(warns, local...)
 }
 
 // declaresTools reports whether the request for req has a tools field:

@@ -2,7 +2,6 @@ package connector
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -47,7 +46,7 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 		return TurnDone{Err: ErrEndsWithAssistant}
 	}
 	var appended []Message
-	pauses, strays := 0, 0
+	pauses, strays, rounds := 0, 0, 0
 	for {
 		next := req
 		next.Messages = history
@@ -76,15 +75,32 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 			pauses++
 			emit(Continuing{Reason: stop, Attempt: pauses})
 		case "tool_use":
-			reply, ok := answerStrayToolUse(msg)
-			if !ok {
+			// Local tools run here, between requests; anything else the
+			// model called as a plain tool is answered with an error.
+			why := ""
+			if rounds == MaxToolRounds {
+				why = fmt.Sprintf("patchbay stopped the turn: it reached %d rounds of tool calls. Ask again to go on.", MaxToolRounds)
+			}
+			reply, ran := c.answerToolUses(ctx, msg, req, why, emit)
+			if len(reply.Content) == 0 {
 				return TurnDone{StopReason: stop, Appended: appended}
 			}
-			// The answer joins the history even when the cap ends the turn:
-			// a tool_use without its tool_result would make the API reject
-			// the conversation's next request.
+			// The answer joins the history even when the turn ends here:
+			// a tool_use without its tool_result would make the API
+			// reject the conversation's next request.
 			history = append(history, reply)
 			appended = append(appended, reply)
+			if err := ctx.Err(); err != nil {
+				return TurnDone{StopReason: stop, Appended: appended, Err: err}
+			}
+			if ran {
+				if why != "" {
+					return TurnDone{StopReason: stop, Appended: appended}
+				}
+				rounds++
+				emit(Continuing{Reason: stop, Attempt: rounds})
+				continue
+			}
 			if strays == MaxContinuations {
 				return TurnDone{StopReason: stop, Appended: appended}
 			}
@@ -94,38 +110,4 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 			return TurnDone{StopReason: stop, Appended: appended}
 		}
 	}
-}
-
-// toolResult is a tool_result block answering a plain tool_use.
-type toolResult struct {
-	Type      string `json:"type"`
-	ToolUseID string `json:"tool_use_id"`
-	IsError   bool   `json:"is_error"`
-	Content   string `json:"content"`
-}
-
-// answerStrayToolUse builds the user message that answers each plain
-// tool_use in msg with an error. patchbay declares no client tools, so such
-// a call is the model addressing an MCP tool the wrong way (API-NOTES 5.3);
-// without an answer the conversation would stall.
-func answerStrayToolUse(msg Message) (Message, bool) {
-	reply := Message{Role: "user"}
-	for _, raw := range msg.Content {
-		var b struct {
-			Type string `json:"type"`
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		}
-		if json.Unmarshal(raw, &b) != nil || b.Type != "tool_use" {
-			continue
-		}
-		reply.Content = append(reply.Content, mustJSON(toolResult{
-			Type:      "tool_result",
-			ToolUseID: b.ID,
-			IsError:   true,
-			Content: fmt.Sprintf("%s is an MCP tool: it runs on the API side through the MCP connector "+
-				"and must not be called as a client tool. Call it as an MCP tool instead.", b.Name),
-		}))
-	}
-	return reply, len(reply.Content) > 0
 }

@@ -377,13 +377,15 @@ func TestRunAnswersStrayToolUse(t *testing.T) {
 		Type      string `json:"type"`
 		ToolUseID string `json:"tool_use_id"`
 		IsError   bool   `json:"is_error"`
-		Content   string `json:"content"`
+		Content   []struct {
+			Type, Text string
+		} `json:"content"`
 	}
 	if err := json.Unmarshal(sent[2].Content[0], &res); err != nil {
 		t.Fatal(err)
 	}
-	if res.Type != "tool_result" || res.ToolUseID != "toolu_01" || !res.IsError ||
-		!strings.Contains(res.Content, "search_issues") || !strings.Contains(res.Content, "MCP tool") {
+	if res.Type != "tool_result" || res.ToolUseID != "toolu_01" || !res.IsError || len(res.Content) != 1 ||
+		!strings.Contains(res.Content[0].Text, "search_issues") || !strings.Contains(res.Content[0].Text, "MCP tool") {
 		t.Errorf("tool_result = %+v", res)
 	}
 }

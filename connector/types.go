@@ -89,7 +89,12 @@ type Request struct {
 	// ToolSearch is the tool search tool sent when a toolset defers a
 	// tool (ToolSearchRegex when empty).
 	ToolSearch ToolSearch
-	Messages   []Message
+	// Local are the servers patchbay runs itself; their tools go out as
+	// client tools (see LocalTools).
+	Local []LocalServer
+	// Exec runs the local tools the model calls; nil when there are none.
+	Exec     LocalExecutor
+	Messages []Message
 }
 
 // ToolSearch names a tool search tool: deferred tools (defer_loading) can

@@ -31,7 +31,11 @@ func serve(mode string) int {
 	var srv *mcp.Server
 	switch mode {
 	case "notebook":
-		srv = demo.NewNotebook(demo.NotebookOptions{Step: 5 * time.Millisecond})
+		step := 5 * time.Millisecond
+		if d, err := time.ParseDuration(os.Getenv("PATCHBAY_NOTEBOOK_STEP")); err == nil {
+			step = d
+		}
+		srv = demo.NewNotebook(demo.NotebookOptions{Step: step})
 	case "garbage":
 		fmt.Println("Server starting on stdio, press ctrl+c to stop")
 		srv = demo.NewNotebook(demo.NotebookOptions{})

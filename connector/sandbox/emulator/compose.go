@@ -17,6 +17,12 @@ type result struct {
 }
 
 func preamble(nth int, t *toolInfo) string {
+	if t.client {
+		if nth == 0 {
+			return fmt.Sprintf("I'll use your tool `%s`.", t.tool.Name)
+		}
+		return fmt.Sprintf("Next, I'll use your tool `%s`.", t.tool.Name)
+	}
 	if nth == 0 {
 		return fmt.Sprintf("I'll look that up with `%s` on `%s`.", t.tool.Name, t.server)
 	}
@@ -58,7 +64,26 @@ func toolsMarkdown(cat *catalog) string {
 			fmt.Fprintf(&b, "\n_%d not enabled, %d deferred._\n", off, deferred)
 		}
 	}
-	if len(cat.servers) == 0 {
+	if len(cat.client) > 0 {
+		var lines []string
+		for i := range cat.client {
+			if t := &cat.client[i]; t.usable() {
+				line := "- `" + t.tool.Name + "`"
+				if d := firstLine(t.tool.description()); d != "" {
+					line += ": " + d
+				}
+				lines = append(lines, line)
+			}
+		}
+		total += len(lines)
+		b.WriteString("\n### Your tools (run by the client)\n\n")
+		if len(lines) == 0 {
+			b.WriteString("_All deferred._\n")
+		} else {
+			b.WriteString(strings.Join(lines, "\n") + "\n")
+		}
+	}
+	if len(cat.servers) == 0 && len(cat.client) == 0 {
 		return "I don't have any tools available right now: no MCP servers are configured for this conversation."
 	}
 	return fmt.Sprintf("Here are the tools I can use (%d in all):\n%s", total, b.String())
@@ -97,7 +122,11 @@ func answerMarkdown(results []result, unmatched []string) string {
 		if r.isError {
 			verb = "reported an error"
 		}
-		fmt.Fprintf(&b, "\n**`%s`** on `%s` %s:\n\n", r.tool, r.server, verb)
+		if r.server == "" {
+			fmt.Fprintf(&b, "\n**`%s`** (your tool) %s:\n\n", r.tool, verb)
+		} else {
+			fmt.Fprintf(&b, "\n**`%s`** on `%s` %s:\n\n", r.tool, r.server, verb)
+		}
 		body := truncate(r.text, quoteLimit)
 		if body == "" {
 			body = "(no text content)"

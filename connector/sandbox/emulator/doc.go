@@ -201,6 +201,20 @@
 //   - When no step matches any tool, the answer is a friendly Markdown
 //     echo of the message.
 //
+// Client tools (tools entries of type "custom" or without a type, which a
+// client such as patchbay's local servers runs itself) are checked as in
+// clienttools.go: the name's pattern, a required input_schema of type
+// "object", its property keys' pattern, and unique names, each rule with
+// its source. The model treats them as tools of their own (listed under
+// "Your tools (run by the client)", matched by the same rules, never
+// counted destructive: the client decides what runs). A call to one is a
+// sentence ("I'll use your tool `notebook__list_notes`.") and a tool_use
+// block, and the response ends there with stop_reason "tool_use". [DOC
+// tool use page] The client's next request carries the tool_result
+// blocks; the model counts that tool_use as a done call of the turn, its
+// result feeds the final answer ("**`NAME`** (your tool) returned"), and
+// the remaining steps run as for a paused turn.
+//
 // One response makes at most Options.MaxToolCallsPerRequest calls; when more
 // remain it ends with stop_reason "pause_turn". A request whose last message
 // is the assistant's paused content carries on with the calls still missing:
@@ -209,7 +223,8 @@
 // mcp_tool_use still waiting for its result, the response starts by running
 // that call (with the same checks as a planned one) and sending its
 // mcp_tool_result. A request whose last user message answers a plain
-// tool_use with tool_result blocks gets a sentence acknowledging the error,
+// tool_use of a tool that is not among its client tools (a stray) with
+// tool_result blocks gets a sentence acknowledging the error,
 // then the model carries on the same way.
 //
 // Input tokens are estimated at four bytes per token: the request body,

@@ -37,7 +37,10 @@ type history struct {
 
 type stray struct{ name, text string }
 
-func readHistory(turns []turn) history {
+// readHistory reads the conversation; client names the request's client
+// tools, whose tool_use and tool_result blocks are calls and results of the
+// turn (any other tool_use is a stray).
+func readHistory(turns []turn, client map[string]bool) history {
 	var h history
 	h.continuing = isContinueTurn(turns, len(turns)-1)
 	u := lastAsked(turns, len(turns)-1)
@@ -55,11 +58,11 @@ func readHistory(turns []turn) history {
 	uses := map[string]block{}
 	for _, t := range turns[u+1:] {
 		for _, b := range t.blocks {
-			switch b.Type {
-			case "mcp_tool_use":
+			switch {
+			case b.Type == "mcp_tool_use", b.Type == "tool_use" && client[b.Name]:
 				h.done++
 				uses[b.ID] = b
-			case "mcp_tool_result":
+			case b.Type == "mcp_tool_result", b.Type == "tool_result" && client[uses[b.ToolUseID].Name]:
 				use := uses[b.ToolUseID]
 				h.results = append(h.results, result{tool: use.Name, server: use.ServerName, text: contentText(b.Content), isError: b.IsError})
 			}
@@ -81,7 +84,7 @@ func readHistory(turns []turn) history {
 			}
 		}
 		for _, b := range last.blocks {
-			if b.Type == "tool_result" {
+			if b.Type == "tool_result" && !client[names[b.ToolUseID]] {
 				h.strays = append(h.strays, stray{name: names[b.ToolUseID], text: contentText(b.Content)})
 			}
 		}

@@ -26,9 +26,12 @@ type request struct {
 	// search is the tool search tool of tools ("tool_search_tool_regex"
 	// or "tool_search_tool_bm25"), "" when there is none.
 	search string
-	// plainTools counts the tools entries that are neither an
-	// mcp_toolset nor a tool search tool, and plainDeferred those of them
-	// with defer_loading.
+	// custom are the client tools: the model may call them with a
+	// tool_use block, and the client runs them.
+	custom []clientTool
+	// plainTools counts the other tools entries that are neither an
+	// mcp_toolset nor a tool search tool (server tools such as web
+	// search), and plainDeferred those of them with defer_loading.
 	plainTools, plainDeferred int
 	// turns are the messages with consecutive same-role ones merged, as
 	// the API merges them.
@@ -125,6 +128,9 @@ type wireToolEntry struct {
 	Type         string `json:"type"`
 	Name         string `json:"name"`
 	DeferLoading *bool  `json:"defer_loading"`
+	// Description and InputSchema belong to a client ("custom") tool.
+	Description *string         `json:"description"`
+	InputSchema json.RawMessage `json:"input_schema"`
 	wireToolset
 }
 

@@ -30,7 +30,7 @@ func (e *Emulator) serveMessages(ctx context.Context, w http.ResponseWriter, req
 	if req.stream {
 		em.sse = newSSEWriter(w, fault, func(d time.Duration) bool { return e.wait(ctx, d) })
 	}
-	stop, details, err := e.run(ctx, em, cat, readHistory(req.turns), fault)
+	stop, details, err := e.run(ctx, em, cat, readHistory(req.turns, cat.clientNames()), fault)
 	if errors.Is(err, errMaxTokens) {
 		stop, details, err = "max_tokens", nil, nil
 	}
@@ -120,6 +120,10 @@ func (e *Emulator) play(ctx context.Context, em *emitter, cat *catalog, h histor
 			if err := e.searchStep(em, cat, a.tool); err != nil {
 				return "", nil, err
 			}
+		}
+		if a.tool.client {
+			// The client runs it; the turn goes on when its result comes.
+			return "tool_use", nil, e.clientStep(em, a, h.done+calls)
 		}
 		r, err := e.callStep(ctx, em, cat, a, h.done+calls)
 		if err != nil {

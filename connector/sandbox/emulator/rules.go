@@ -112,6 +112,17 @@ func (r *request) readTools(w *wireRequest) *apiError {
 			}
 			continue
 		}
+		if t.Type == "" || t.Type == "custom" {
+			ct, aerr := readClientTool(i, t, r.custom)
+			if aerr != nil {
+				return aerr
+			}
+			r.custom = append(r.custom, ct)
+			if ct.deferred && deferred < 0 {
+				deferred = i
+			}
+			continue
+		}
 		r.plainTools++
 		if t.DeferLoading != nil && *t.DeferLoading {
 			r.plainDeferred++

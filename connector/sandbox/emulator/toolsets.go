@@ -20,6 +20,9 @@ type toolInfo struct {
 	// destructive follows the server's annotations (unknown counts as
 	// destructive); real says the server is not a sandbox demo server.
 	destructive, real bool
+	// client marks a client tool: the model asks for it with a tool_use
+	// block and the turn stops until the client sends its tool_result.
+	client bool
 }
 
 // usable says whether the model sees and may call the tool.
@@ -39,6 +42,8 @@ type serverTools struct {
 // catalog is every declared server's tools, in declaration order.
 type catalog struct {
 	servers []*serverTools
+	// client are the request's client tools, after the servers' tools.
+	client []toolInfo
 	// search is the request's tool search tool, "" when none.
 	search string
 }
@@ -60,6 +65,9 @@ func (c *catalog) all() []*toolInfo {
 			out = append(out, &s.tools[i])
 		}
 	}
+	for i := range c.client {
+		out = append(out, &c.client[i])
+	}
 	return out
 }
 
@@ -79,7 +87,7 @@ func (e *Emulator) resolveTools(ctx context.Context, req *request, ignoreToolset
 			}
 		}
 	}
-	cat := &catalog{servers: make([]*serverTools, len(req.servers)), search: req.search}
+	cat := &catalog{servers: make([]*serverTools, len(req.servers)), search: req.search, client: clientInfos(req.custom)}
 	errs := make([]error, len(req.servers))
 	var wg sync.WaitGroup
 	for i, d := range req.servers {

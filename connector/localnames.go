@@ -1,4 +1,4 @@
-package local
+package connector
 
 import (
 	"crypto/sha256"
@@ -11,18 +11,18 @@ import (
 // 1 to 64 of [a-zA-Z0-9_-]. [DOC tool use page, "name" field]
 const maxToolName = 64
 
-// Names maps (server, tool) pairs to the names the model sees, and back.
-// A local server's tools travel as ordinary tools, so two servers may both
-// have a "search": the API name is "server__tool", made safe and unique.
-// The zero value is not usable; call NewNames.
-type Names struct {
+// LocalNames maps (server, tool) pairs to the names the model sees, and
+// back. A local server's tools travel as ordinary (client) tools, so two
+// servers may both have a "search": the API name is "server__tool", made
+// safe and unique. The zero value is not usable; call NewLocalNames.
+type LocalNames struct {
 	toAPI   map[[2]string]string
 	fromAPI map[string][2]string
 }
 
-// NewNames returns an empty mapping.
-func NewNames() *Names {
-	return &Names{toAPI: map[[2]string]string{}, fromAPI: map[string][2]string{}}
+// NewLocalNames returns an empty mapping.
+func NewLocalNames() *LocalNames {
+	return &LocalNames{toAPI: map[[2]string]string{}, fromAPI: map[string][2]string{}}
 }
 
 // Add returns the API name of server's tool, the same name for the same
@@ -31,7 +31,7 @@ func NewNames() *Names {
 // hash of the pair, so it stays unique and stable across runs. An error
 // means two different pairs came out the same, and the tool must not be
 // offered.
-func (n *Names) Add(server, tool string) (string, error) {
+func (n *LocalNames) Add(server, tool string) (string, error) {
 	key := [2]string{server, tool}
 	if name, ok := n.toAPI[key]; ok {
 		return name, nil
@@ -46,7 +46,7 @@ func (n *Names) Add(server, tool string) (string, error) {
 }
 
 // Lookup returns the server and tool behind an API name.
-func (n *Names) Lookup(name string) (server, tool string, ok bool) {
+func (n *LocalNames) Lookup(name string) (server, tool string, ok bool) {
 	key, ok := n.fromAPI[name]
 	return key[0], key[1], ok
 }
