@@ -58,6 +58,8 @@ type Options struct {
 	// UnreachableAs500 makes the emulator answer an MCP server it cannot
 	// reach with HTTP 500, as the API has been seen to do.
 	UnreachableAs500 bool
+	// Faults are injected into the emulator at the start (Emulator.Inject).
+	Faults []emulator.Fault
 }
 
 // Start runs the demo servers (unless opts says not to) and the emulator on
@@ -88,6 +90,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		RealServer:       func(url string) bool { return !sb.IsDemo(url) },
 		UnreachableAs500: opts.UnreachableAs500,
 	})
+	for _, f := range opts.Faults {
+		sb.Emulator.Inject(f)
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
