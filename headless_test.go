@@ -325,18 +325,6 @@ func TestHelpAndBadFlags(t *testing.T) {
 	}
 }
 
-func TestOfficialAPI(t *testing.T) {
-	for _, tt := range []struct {
-		live bool
-		base string
-		want bool
-	}{{true, "", true}, {true, "https://api.anthropic.com", true}, {true, "http://127.0.0.1:9000", false}, {false, "", false}} {
-		if got := officialAPI(tt.live, tt.base); got != tt.want {
-			t.Errorf("officialAPI(%v, %q) = %v", tt.live, tt.base, got)
-		}
-	}
-}
-
 // Without a key, a config found (or named) without -sandbox does not point
 // the scripted model at the user's servers: the demo servers are used and
 // a warning says how to use one's own (issue 11 item 9).

@@ -181,7 +181,7 @@ func TestNothingWrittenHoldsASecret(t *testing.T) {
 	}
 	res := runPB(t, f.env, "-config", bad)
 	sc.check("stderr of a bad config", []byte(res.stderr))
-	if res.code != exitUsage || res.stderr == "" {
+	if res.code != 2 || res.stderr == "" {
 		t.Errorf("bad config: exit %d, %q", res.code, f.hide(res.stderr))
 	}
 

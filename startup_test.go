@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"patchbay/connector/sandbox/demo"
+	"patchbay/ui"
 )
 
 // The start-up measurement of issue 6: the time from process start to the
@@ -94,7 +95,7 @@ func firstFrame(tb testing.TB, bin, config string) (frame, exit time.Duration) {
 		"XDG_CONFIG_HOME=" + filepath.Join(home, "config"),
 		"XDG_STATE_HOME=" + filepath.Join(home, "state"),
 		"PATH=" + os.Getenv("PATH"),
-		firstFrameEnv + "=1",
+		ui.FirstFrameEnv + "=1",
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {

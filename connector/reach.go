@@ -59,3 +59,15 @@ func unreachableHost(host string) string {
 	}
 	return ""
 }
+
+// AnthropicAPI reports whether baseURL (empty: the SDK's default) is
+// Anthropic's own API, which reaches only public https MCP servers (see
+// Unreachable). A base URL of one's own (a gateway, an emulator) may reach
+// others, so it is not second-guessed.
+func AnthropicAPI(baseURL string) bool {
+	if baseURL == "" {
+		return true
+	}
+	u, err := url.Parse(baseURL)
+	return err == nil && strings.EqualFold(u.Hostname(), "api.anthropic.com")
+}

@@ -26,3 +26,12 @@ func TestUnreachable(t *testing.T) {
 		}
 	}
 }
+
+func TestAnthropicAPI(t *testing.T) {
+	for base, want := range map[string]bool{"": true, "https://api.anthropic.com": true, "https://API.anthropic.com/v1": true,
+		"http://127.0.0.1:9000": false, "https://gateway.example.com": false, "::not a url": false} {
+		if got := AnthropicAPI(base); got != want {
+			t.Errorf("AnthropicAPI(%q) = %v, want %v", base, got, want)
+		}
+	}
+}

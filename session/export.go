@@ -271,3 +271,18 @@ func quote(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Export writes sess in format: "md" (ExportMarkdown), "json"
+// (ExportJSON) or "curl" (CurlCommand).
+func Export(format string, sess *Session, o ExportOptions) ([]byte, error) {
+	switch format {
+	case "md":
+		return ExportMarkdown(sess, o), nil
+	case "json":
+		return ExportJSON(sess, o)
+	case "curl":
+		cmd, err := CurlCommand(sess, o)
+		return []byte(cmd), err
+	}
+	return nil, fmt.Errorf("-export %q is not known; use md, json or curl", format)
+}

@@ -55,9 +55,16 @@
 //     commands_export.go: what they do; complete.go: tab completion.
 //
 // Start-up and crashes
-//   - firstframe.go: the first-frame probe; crash.go: the guard that
-//     restores the terminal and reports a panic; viewcache.go: the input's
-//     drawing cache.
+//   - firstframe.go: the first-frame probe (FirstFrameRun, for the
+//     start-up benchmark); crash.go: the guard that restores the terminal
+//     and catches a panic; viewcache.go: the input's drawing cache.
+//
+// Beside the screen (sub-packages)
+//   - headless: one turn without the TUI (-p): its printers, the wait and
+//     retry display; -sessions and -export output.
+//   - cmdline: the command line's flags, help text and their checks.
+//   - crashreport: after the guard caught a panic, the saved session and
+//     the redacted report.
 //
 // Sub-packages
 //   - common: the theme, the one KeyMap, and the text helpers (pad, clip,

@@ -13,3 +13,18 @@ func (m *Model) afterRefresh() tea.Cmd {
 	}
 	return m.tr.relayoutCmd()
 }
+
+// FirstFrameEnv, when set, makes the TUI draw one frame at 120x40 and
+// exit, without a terminal: the start-up benchmark times it from process
+// start.
+const FirstFrameEnv = "PATCHBAY_FIRST_FRAME"
+
+// FirstFrameRun reports whether this is a first-frame run (FirstFrameEnv)
+// and the program options it needs: a fixed size and no input. Options'
+// ExitAfterFirstFrame takes the first.
+func FirstFrameRun(getenv func(string) string) (bool, []tea.ProgramOption) {
+	if getenv(FirstFrameEnv) == "" {
+		return false, nil
+	}
+	return true, []tea.ProgramOption{tea.WithWindowSize(120, 40), tea.WithInput(nil)}
+}

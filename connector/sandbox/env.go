@@ -10,6 +10,20 @@ import (
 	"patchbay/connector/sandbox/emulator"
 )
 
+// OptionsFromEnv reads the test variables FaultEnv and DemoEnv into
+// Options.
+func OptionsFromEnv(getenv func(string) string) (Options, error) {
+	faults, err := ParseFaults(getenv(FaultEnv))
+	if err != nil {
+		return Options{}, err
+	}
+	demo, err := ParseDemo(getenv(DemoEnv))
+	if err != nil {
+		return Options{}, err
+	}
+	return Options{Faults: faults, Demo: demo}, nil
+}
+
 // FaultEnv names a variable for tests and demos of failure: the
 // sandbox's Messages API emulator acts out the listed faults, one per
 // request, in order. It has no effect outside the sandbox.

@@ -45,3 +45,19 @@ func TestParseSandboxFaults(t *testing.T) {
 // a person sees them: a rate limit counted down and retried, a stalled
 // reply given up with the draft kept and /retry working, and a dropped
 // connection whose partial answer stays on screen.
+
+func TestOptionsFromEnv(t *testing.T) {
+	env := map[string]string{FaultEnv: "status:529,drop", DemoEnv: "crm:roots_tool"}
+	o, err := OptionsFromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Faults) != 2 || o.Faults[1].Kind != emulator.FaultDrop || !o.Demo["crm"].RootsTool {
+		t.Errorf("options %+v", o)
+	}
+	for k, v := range map[string]string{FaultEnv: "explode", DemoEnv: "crm:fly"} {
+		if _, err := OptionsFromEnv(func(key string) string { return map[string]string{k: v}[key] }); err == nil {
+			t.Errorf("$%s=%s was accepted", k, v)
+		}
+	}
+}

@@ -61,6 +61,8 @@ type Options struct {
 	// Noise makes the emulator's scripted model call a wrong tool now and
 	// then (emulator.Noise), to exercise pass rates.
 	Noise emulator.Noise
+	// Faults are injected into the emulator at the start (Emulator.Inject).
+	Faults []emulator.Fault
 }
 
 // Start runs the demo servers (unless opts says not to) and the emulator on
@@ -92,6 +94,9 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 		UnreachableAs500: opts.UnreachableAs500,
 		Noise:            opts.Noise,
 	})
+	for _, f := range opts.Faults {
+		sb.Emulator.Inject(f)
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {

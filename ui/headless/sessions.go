@@ -1,6 +1,7 @@
 package headless
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,36 @@ import (
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 )
+
+// ListSessions prints the sessions saved in dir (PrintSessions); dirErr
+// says why there is no such directory. It returns the exit code.
+func ListSessions(ctx context.Context, dir string, dirErr error, stdout, stderr io.Writer) int {
+	if dirErr != nil {
+		fmt.Fprintf(stderr, "patchbay: %v\n", dirErr)
+		return ExitUsage
+	}
+	list, problems, err := session.NewStore(session.StoreOptions{Dir: dir}).List(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "patchbay: %v\n", err)
+		return ExitAPI
+	}
+	PrintSessions(stdout, stderr, list, problems)
+	return ExitOK
+}
+
+// Export prints a loaded session in format (session.Export) on stdout
+// (WriteExport). It returns the exit code.
+func Export(format string, sess *session.Session, o session.ExportOptions, stdout, stderr io.Writer) int {
+	data, err := session.Export(format, sess, o)
+	if err == nil {
+		err = WriteExport(stdout, data)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "patchbay: %v\n", err)
+		return ExitUsage
+	}
+	return ExitOK
+}
 
 // promptWidth bounds the first prompt in a session list, in cells.
 const promptWidth = 60

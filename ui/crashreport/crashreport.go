@@ -1,4 +1,8 @@
-package main
+// Package crashreport is what patchbay does after the TUI's guard caught a
+// panic (the terminal is already restored): save the session, write the
+// redacted panic and stack to a file only the user can read, and print one
+// line saying where both are.
+package crashreport
 
 import (
 	"context"
@@ -17,29 +21,29 @@ import (
 	"patchbay/ui"
 )
 
-// exitCrash is the exit status after a crash (EX_SOFTWARE).
-const exitCrash = 70
+// ExitCrash is the exit status after a crash (EX_SOFTWARE).
+const ExitCrash = 70
 
-// testPanicEnv names a variable for tests of crash safety only: F12 then
+// TestPanicEnv names a variable for tests of crash safety only: F12 then
 // panics in the place it names (update, view, command or turn; see
 // ui.GuardOptions).
-const testPanicEnv = "PATCHBAY_TEST_PANIC"
+const TestPanicEnv = "PATCHBAY_TEST_PANIC"
 
-// crashGuard returns the guard for the TUI. Under the test variable the
-// panic it arms carries every secret, so a test can prove none of them
-// reaches the report or the screen.
-func crashGuard(getenv func(string) string, apiKey string, sess *session.Session) *ui.Guard {
-	opts := ui.GuardOptions{TestPanic: getenv(testPanicEnv)}
+// Guard returns the guard for the TUI. Under the test variable the panic
+// it arms carries every secret, so a test can prove none of them reaches
+// the report or the screen.
+func Guard(getenv func(string) string, apiKey string, sess *session.Session) *ui.Guard {
+	opts := ui.GuardOptions{TestPanic: getenv(TestPanicEnv)}
 	if opts.TestPanic != "" {
 		opts.TestPanicValue = "test panic (" + opts.TestPanic + ") holding the secrets " +
-			strings.Join(secretsOf(apiKey, sess), " and ")
+			strings.Join(Secrets(apiKey, sess), " and ")
 	}
 	return ui.NewGuard(opts)
 }
 
-// secretsOf lists the secrets a session holds in memory: the API key and
+// Secrets lists the secrets a session holds in memory: the API key and
 // each server's resolved token.
-func secretsOf(apiKey string, sess *session.Session) connector.Secrets {
+func Secrets(apiKey string, sess *session.Session) connector.Secrets {
 	out := connector.Secrets{apiKey}
 	if sess != nil {
 		out = append(out, sess.Secrets()...)
@@ -56,27 +60,32 @@ func redact(s string, secrets connector.Secrets) string {
 	return keyLike.ReplaceAllString(secrets.Redact(s), connector.Redacted)
 }
 
-// crashReport is what reportCrash needs besides the crash.
-type crashReport struct {
-	sess     *session.Session
-	store    *session.Store
-	storeErr error
-	stateDir string
-	secrets  []string
-	now      time.Time
+// Report is what Write needs besides the crash.
+type Report struct {
+	// Session is the session on screen; Store saves it, or StoreErr says
+	// why there is no store.
+	Session  *session.Session
+	Store    *session.Store
+	StoreErr error
+	// StateDir is where the crashes folder goes.
+	StateDir string
+	// Secrets are hidden wherever they appear (see Secrets).
+	Secrets []string
+	// Now is the time of the crash; zero means time.Now.
+	Now time.Time
 }
 
-// reportCrash runs after the guard stopped the program (the terminal is
-// already restored): it saves the session, writes the crash report into
-// the state directory, and prints one line saying where both are.
-func reportCrash(ctx context.Context, c *ui.Crash, r crashReport, stderr io.Writer) int {
-	if r.now.IsZero() {
-		r.now = time.Now()
+// Write runs after the guard stopped the program: it saves the session,
+// writes the crash report into the state directory, prints one line on
+// stderr saying where both are, and returns ExitCrash.
+func Write(ctx context.Context, c *ui.Crash, r Report, stderr io.Writer) int {
+	if r.Now.IsZero() {
+		r.Now = time.Now()
 	}
 	saved := "the session could not be saved"
 	switch id, err := saveAfterCrash(ctx, r); {
 	case err != nil:
-		saved += " (" + termsafe.Line(redact(err.Error(), r.secrets)) + ")"
+		saved += " (" + termsafe.Line(redact(err.Error(), r.Secrets)) + ")"
 	case id != "":
 		saved = "the session was saved as " + id
 	default:
@@ -89,19 +98,19 @@ func reportCrash(ctx context.Context, c *ui.Crash, r crashReport, stderr io.Writ
 		where = "the crash report is in " + path
 	}
 	fmt.Fprintf(stderr, "patchbay crashed (a bug; please report it): %s; %s\n", saved, where)
-	return exitCrash
+	return ExitCrash
 }
 
 // saveAfterCrash saves the session, which the crash may have left in an
 // odd state: a second panic here must not hide the first.
-func saveAfterCrash(ctx context.Context, r crashReport) (id string, err error) {
-	if r.store == nil {
-		if r.storeErr != nil {
-			return "", r.storeErr
+func saveAfterCrash(ctx context.Context, r Report) (id string, err error) {
+	if r.Store == nil {
+		if r.StoreErr != nil {
+			return "", r.StoreErr
 		}
 		return "", fmt.Errorf("no session store")
 	}
-	if r.sess == nil || len(r.sess.Conv.Turns) == 0 {
+	if r.Session == nil || len(r.Session.Conv.Turns) == 0 {
 		return "", nil
 	}
 	defer func() {
@@ -109,29 +118,29 @@ func saveAfterCrash(ctx context.Context, r crashReport) (id string, err error) {
 			id, err = "", fmt.Errorf("saving failed too: %v", p)
 		}
 	}()
-	return r.store.Save(context.WithoutCancel(ctx), r.sess)
+	return r.Store.Save(context.WithoutCancel(ctx), r.Session)
 }
 
 // writeCrashReport writes the redacted panic and stack to a new file,
 // readable by the user only, in the crashes folder of the state directory.
-func writeCrashReport(c *ui.Crash, r crashReport, saved string) (string, error) {
-	if r.stateDir == "" {
+func writeCrashReport(c *ui.Crash, r Report, saved string) (string, error) {
+	if r.StateDir == "" {
 		return "", fmt.Errorf("no state directory")
 	}
-	dir := filepath.Join(r.stateDir, "crashes")
+	dir := filepath.Join(r.StateDir, "crashes")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create %s: %w", dir, err)
 	}
-	name := fmt.Sprintf("crash-%s-%d.txt", r.now.UTC().Format("20060102T150405Z"), os.Getpid())
+	name := fmt.Sprintf("crash-%s-%d.txt", r.Now.UTC().Format("20060102T150405Z"), os.Getpid())
 	path := filepath.Join(dir, name)
 	var b strings.Builder
 	fmt.Fprintf(&b, "patchbay crash report\n\n")
-	fmt.Fprintf(&b, "time:    %s\n", r.now.UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "time:    %s\n", r.Now.UTC().Format(time.RFC3339))
 	fmt.Fprintf(&b, "go:      %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Fprintf(&b, "where:   %s\n", c.Where)
 	fmt.Fprintf(&b, "session: %s\n", saved)
-	fmt.Fprintf(&b, "panic:   %s\n\n", redact(c.Value, r.secrets))
-	b.WriteString(redact(string(c.Stack), r.secrets))
+	fmt.Fprintf(&b, "panic:   %s\n\n", redact(c.Value, r.Secrets))
+	b.WriteString(redact(string(c.Stack), r.Secrets))
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return "", fmt.Errorf("create crash report: %w", err)
