@@ -58,11 +58,15 @@ func (p *Panel) SetSize(width, height int) {
 }
 
 // View draws the panel at its size: height lines of width cells.
-func (p *Panel) View() string {
+func (p *Panel) View() string { return strings.Join(p.Lines(), "\n") }
+
+// Lines is View as lines, for the root to put beside the transcript
+// without joining and splitting them every frame.
+func (p *Panel) Lines() []string {
 	if p.width <= 0 || p.height <= 0 {
-		return ""
+		return nil
 	}
-	return strings.Join(p.lines(p.view(), p.width, p.height), "\n")
+	return p.lines(p.view(), p.width, p.height)
 }
 
 // view is what the panel draws from, as the host has it now.
