@@ -69,13 +69,16 @@
 // # Keys
 //
 // A key goes, in order: to the top modal, if any (the quit key,
-// ctrl+c/ctrl+d, is read before it); a key the top ignores reaches nothing
-// behind it, only "?" opens the keys over any modal. With no modal: to
+// ctrl+c/ctrl+d, is read before it: it cancels an answer, clears a draft
+// and closes every modal, or quits); a key the top ignores reaches nothing
+// behind it, only "?" opens the keys over any modal. The top modal is the
+// one drawn, between the header and the help line; only the palette is
+// Inline, drawn over the transcript's bottom with the input in view. With no modal: to
 // the servers panel while its filter is typed or for its esc and paging;
 // then the global keys; then the pane in focus (the panel's HandleKey; a
 // key no pane uses is typed into the input). Every key is a binding of
 // the one KeyMap (Options.Keys rebinds it), and every key a hint names is
-// read from it.
+// read from it (but for two hints in turn.go, which is moving to session).
 //
 // Not yet as issue 13 asks: the transcript and the input are not yet
 // components in sub-packages; their keys are in model.go.
