@@ -234,7 +234,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 		case !known:
 			text = none
 		case len(names) > 0:
-			text = strconv.Itoa(len(names)) + " · " + joinNames(names)
+			text = strconv.Itoa(len(names)) + " · " + common.JoinNames(names)
 		default:
 			text = "0"
 		}
@@ -252,10 +252,10 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 	if a.AllBut {
 		enabledNone = "every tool the server has"
 		if len(a.Disabled) > 0 {
-			enabledNone += ", except " + joinNames(a.Disabled)
+			enabledNone += ", except " + common.JoinNames(a.Disabled)
 		}
 	}
-	source("enabled by the toolset", a.Enabled, !a.AllBut && a.InRequest, orText(enabledNone, "none: not in the request"))
+	source("enabled by the toolset", a.Enabled, !a.AllBut && a.InRequest, common.OrText(enabledNone, "none: not in the request"))
 	apiNone := "no listing in this turn"
 	if beta != connector.Beta20260915 {
 		apiNone = "– (listings need " + string(connector.Beta20260915) + ")"
@@ -266,7 +266,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 		if len(names) == 0 {
 			return
 		}
-		text := "⚠ " + what + ": " + joinNames(names)
+		text := "⚠ " + what + ": " + common.JoinNames(names)
 		out = append(out, common.StyleLines(common.WrapLines(text, width-2), func(s ...string) string {
 			return "  " + th.Error.Render(s...)
 		})...)
@@ -275,7 +275,7 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 	flag("enabled but not on the server", a.EnabledNotOnServer)
 	flag("listed by the API but not by discovery", a.APINotDiscovered)
 	if len(a.Breaches) > 0 {
-		text := "✗ BREACH: withheld by your rules, yet offered to the model or called: " + joinNames(a.Breaches) + ". "
+		text := "✗ BREACH: withheld by your rules, yet offered to the model or called: " + common.JoinNames(a.Breaches) + ". "
 		if slices.ContainsFunc(a.Breaches, a.Enables) {
 			text += "The request as sent enabled it: that is patchbay's fault, please report it."
 		} else {
@@ -301,20 +301,4 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 		})...)
 	}
 	return append(out, "")
-}
-
-// joinNames lists tool names for the screen, invisible characters shown.
-func joinNames(names []string) string {
-	shown := make([]string, len(names))
-	for i, n := range names {
-		shown[i] = termsafe.Name(n)
-	}
-	return strings.Join(shown, ", ")
-}
-
-func orText(s, alt string) string {
-	if s == "" {
-		return alt
-	}
-	return s
 }

@@ -14,9 +14,10 @@
 //     it), is the one drawn, and its keys are the help line.
 //   - view.go: View: header, panes, separator, input, status and help lines,
 //     or the top modal between the header and the help line.
-//   - keys.go: the help line's keys for the pane in focus (the KeyMap
-//     itself is in ui/common); cmdkeys.go ctrl+p, completion and esc while
-//     editing; panelkeys.go the servers panel's and checklist's keys.
+//   - keys.go: the help line: the focused pane's keys (the servers
+//     panel's own, from its help.KeyMap), then the global ones; the KeyMap
+//     itself is in ui/common. cmdkeys.go: ctrl+p, completion, and esc
+//     while editing.
 //
 // A turn
 //   - turn.go: send, continue (ctrl+o), start, cancel, finish a turn; the
@@ -37,14 +38,12 @@
 //     with its stable-prefix cache; wrap.go: wrapping with hanging indents.
 //   - sysnotes.go: notes and notices, the welcome hint.
 //
-// The servers panel and the checklist
-//   - servers.go: the panel's layout and server lines; discovery.go: the
-//     discovery watcher's statuses.
-//   - checklist.go: the checklist's rows (tools, locks, patterns, names
-//     the server lacks) and its filter; checklist_view.go: drawing them.
-//   - signature.go: a tool's one-line signature from its input schema.
-//   - selection_save.go: saving the selection (selections.json) and the TOML
-//     snippet.
+// The servers panel and the checklist (drawn by ui/servers)
+//   - panelhost.go: the root model as the panel's Host (the session,
+//     saving, rediscovery, the modal stack, the focus).
+//   - discovery.go: the discovery watcher and its statuses.
+//   - selection_save.go: saving the selection (selections.json) and the
+//     TOML snippet.
 //
 // Modals (drawn by ui/modal) and commands
 //   - keysview.go: the "?" view of every key; audit.go: the filter audit;
@@ -72,7 +71,23 @@
 //   - modal: the Modal contract (HandleKey, SetSize, View, help.KeyMap),
 //     the Stack, and the modals: Text (audit, schema, keys, TOML), Pager,
 //     Picker (/sessions), Palette (ctrl+p).
+//   - servers: the servers panel and checklist as a pane with the same
+//     contract (HandleKey, SetSize, View, help.KeyMap) and a Host.
 //
-// Not yet as issue 13 asks: the panes are not yet components in
-// sub-packages.
+// # Keys
+//
+// A key goes, in order: to the top modal, if any (the quit key,
+// ctrl+c/ctrl+d, is read before it: it cancels an answer, clears a draft
+// and closes every modal, or quits); a key the top ignores reaches nothing
+// behind it, only "?" opens the keys over any modal. The top modal is the
+// one drawn, between the header and the help line; only the palette is
+// Inline, drawn over the transcript's bottom with the input in view. With no modal: to
+// the servers panel while its filter is typed or for its esc and paging;
+// then the global keys; then the pane in focus (the panel's HandleKey; a
+// key no pane uses is typed into the input). Every key is a binding of
+// the one KeyMap (Options.Keys rebinds it), and every key a hint names is
+// read from it (but for two hints in turn.go, which is moving to session).
+//
+// Not yet as issue 13 asks: the transcript and the input are not yet
+// components in sub-packages; their keys are in model.go.
 package ui

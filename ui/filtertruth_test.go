@@ -432,18 +432,17 @@ func truthKeys(t *testing.T, m *Model, r *rand.Rand) string {
 		settle(t, m, press(m, "o"))
 		did = "o"
 	case 1, 2:
-		press(m, "home") // syncs the rows
-		rows := m.panel.list.rows
-		if len(rows) == 0 {
+		press(m, "home")
+		rows := toolRows(view(m))
+		if rows == 0 {
 			did = "no rows"
 			break
 		}
-		j := r.IntN(len(rows))
-		for range j {
+		for range r.IntN(rows) {
 			press(m, "down")
 		}
+		did = "space on " + cursorRow(view(m))
 		settle(t, m, press(m, "space"))
-		did = "space on " + rows[j].name
 	default:
 		key := []string{"a", "n", "i", "m", "p"}[k-3+r.IntN(2)]
 		settle(t, m, press(m, key))

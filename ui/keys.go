@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 
 	"patchbay/ui/common"
+	"patchbay/ui/servers"
 )
 
 // helpKeys adapts the key map to bubbles/help for the pane in focus, so
@@ -13,14 +15,18 @@ type helpKeys struct {
 	focus     focusArea
 	streaming bool
 	draft     bool // the input holds text
+	// panel is the servers panel's keys; filtering: its filter is typed.
+	panel     help.KeyMap
 	filtering bool
 }
 
-// ShortHelp implements help.KeyMap.
+// ShortHelp implements help.KeyMap: the focused pane's keys, then the
+// global ones (only the filter's while a tool filter is typed, since
+// every other key is typed into it).
 func (h helpKeys) ShortHelp() []key.Binding {
 	k := h.k
 	if h.filtering {
-		return []key.Binding{common.Relabel(k.Confirm, "keep filter"), common.Relabel(k.Back, "clear filter"), k.ArrowUp, k.ArrowDown}
+		return h.panel.ShortHelp()
 	}
 	var b []key.Binding
 	switch h.focus {
@@ -36,7 +42,7 @@ func (h helpKeys) ShortHelp() []key.Binding {
 			b = append(b, k.Cancel)
 		}
 	case focusServers:
-		b = append(b, k.ToggleTool, k.CycleMode, k.FilterTools, k.Audit)
+		b = append(b, h.panel.ShortHelp()...)
 	}
 	b = append(b, k.NextFocus, k.Help)
 	switch {
@@ -52,14 +58,12 @@ func (h helpKeys) ShortHelp() []key.Binding {
 // FullHelp implements help.KeyMap. The "?" view lists the same groups.
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.k
-	return [][]key.Binding{
+	return append([][]key.Binding{
 		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.ClearDraft, k.Quit},
 		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help, k.Complete},
 		{k.Up, k.Down, k.Toggle, k.ViewAll, k.PageUp, k.PageDown, k.Top, k.Bottom},
 		{k.ViewPageUp, k.ViewPageDown, k.Search, k.NextMatch, k.PrevMatch, k.Close, k.Copy},
-		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},
-		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema},
-	}
+	}, servers.HelpGroups(k)...)
 }
 
 // keyGroupTitles names FullHelp's groups, in order, for the "?" view.

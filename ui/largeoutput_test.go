@@ -108,9 +108,9 @@ func TestJSONResultsArePrettyPrinted(t *testing.T) {
 }
 
 func TestLargeResultsAreNeverReformatted(t *testing.T) {
-	// Over maxPretty, JSON is shown as it came; no result ever goes
+	// Over common.MaxPrettyJSON, JSON is shown as it came; no result ever goes
 	// through Markdown.
-	big := `{"k":"` + strings.Repeat("x", maxPretty) + `"}`
+	big := `{"k":"` + strings.Repeat("x", common.MaxPrettyJSON) + `"}`
 	if got := bodyText(big); got != big {
 		t.Error("a result over 1 MB was re-indented")
 	}

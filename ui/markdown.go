@@ -185,7 +185,7 @@ func hasIntroducer(s string) bool {
 // left to glamour, which sizes their columns to the width.
 func (md *markdown) renderChunk(safe string, width int, theme *common.Theme) []string {
 	if len(safe) > maxChunk {
-		return wrapWords(strings.TrimRight(safe, "\n"), width)
+		return common.WrapWords(strings.TrimRight(safe, "\n"), width)
 	}
 	table := hasTable(safe)
 	var r *glamour.TermRenderer
@@ -195,12 +195,12 @@ func (md *markdown) renderChunk(safe string, width int, theme *common.Theme) []s
 		r = md.flowRenderer(theme)
 	}
 	if r == nil {
-		return wrapWords(strings.TrimRight(safe, "\n"), width)
+		return common.WrapWords(strings.TrimRight(safe, "\n"), width)
 	}
 	md.renders++
 	out, err := r.Render(safe)
 	if err != nil {
-		return wrapWords(strings.TrimRight(safe, "\n"), width)
+		return common.WrapWords(strings.TrimRight(safe, "\n"), width)
 	}
 	// glamour's own styling is trusted, but links become OSC 8 hyperlinks
 	// whose target the reader cannot see: keep colours, drop the rest.

@@ -20,6 +20,7 @@ import (
 	"patchbay/session"
 	"patchbay/ui/common"
 	"patchbay/ui/modal"
+	"patchbay/ui/servers"
 )
 
 // Options configure the screen.
@@ -115,7 +116,7 @@ type Model struct {
 	help          help.Model
 	spin          spinner.Model
 	tr            *transcript
-	panel         serversPanel
+	panel         *servers.Panel
 	md            *markdown
 
 	run  *run // the turn streaming, nil when idle
@@ -185,6 +186,7 @@ func New(o Options) *Model {
 	if o.Keys != nil {
 		m.keys = *o.Keys
 	}
+	m.panel = servers.New(panelHost{m}, &m.theme, m.keys)
 	m.tr.footer = m.footerLines
 	for _, w := range o.Warnings {
 		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(w))
@@ -311,10 +313,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	if cmd, ok := m.commandKey(msg); ok {
 		return cmd
 	}
-	filtering := m.focus == focusServers && m.panel.list.filtering
+	filtering := m.focus == focusServers && m.panel.Filtering()
 	switch {
 	case m.streaming() && key.Matches(msg, k.Cancel) && !filtering &&
-		!(m.focus == focusServers && m.panel.list.query != "" && key.Matches(msg, k.Back)):
+		!(m.focus == focusServers && m.panel.Query() != "" && key.Matches(msg, k.Back)):
 		m.cancel()
 		return m.saveSession()
 	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
@@ -331,7 +333,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.quit()
 		return tea.Quit
 	case filtering:
-		return m.filterKey(msg)
+		return m.panelKey(msg)
 	case key.Matches(msg, k.Audit), key.Matches(msg, k.AuditLetter) && m.focus != focusInput:
 		m.modals.Push(m.auditView())
 		return nil
@@ -341,9 +343,9 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.help.ShowAll && key.Matches(msg, k.Back):
 		m.help.ShowAll = false
 		return nil
-	case m.focus == focusServers && panelOwns(k, msg):
+	case m.focus == focusServers && m.panel.Owns(msg):
 		// The panel has its own meaning for esc and paging.
-		return m.serversKey(msg)
+		return m.panelKey(msg)
 	case m.focus != focusInput && key.Matches(msg, k.Back):
 		m.setFocus(focusInput)
 		return nil
@@ -366,7 +368,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case focusTranscript:
 		return m.transcriptKey(msg)
 	case focusServers:
-		return m.serversKey(msg)
+		return m.panelKey(msg)
 	}
 	return m.inputKey(msg)
 }
@@ -426,10 +428,13 @@ func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// panelOwns reports whether the servers panel, in focus, takes a key that
-// is global elsewhere (esc, page up/down).
-func panelOwns(k common.KeyMap, msg tea.KeyPressMsg) bool {
-	return key.Matches(msg, k.Back) || key.Matches(msg, k.PageUp) || key.Matches(msg, k.PageDown)
+// panelKey gives a key to the servers panel; what it has no use for is
+// typed into the input.
+func (m *Model) panelKey(msg tea.KeyPressMsg) tea.Cmd {
+	if cmd, ok := m.panel.HandleKey(msg); ok {
+		return cmd
+	}
+	return m.typeIntoInput(msg)
 }
 
 // typeIntoInput sends printable keys typed in another pane to the input,
@@ -471,6 +476,7 @@ func (m *Model) setFocus(f focusArea) {
 		m.input.Blur()
 		m.input.Prompt = inputPromptBlurred
 	}
+	m.panel.SetFocused(f == focusServers)
 	if f == focusTranscript {
 		m.tr.refocus()
 	}
@@ -522,7 +528,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 			s.Scroll(step)
 		}
 	case m.focus == focusServers && msg.Mouse().X >= m.width-m.panelWidth:
-		m.panel.list.move(step, m.panel.layout.listRows)
+		m.panel.Scroll(step)
 	default:
 		m.tr.scroll(step)
 	}
@@ -551,14 +557,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	case mouse.Y >= top && mouse.Y < top+m.mainHeight:
 		// Read the click against the layout it was made on: the panel
 		// widens once it has focus.
-		y := mouse.Y - top
-		server, tool := m.panel.serverAt(y), m.panel.toolAt(y)
+		m.panel.Click(mouse.Y - top)
 		m.setFocus(focusServers)
-		if server >= 0 && server < len(m.sess.Servers) {
-			m.pickServer(server-m.panel.selected, len(m.sess.Servers))
-		} else if tool >= 0 {
-			m.panel.list.cursor = tool
-		}
 	case mouse.Y > top+m.mainHeight:
 		m.setFocus(focusInput)
 	}
@@ -589,8 +589,8 @@ func (m *Model) refresh() {
 		m.helpView = m.help.View(top)
 	} else {
 		m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-			draft:     !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-			filtering: panelFocused && m.panel.list.filtering})
+			draft: !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
+			panel: m.panel, filtering: panelFocused && m.panel.Filtering()})
 	}
 	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
 		// bubbles' help adds an item that does not fit when its "…" would
@@ -614,26 +614,11 @@ func (m *Model) refresh() {
 	if m.focus == focusTranscript {
 		m.tr.keepFocusOnScreen()
 	}
-	m.panel.layout = panelLayout{}
-	if s := m.selectedServer(); panelFocused && s != nil {
-		m.panel.list.sync(s, m.selVersion)
-		extra := len(m.panel.preListLines(m.panelView(), s, max(m.panelWidth-2, 1)))
-		m.panel.plan(m.mainHeight, len(m.sess.Servers), extra)
-	} else if m.panelWidth > 0 {
-		m.panel.planCompact(m.panelView(), m.panelWidth, m.mainHeight)
-	}
+	m.panel.SetSize(m.panelWidth, m.mainHeight)
 	if _, inline := top.(modal.Inline); inline {
 		top.SetSize(m.tr.width, m.mainHeight)
 	} else if top != nil {
 		top.SetSize(m.width, m.height-headerHeight-strings.Count(m.helpView, "\n")-1)
-	}
-}
-
-// panelView is what the servers panel draws from.
-func (m *Model) panelView() panelView {
-	return panelView{
-		servers: m.sess.Servers, status: m.disc.status,
-		focused: m.focus == focusServers, frame: m.spin.View(), th: &m.theme,
 	}
 }
 

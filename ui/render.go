@@ -23,10 +23,6 @@ const (
 	maxBodyLines = 40
 	// minBodyLines is the least an expanded body shows on a tiny screen.
 	minBodyLines = 8
-	// maxPretty is the largest JSON body that is re-indented; larger bodies
-	// are shown as they came, so expanding a huge result stays instant.
-	// Nothing this large is ever rendered as Markdown either.
-	maxPretty = 1 << 20
 	// maxBodyScan bounds how much of a body is sanitised and wrapped: only
 	// its head can ever be on screen.
 	maxBodyScan = 256 << 10
@@ -203,7 +199,7 @@ func (p painter) body(text string, style lipgloss.Style) []string {
 	for _, line := range strings.Split(head, "\n") {
 		// Wrapped lines keep their indentation: JSON stays readable in a
 		// narrow transcript.
-		wrapped := wrapWords(termsafe.Line(line), width)
+		wrapped := common.WrapWords(termsafe.Line(line), width)
 		if len(out)+len(wrapped) > limit {
 			room := limit - len(out)
 			for _, w := range wrapped[:room] {
@@ -235,7 +231,7 @@ func argsPreview(input string) string {
 	if input == "" || input == "{}" {
 		return ""
 	}
-	if len(input) <= maxPretty {
+	if len(input) <= common.MaxPrettyJSON {
 		var buf bytes.Buffer
 		if json.Compact(&buf, []byte(input)) == nil {
 			return common.FlattenClusters(termsafe.Line(buf.String()))
@@ -248,9 +244,9 @@ func argsPreview(input string) string {
 }
 
 // bodyText is a tool input or result as shown: JSON pretty-printed (up to
-// maxPretty), the text as it came otherwise.
+// common.MaxPrettyJSON), the text as it came otherwise.
 func bodyText(text string) string {
-	if len(text) <= maxPretty {
+	if len(text) <= common.MaxPrettyJSON {
 		if pretty, ok := prettyJSON(text); ok {
 			return pretty
 		}

@@ -103,7 +103,7 @@ func noteLines(text string, p painter) []string {
 	var out []string
 	// Wrapped at spaces only: a model name such as claude-opus-4-1 stays
 	// whole.
-	for _, l := range wrapWords(text, max(p.width-2, 1)) {
+	for _, l := range common.WrapWords(text, max(p.width-2, 1)) {
 		out = append(out, th.Note.Render("│ ")+th.Status.Render(l))
 	}
 	return out

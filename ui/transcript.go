@@ -297,7 +297,7 @@ func (tr *transcript) addTurn(t *session.Turn, last bool, add func(itemID, strin
 	for ; note < len(t.Notes); note++ {
 		add(itemID{kind: itemNote, turn: t, n: note}, t.Notes[note])
 	}
-	add(itemID{kind: itemFooter, turn: t, n: boolInt(last)}, "")
+	add(itemID{kind: itemFooter, turn: t, n: common.Btoi(last)}, "")
 }
 
 // estimate guesses the height of an item never drawn, so the row index
@@ -373,7 +373,7 @@ func (tr *transcript) draw(i int) bool {
 	switch it.id.kind {
 	case itemNotice:
 		// Wrapped at spaces: a model name in a command's note stays whole.
-		lines = common.StyleLines(wrapWords(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
+		lines = common.StyleLines(common.WrapWords(termsafe.Text(it.text), content.width), p.theme.Warning.Render)
 	case itemPrompt:
 		lines = tr.renderPrompt(it.id.turn, p)
 	case itemNote:
@@ -382,7 +382,7 @@ func (tr *transcript) draw(i int) bool {
 			lines = common.StyleLines(common.WrapLines(termsafe.Text(it.text), content.width), p.theme.Error.Bold(true).Render)
 			break
 		}
-		lines = common.StyleLines(wrapWords("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
+		lines = common.StyleLines(common.WrapWords("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
 	case itemFooter:
 		if tr.footer != nil {
 			lines = tr.footer(it.id.turn, key.flag, content)
@@ -442,11 +442,4 @@ func (tr *transcript) renderPrompt(t *session.Turn, p painter) []string {
 		lines[i] = lead + th.UserText.Render(l)
 	}
 	return lines
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

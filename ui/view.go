@@ -56,7 +56,7 @@ func (m *Model) View() tea.View {
 	}
 	var plines []string
 	if m.panelWidth > 0 {
-		plines = m.panel.lines(m.panelView(), m.panelWidth, m.mainHeight)
+		plines = m.panel.Lines()
 	}
 	if m.panelWidth >= m.width {
 		for _, l := range plines {

@@ -5,8 +5,15 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"patchbay/connector/termsafe"
+
 	"github.com/charmbracelet/x/ansi"
 )
+
+// MaxPrettyJSON is the largest JSON text that is re-indented; larger
+// texts are shown as they came, so showing a huge result or schema stays
+// instant. Nothing this large is ever rendered as Markdown either.
+const MaxPrettyJSON = 1 << 20
 
 // Pad fills a styled line with spaces to exactly width cells.
 func Pad(s string, width int) string {
@@ -39,6 +46,31 @@ func StyleLines(lines []string, style func(...string) string) []string {
 		lines[i] = style(l)
 	}
 	return lines
+}
+
+// JoinNames lists tool names for the screen, invisible characters shown.
+func JoinNames(names []string) string {
+	shown := make([]string, len(names))
+	for i, n := range names {
+		shown[i] = termsafe.Name(n)
+	}
+	return strings.Join(shown, ", ")
+}
+
+// OrText is s, or alt when s is empty.
+func OrText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+// Btoi is 1 for true and 0 for false.
+func Btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // ByteSize formats a byte count the way people read sizes: "87 B",

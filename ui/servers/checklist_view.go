@@ -1,9 +1,10 @@
-package ui
+package servers
 
 import (
 	"strconv"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
@@ -15,10 +16,13 @@ import (
 
 // wideBody is the focused panel: the servers, one line each, then the
 // selected server's checklist and the detail of the row under the cursor.
-func (p *serversPanel) wideBody(v panelView, inner, height int) []string {
+func (p *Panel) wideBody(v panelView, inner, height int) []string {
 	th := v.th
 	l := p.layout
-	body := []string{th.PanelTitle.Render(termsafe.Clip("Servers · ←/→ pick · o on/off · r rediscover", inner))}
+	k := p.keys
+	title := "Servers · " + firstKey(k.PrevServer) + "/" + firstKey(k.NextServer) + " pick · " +
+		k.ToggleServer.Help().Key + " on/off · " + k.Refresh.Help().Key + " rediscover"
+	body := []string{th.PanelTitle.Render(termsafe.Clip(title, inner))}
 	if len(v.servers) == 0 {
 		return append(body, th.PanelDetail.Render(termsafe.Clip("none configured", inner)))
 	}
@@ -41,7 +45,7 @@ func (p *serversPanel) wideBody(v panelView, inner, height int) []string {
 // preListLines are the lines between the list header and the list: why
 // discovery failed, how a pin differs from the live list, the / filter.
 // The layout reserves exactly as many rows.
-func (p *serversPanel) preListLines(v panelView, s *session.ServerState, inner int) []string {
+func (p *Panel) preListLines(v panelView, s *session.ServerState, inner int) []string {
 	th := v.th
 	out := p.failureLines(v, s, inner)
 	if len(s.Pinned) > 0 && s.Known != nil {
@@ -79,12 +83,12 @@ const maxFailureRows = 3
 
 // failureLines spell out why the selected server's discovery failed, in
 // full: the server line has room only for its start.
-func (p *serversPanel) failureLines(v panelView, s *session.ServerState, inner int) []string {
+func (p *Panel) failureLines(v panelView, s *session.ServerState, inner int) []string {
 	st, ok := v.status[s.Name]
 	if !ok || st.State == discovery.Ready || st.State == discovery.Connecting {
 		return nil
 	}
-	lines := wrapWords(statusText(st, s.Known != nil, v.frame), inner)
+	lines := common.WrapWords(statusText(st, s.Known != nil, v.frame), inner)
 	if len(lines) > maxFailureRows {
 		lines = lines[:maxFailureRows]
 		lines[maxFailureRows-1] = termsafe.Clip(lines[maxFailureRows-1]+" …", inner)
@@ -98,7 +102,7 @@ func (p *serversPanel) failureLines(v panelView, s *session.ServerState, inner i
 
 // listHeader is "crm tools · deny · 4/5 on · pinned +1 −0", the counts from
 // connector.Counts, the function the request is built with.
-func (p *serversPanel) listHeader(v panelView, s *session.ServerState) string {
+func (p *Panel) listHeader(v panelView, s *session.ServerState) string {
 	th := v.th
 	mode := string(s.Filter.Mode)
 	if mode == "" {
@@ -133,7 +137,7 @@ func (p *serversPanel) listHeader(v panelView, s *session.ServerState) string {
 }
 
 // listLines renders only the visible checklist rows.
-func (p *serversPanel) listLines(v panelView, s *session.ServerState, inner int) []string {
+func (p *Panel) listLines(v panelView, s *session.ServerState, inner int) []string {
 	th := v.th
 	c := &p.list
 	rows := p.layout.listRows
@@ -161,7 +165,7 @@ func (p *serversPanel) listLines(v panelView, s *session.ServerState, inner int)
 }
 
 // rowLine is "▶ [x] delete_customer ⚠" and the like.
-func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur bool, inner int) string {
+func (p *Panel) rowLine(v panelView, s *session.ServerState, r *row, cur bool, inner int) string {
 	th := v.th
 	marker := "  "
 	if cur {
@@ -223,7 +227,7 @@ func (p *serversPanel) rowLine(v panelView, s *session.ServerState, r *row, cur 
 
 // detailLines describe the row under the cursor: the tool's signature and
 // description, or what a pattern or a missing name means.
-func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, rows int) []string {
+func (p *Panel) detailLines(v panelView, s *session.ServerState, inner, rows int) []string {
 	th := v.th
 	r := p.list.current()
 	if r == nil {
@@ -245,7 +249,7 @@ func (p *serversPanel) detailLines(v panelView, s *session.ServerState, inner, r
 			text = "an exception: keeps " + termsafe.Line(strings.Join(r.matches, ", ")) + " out of the list's patterns"
 		}
 		if r.lock != nil {
-			text = "Withheld whatever the boxes say: " + orText(joinNames(r.matches), "no tool the server lists yet") +
+			text = "Withheld whatever the boxes say: " + common.OrText(common.JoinNames(r.matches), "no tool the server lists yet") +
 				". " + lockAdvice(r.lock)
 		}
 	case rowMissing:
@@ -313,4 +317,11 @@ func lockAdvice(l *connector.Lock) string {
 		return "Edit the config's deny list to offer it."
 	}
 	return "Run without " + termsafe.Line(l.Source) + " to offer it."
+}
+
+// firstKey is the first of the names a binding's help gives ("←" of
+// "←/h"), for a title with little room.
+func firstKey(b key.Binding) string {
+	name, _, _ := strings.Cut(b.Help().Key, "/")
+	return name
 }

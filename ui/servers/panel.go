@@ -1,4 +1,4 @@
-package ui
+package servers
 
 import (
 	"net/url"
@@ -15,14 +15,81 @@ import (
 	"patchbay/ui/common"
 )
 
-// serversPanel lists the configured servers. Out of focus it is a compact
+// Panel lists the configured servers. Out of focus it is a compact
 // column of summaries; in focus it widens to show the selected server's
-// tool checklist under the list of servers.
-type serversPanel struct {
+// tool checklist under the list of servers. It is a pane: it handles its
+// own keys (keys.go), draws itself at the size it is given and lists its
+// keys for the help line; what it cannot do itself it asks of its Host.
+type Panel struct {
+	host    Host
+	th      *common.Theme
+	keys    common.KeyMap
+	focused bool
+	width   int
+	height  int
+
 	selected int
 	list     checklist
 	layout   panelLayout
 }
+
+// New makes the panel of the host's session.
+func New(host Host, th *common.Theme, keys common.KeyMap) *Panel {
+	return &Panel{host: host, th: th, keys: keys}
+}
+
+// SetFocused says whether the panel has the focus: in focus it widens to
+// the checklist and takes the keys.
+func (p *Panel) SetFocused(focused bool) { p.focused = focused }
+
+// SetSize lays the panel out for width x height cells (width 0: not
+// shown), so View and mouse clicks agree until the next call.
+func (p *Panel) SetSize(width, height int) {
+	p.width, p.height = width, height
+	p.layout = panelLayout{}
+	v := p.view()
+	if s := p.Selected(); p.focused && s != nil {
+		p.list.sync(s, p.host.SelectionVersion())
+		extra := len(p.preListLines(v, s, max(width-2, 1)))
+		p.plan(height, len(v.servers), extra)
+	} else if width > 0 {
+		p.planCompact(v, width, height)
+	}
+}
+
+// View draws the panel at its size: height lines of width cells.
+func (p *Panel) View() string { return strings.Join(p.Lines(), "\n") }
+
+// Lines is View as lines, for the root to put beside the transcript
+// without joining and splitting them every frame.
+func (p *Panel) Lines() []string {
+	if p.width <= 0 || p.height <= 0 {
+		return nil
+	}
+	return p.lines(p.view(), p.width, p.height)
+}
+
+// view is what the panel draws from, as the host has it now.
+func (p *Panel) view() panelView {
+	return panelView{servers: p.host.Session().Servers, status: p.host.Statuses(),
+		focused: p.focused, frame: p.host.SpinnerFrame(), th: p.th}
+}
+
+// Selected is the server the panel has selected, or nil.
+func (p *Panel) Selected() *session.ServerState {
+	servers := p.host.Session().Servers
+	if p.selected < 0 || p.selected >= len(servers) {
+		return nil
+	}
+	return servers[p.selected]
+}
+
+// Filtering reports whether a tool filter is being typed: every key is
+// then the filter's.
+func (p *Panel) Filtering() bool { return p.list.filtering }
+
+// Query is the tool filter ("" when none).
+func (p *Panel) Query() string { return p.list.query }
 
 // panelLayout is where the panel's parts sit, in panel rows; it is
 // computed in refresh so View and mouse clicks agree.
@@ -52,7 +119,7 @@ const panelHeaderRows = 2
 // failed) takes in the compact panel.
 const maxReasonRows = 4
 
-func (p *serversPanel) move(delta, n int) {
+func (p *Panel) move(delta, n int) {
 	if n == 0 {
 		p.selected = 0
 		return
@@ -61,10 +128,10 @@ func (p *serversPanel) move(delta, n int) {
 }
 
 // serverAt is the index of the server drawn on panel row y, or -1.
-func (p *serversPanel) serverAt(y int) int {
+func (p *Panel) serverAt(y int) int {
 	l := p.layout
 	if l.wide {
-		first := l.serverTop + boolInt(l.moreAbove)
+		first := l.serverTop + common.Btoi(l.moreAbove)
 		if y < first || y >= first+l.serverShown {
 			return -1
 		}
@@ -77,7 +144,7 @@ func (p *serversPanel) serverAt(y int) int {
 }
 
 // toolAt is the checklist row drawn on panel row y, or -1.
-func (p *serversPanel) toolAt(y int) int {
+func (p *Panel) toolAt(y int) int {
 	l := p.layout
 	if !l.wide || y < l.listTop || y >= l.listTop+l.listRows {
 		return -1
@@ -124,7 +191,7 @@ func window(heights []int, rows, sel int) (first, shown int, above, below bool) 
 		return k, true
 	}
 	for first = 0; ; first++ {
-		shown, below = fit(first, rows-boolInt(first > 0))
+		shown, below = fit(first, rows-common.Btoi(first > 0))
 		if first+shown > sel || first == sel {
 			break
 		}
@@ -143,7 +210,7 @@ func moreLine(th *common.Theme, up bool, n, width int) string {
 
 // plan lays the focused panel out for height rows and n servers, with
 // extra rows between the list header and the list (preListLines).
-func (p *serversPanel) plan(height, n, extra int) {
+func (p *Panel) plan(height, n, extra int) {
 	l := panelLayout{wide: true, serverTop: 1}
 	// A quarter of the height for the servers, at least three rows so a
 	// long list shows a server between its "more" rows; the checklist gets
@@ -170,7 +237,7 @@ func (p *serversPanel) plan(height, n, extra int) {
 // plan chose: "▶ crm   on  ready · 5 tools". A failed server's line says
 // only how it failed: why is spelled out once, under the list header, for
 // the selected server.
-func (p *serversPanel) serverList(v panelView, inner int) []string {
+func (p *Panel) serverList(v panelView, inner int) []string {
 	l := p.layout
 	var out []string
 	if l.moreAbove {
@@ -200,7 +267,7 @@ type panelView struct {
 // lines renders the panel as height lines of width cells, its left border
 // included. The panel in focus has the accent bar on its left that marks
 // every pane in focus.
-func (p *serversPanel) lines(v panelView, width, height int) []string {
+func (p *Panel) lines(v panelView, width, height int) []string {
 	inner := max(width-2, 1)
 	var body []string
 	if p.layout.wide && v.focused {
@@ -230,7 +297,7 @@ func (p *serversPanel) lines(v panelView, width, height int) []string {
 // which rows belong to which server, for clicks. Each server is a block —
 // name, host, state (a failure's reason wrapped), tools — and when they do
 // not all fit, the window keeps the selected server between "more" rows.
-func (p *serversPanel) planCompact(v panelView, width, height int) {
+func (p *Panel) planCompact(v panelView, width, height int) {
 	inner := max(width-2, 1)
 	th := v.th
 	body := []string{th.PanelTitle.Render(termsafe.Clip("Servers", inner)), ""}
@@ -278,7 +345,7 @@ func (p *serversPanel) planCompact(v panelView, width, height int) {
 }
 
 // serverLine is "▶ crm      on".
-func (p *serversPanel) serverLine(v panelView, i, width int, sel bool) string {
+func (p *Panel) serverLine(v panelView, i, width int, sel bool) string {
 	th := v.th
 	s := v.servers[i]
 	marker := "  "
@@ -301,7 +368,7 @@ func (p *serversPanel) serverLine(v panelView, i, width int, sel bool) string {
 // stateLine is the server's discovery state on one line, styled by how it
 // went. A failure says only its kind ("unreachable"): the line is the
 // focused panel's, which spells the reason out below it.
-func (p *serversPanel) stateLine(v panelView, s *session.ServerState, width int) string {
+func (p *Panel) stateLine(v panelView, s *session.ServerState, width int) string {
 	st, text, style := p.state(v, s)
 	if failed(st) {
 		text = st.State.String()
@@ -311,9 +378,9 @@ func (p *serversPanel) stateLine(v panelView, s *session.ServerState, width int)
 
 // stateLines is the server's discovery state wrapped to width: the reason
 // a server failed in full, up to maxReasonRows lines.
-func (p *serversPanel) stateLines(v panelView, s *session.ServerState, width int) []string {
+func (p *Panel) stateLines(v panelView, s *session.ServerState, width int) []string {
 	_, text, style := p.state(v, s)
-	lines := wrapWords(text, width)
+	lines := common.WrapWords(text, width)
 	if len(lines) > maxReasonRows {
 		lines = lines[:maxReasonRows]
 		lines[maxReasonRows-1] = termsafe.Clip(lines[maxReasonRows-1]+" …", width)
@@ -323,7 +390,7 @@ func (p *serversPanel) stateLines(v panelView, s *session.ServerState, width int
 
 // state is the server's discovery status, as text and the style it is
 // shown in.
-func (p *serversPanel) state(v panelView, s *session.ServerState) (discovery.Status, string, lipgloss.Style) {
+func (p *Panel) state(v panelView, s *session.ServerState) (discovery.Status, string, lipgloss.Style) {
 	th := v.th
 	st, ok := v.status[s.Name]
 	if !ok {

@@ -1,4 +1,4 @@
-package ui
+package servers
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"patchbay/connector/termsafe"
+	"patchbay/ui/common"
 )
 
 const (
@@ -149,7 +150,7 @@ func prettySchema(schema json.RawMessage) string {
 		return "(no input schema: the tool takes an empty object)"
 	}
 	var buf bytes.Buffer
-	if len(schema) <= maxPretty && json.Indent(&buf, schema, "", "  ") == nil {
+	if len(schema) <= common.MaxPrettyJSON && json.Indent(&buf, schema, "", "  ") == nil {
 		return termsafe.Text(buf.String())
 	}
 	return termsafe.Text(string(schema))

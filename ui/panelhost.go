@@ -1,0 +1,31 @@
+package ui
+
+import (
+	tea "charm.land/bubbletea/v2"
+
+	"patchbay/connector/discovery"
+	"patchbay/session"
+	"patchbay/ui/modal"
+)
+
+// panelHost is the root model as the servers panel's Host: what the panel
+// edits and reads, and what only the root does for it.
+type panelHost struct{ m *Model }
+
+func (h panelHost) Session() *session.Session             { return h.m.sess }
+func (h panelHost) Statuses() map[string]discovery.Status { return h.m.disc.status }
+func (h panelHost) SpinnerFrame() string                  { return h.m.spin.View() }
+func (h panelHost) SelectionVersion() int                 { return h.m.selVersion }
+func (h panelHost) SelectionChanged() tea.Cmd             { return h.m.selectionChanged(true) }
+func (h panelHost) Hint(text string)                      { h.m.hint = text }
+func (h panelHost) ExportSelection() tea.Cmd              { return h.m.exportSelection() }
+func (h panelHost) OpenModal(md modal.Modal)              { h.m.modals.Push(md) }
+func (h panelHost) Leave()                                { h.m.setFocus(focusInput) }
+
+func (h panelHost) Rediscover(name string) {
+	if name == "" {
+		h.m.refreshAll()
+		return
+	}
+	h.m.refreshServer(name)
+}

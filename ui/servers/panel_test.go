@@ -1,0 +1,110 @@
+package servers
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"patchbay/connector"
+	"patchbay/connector/discovery"
+	"patchbay/session"
+	"patchbay/ui/common"
+	"patchbay/ui/modal"
+)
+
+// fakeHost records what the panel asks of its screen.
+type fakeHost struct {
+	sess    *session.Session
+	version int
+	saves   int
+	hint    string
+	left    bool
+	opened  []modal.Modal
+}
+
+func (h *fakeHost) Session() *session.Session             { return h.sess }
+func (h *fakeHost) Statuses() map[string]discovery.Status { return nil }
+func (h *fakeHost) SpinnerFrame() string                  { return "" }
+func (h *fakeHost) SelectionVersion() int                 { return h.version }
+func (h *fakeHost) SelectionChanged() tea.Cmd {
+	h.version++
+	h.saves++
+	return nil
+}
+func (h *fakeHost) Hint(text string)         { h.hint = text }
+func (h *fakeHost) Rediscover(string)        {}
+func (h *fakeHost) ExportSelection() tea.Cmd { return nil }
+func (h *fakeHost) OpenModal(m modal.Modal)  { h.opened = append(h.opened, m) }
+func (h *fakeHost) Leave()                   { h.left = true }
+
+func testPanel(t *testing.T) (*Panel, *fakeHost) {
+	t.Helper()
+	host := &fakeHost{sess: &session.Session{
+		Settings: session.Settings{Beta: connector.Beta20251120},
+		Servers: []*session.ServerState{{Name: "crm", URL: "http://127.0.0.1:1/mcp", Enabled: true,
+			Filter: connector.ToolFilter{Mode: connector.ModeAll},
+			Known:  []connector.Tool{{Name: "find_customer"}, {Name: "delete_customer"}}}},
+	}}
+	th := common.NewTheme(true)
+	p := New(host, &th, common.DefaultKeyMap())
+	p.SetFocused(true)
+	p.SetSize(60, 20)
+	return p, host
+}
+
+func press(code rune, text string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: code, Text: text} }
+
+// The panel as a component: its keys act on the session and ask the host
+// to save, it draws itself at its size, and what it has no use for it
+// leaves to the root.
+func TestPanelHandlesItsKeysAndLeavesTheRest(t *testing.T) {
+	p, host := testPanel(t)
+	if out := p.View(); len(strings.Split(out, "\n")) != 20 || !strings.Contains(ansi.Strip(out), "[x] delete_customer") {
+		t.Fatalf("the panel at 60x20:\n%s", ansi.Strip(out))
+	}
+	p.HandleKey(press(tea.KeyDown, ""))
+	if _, ok := p.HandleKey(press(tea.KeySpace, " ")); !ok || host.saves != 1 {
+		t.Fatalf("space on a tool: handled %v, saves %d", ok, host.saves)
+	}
+	p.SetSize(60, 20)
+	if got := connector.EnabledTools(host.sess.Servers[0].Spec()); len(got) != 1 || got[0] != "find_customer" ||
+		!strings.Contains(ansi.Strip(p.View()), "[ ] delete_customer") {
+		t.Errorf("after unchecking delete_customer: enabled %v\n%s", got, ansi.Strip(p.View()))
+	}
+	if _, ok := p.HandleKey(press('z', "z")); ok {
+		t.Error("the panel took z, which it has no use for")
+	}
+	p.HandleKey(press('s', "s"))
+	if len(host.opened) != 1 {
+		t.Fatalf("s opened %d modals, want the tool's schema", len(host.opened))
+	}
+	host.opened[0].SetSize(60, 20)
+	if v := ansi.Strip(host.opened[0].View()); !strings.Contains(v, "Input schema of delete_customer") {
+		t.Errorf("s did not open delete_customer's schema:\n%s", v)
+	}
+	p.HandleKey(press(tea.KeyEscape, ""))
+	if !host.left {
+		t.Error("esc did not give the focus back")
+	}
+}
+
+// While the tool filter is typed every key is the filter's, and the help
+// says how to end it.
+func TestPanelFilterTakesEveryKey(t *testing.T) {
+	p, host := testPanel(t)
+	p.HandleKey(press('/', "/"))
+	for _, r := range "del?o" {
+		if _, ok := p.HandleKey(press(r, string(r))); !ok {
+			t.Fatalf("the filter did not take %q", r)
+		}
+	}
+	if p.Query() != "del?o" || host.saves != 0 || host.sess.Servers[0].Enabled != true {
+		t.Fatalf("typing into the filter: query %q, saves %d", p.Query(), host.saves)
+	}
+	help := p.ShortHelp()
+	if len(help) == 0 || help[0].Help().Desc != "keep filter" {
+		t.Errorf("the help while filtering: %+v", help)
+	}
+}
