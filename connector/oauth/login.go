@@ -231,7 +231,13 @@ func listen(ctx context.Context, state string, results chan<- codeResult) (strin
 		_ = srv.Serve(ln)
 	}()
 	stop := func() {
-		_ = srv.Close()
+		// Let the browser get its "you can close this tab" page: the
+		// answer is delivered while its response is still being written.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			_ = srv.Close()
+		}
 		<-done
 	}
 	return "http://" + ln.Addr().String() + callbackPath, stop, nil

@@ -397,3 +397,34 @@ func TestServerWithoutMetadataIsOneSentence(t *testing.T) {
 		t.Fatalf("%q", err)
 	}
 }
+
+func TestKeepFreshRenewsAheadOfExpiry(t *testing.T) {
+	srv := startDemo(t, oauthdemo.Options{AccessTTL: 10 * time.Minute})
+	store := NewStore(t.TempDir())
+	rec := login(t, srv, LoginOptions{})
+	if err := store.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	// Two minutes before expiry: within the window of a 30s interval.
+	src := &Source{Store: store, Now: func() time.Time { return rec.Expiry.Add(-2 * time.Minute) }}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		src.KeepFresh(ctx, []string{srv.URL, "https://never-signed-in.example/mcp"}, 30*time.Second, func(u string, err error) {
+			t.Errorf("%s: %v", u, err)
+		})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for store.StoredToken(srv.URL, time.Now()) == rec.AccessToken {
+		if time.Now().After(deadline) {
+			t.Fatal("the token was not renewed ahead of its expiry")
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline
+	}
+	cancel()
+	<-done
+	if got := store.StoredToken(srv.URL, rec.Expiry.Add(24*time.Hour)); got != "" {
+		t.Fatal("an expired token was handed out")
+	}
+}
