@@ -40,7 +40,8 @@ func TestSignedInServerIsCalledThroughTheAPI(t *testing.T) {
 	}
 
 	srv.ExpireAccessTokens()
-	if _, err := askCRM(t, sb.URL, srv.URL, tok); err == nil || !strings.Contains(err.Error(), "Invalid authorization token for MCP server") {
+	_, err = askCRM(t, sb.URL, srv.URL, tok)
+	if name, ok := RejectedServer(err); !ok || name != "crm" {
 		t.Fatalf("an expired token: %v", err)
 	}
 	tok, _, err = src.Renew(t.Context(), srv.URL)

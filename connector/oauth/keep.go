@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"errors"
+	"regexp"
 	"time"
 )
 
@@ -59,4 +60,23 @@ func (s *Source) KeepFresh(ctx context.Context, serverURLs []string, interval ti
 		case <-tick.C:
 		}
 	}
+}
+
+// tokenRejected is the API's sentence for an MCP server that refused the
+// request's authorization_token (the emulator copies it; see
+// connector/sandbox/emulator's package doc).
+var tokenRejected = regexp.MustCompile(`Invalid authorization token for MCP server '([A-Za-z0-9_-]{1,64})'`)
+
+// RejectedServer reports which MCP server refused its token, from an API
+// error: the one case where renewing the token once (Source.Renew) and
+// sending the turn again may help.
+func RejectedServer(err error) (string, bool) {
+	if err == nil {
+		return "", false
+	}
+	m := tokenRejected.FindStringSubmatch(err.Error())
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
 }
