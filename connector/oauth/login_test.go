@@ -428,3 +428,29 @@ func TestKeepFreshRenewsAheadOfExpiry(t *testing.T) {
 		t.Fatal("an expired token was handed out")
 	}
 }
+
+func TestConfigScopesAndMetadataDocumentClient(t *testing.T) {
+	srv := startDemo(t, oauthdemo.Options{})
+	var asked string
+	b := newBrowser()
+	show := func(u string) {
+		parsed, _ := url.Parse(u)
+		asked = parsed.Query().Get("scope")
+		b.open(u)
+	}
+	rec, err := Login(t.Context(), LoginOptions{ServerURL: srv.URL, Scopes: []string{"crm.read", "crm.write"}, Show: show})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-b.errs
+	if asked != "crm.read crm.write" || strings.Join(rec.Scopes, " ") != "crm.read crm.write" {
+		t.Fatalf("asked %q, granted %v", asked, rec.Scopes)
+	}
+	// An https client_id is a client ID metadata document, which this
+	// authorization server does not accept: said before any browser opens.
+	_, err = Login(t.Context(), LoginOptions{ServerURL: srv.URL, ClientID: "https://patchbay.example/client.json",
+		Show: func(string) { t.Error("the browser was opened") }})
+	if err == nil || !strings.Contains(err.Error(), "client ID metadata document") {
+		t.Fatalf("metadata document client: %v", err)
+	}
+}
