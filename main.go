@@ -126,7 +126,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	warnings = append(warnings, opened.Notes...)
 	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login)
-		warnings = append(warnings, sess.UseSignIns(ctx, &oauth.Source{Store: oauth.NewStore(stateDir)}, oauth.ErrNotSignedIn)...)
+		signIns := &oauth.Source{Store: oauth.NewStore(stateDir)}
+		warnings = append(warnings, sess.UseSignIns(ctx, signIns, oauth.ErrNotSignedIn)...)
+		sess.ReadSignIns(signIns.Store)
+		go signIns.KeepFresh(ctx, sess.SignInURLs(), oauth.KeepFreshInterval, nil)
 	}
 	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
 	officialAPI := live && connector.AnthropicAPI(baseURL)

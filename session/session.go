@@ -95,6 +95,9 @@ type Session struct {
 
 	// hist caches what the history says about servers (see syncHistory).
 	hist historyIndex
+	// signIns, when set, gives servers without a configured token their
+	// OAuth token at each request (ReadSignIns).
+	signIns SignInReader
 }
 
 // New builds a session from a loaded configuration, resolving each server's
@@ -141,6 +144,7 @@ func (s *Session) Request() connector.Request {
 		// the history names is declared (API-NOTES 5.1).
 		if s.declares(srv) {
 			srv.refreshToken()
+			s.refreshSignIn(srv)
 			req.Servers = append(req.Servers, srv.Spec())
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // TokenSource hands out the OAuth access token of a server signed in with
@@ -12,6 +13,34 @@ import (
 // UseSignIns.
 type TokenSource interface {
 	AccessToken(ctx context.Context, serverURL string) (string, error)
+}
+
+// SignInReader reads a server's current OAuth access token from where the
+// sign-ins are kept, without network ("" when there is none or it
+// expired): connector/oauth.Store. A background renewal
+// (oauth.Source.KeepFresh) keeps what it reads fresh.
+type SignInReader interface {
+	StoredToken(serverURL string, now time.Time) string
+}
+
+// ReadSignIns makes every request take the token of each server without a
+// configured token from r, as it stands at that moment: a renewed token is
+// used from the next request on, and a sign-out stops the token going out.
+func (s *Session) ReadSignIns(r SignInReader) { s.signIns = r }
+
+// refreshSignIn takes srv's token from the sign-ins, for a server whose
+// config gives none.
+func (s *Session) refreshSignIn(srv *ServerState) {
+	if s.signIns == nil || !signInServer(srv) {
+		return
+	}
+	srv.Token = s.signIns.StoredToken(srv.URL, time.Now())
+}
+
+// signInServer reports whether srv's token may come from a sign-in: the
+// config gives it none.
+func signInServer(srv *ServerState) bool {
+	return srv.TokenEnv == "" && srv.TokenFile == "" && !srv.TokenInline
 }
 
 // UseSignIns sets the token of every server whose config gives none
@@ -23,7 +52,7 @@ type TokenSource interface {
 func (s *Session) UseSignIns(ctx context.Context, src TokenSource, notSignedIn error) []string {
 	var problems []string
 	for _, srv := range s.Servers {
-		if srv.TokenEnv != "" || srv.TokenFile != "" || srv.TokenInline {
+		if !signInServer(srv) {
 			continue
 		}
 		tok, err := src.AccessToken(ctx, srv.URL)
@@ -37,4 +66,16 @@ func (s *Session) UseSignIns(ctx context.Context, src TokenSource, notSignedIn e
 		}
 	}
 	return problems
+}
+
+// SignInURLs are the URLs of the servers whose token may come from a
+// sign-in, for oauth.Source.KeepFresh.
+func (s *Session) SignInURLs() []string {
+	var out []string
+	for _, srv := range s.Servers {
+		if signInServer(srv) {
+			out = append(out, srv.URL)
+		}
+	}
+	return out
 }

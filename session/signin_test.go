@@ -79,6 +79,32 @@ url = "https://other.example.com/mcp"
 		t.Fatal("the token was not renewed")
 	}
 
+	// Read at each request: a token renewed elsewhere (KeepFresh, another
+	// patchbay) goes out with the next request, and a sign-out stops it.
+	sess.ReadSignIns(store)
+	renewed, _, err := (&oauth.Source{Store: store}).Renew(t.Context(), srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sess.Request().Servers[0].Token; got != renewed {
+		t.Fatal("the request did not take the token renewed in the store")
+	}
+	if got := sess.Request().Servers[1].Token; got != "kb-secret" {
+		t.Fatal("a configured token was replaced")
+	}
+	if urls := sess.SignInURLs(); len(urls) != 2 || urls[0] != srv.URL {
+		t.Fatalf("sign-in URLs = %v", urls)
+	}
+	if _, err := store.Delete(srv.URL); err != nil {
+		t.Fatal(err)
+	}
+	if got := sess.Request().Servers[0].Token; got != "" {
+		t.Fatal("the token still goes out after signing out")
+	}
+	if err := store.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+
 	// Revoked: one sentence that says what to do, and no token in it.
 	srv.RevokeAll()
 	src.Now = func() time.Time { return rec.Expiry.Add(time.Hour) }

@@ -100,8 +100,8 @@ func Run(ctx context.Context, t Target, o Options) Report {
 	checkTLS(ctx, r, u, o)
 
 	hc := &http.Client{Transport: &bearer{base: transport(o), auth: &t.Auth}}
-	kind, probeStatus := checkTransport(ctx, r, t, &http.Client{Transport: transport(o)}, hc)
-	authOK := checkAuth(r, t, kind, probeStatus, o.now())
+	kind, probeStatus, authed := checkTransport(ctx, r, t, &http.Client{Transport: transport(o)}, hc)
+	authOK := checkAuth(r, t, kind, probeStatus, authed, o.now())
 	if kind == "" || !authOK {
 		why := "the transport failed"
 		if kind != "" {
@@ -303,41 +303,42 @@ const (
 // SSE transport (the MCP spec's backwards-compatibility rule). It returns
 // the transport ("" when none) and the status of the unauthenticated
 // probe, for the auth check.
-func checkTransport(ctx context.Context, r *Report, t Target, plain, hc *http.Client) (string, int) {
+func checkTransport(ctx context.Context, r *Report, t Target, plain, hc *http.Client) (kind string, probe, authed int) {
 	status, ctype, err := post(ctx, plain, t.URL)
 	if err != nil {
 		r.fail(CheckTransport, "no answer: "+clip(err.Error(), 120), "check that the server is running and reachable")
-		return "", 0
+		return "", 0, 0
 	}
-	probe := status
+	probe, authed = status, status
 	if status == http.StatusUnauthorized && t.Auth.Token != "" {
 		status, ctype, err = post(ctx, hc, t.URL)
 		if err != nil {
 			r.fail(CheckTransport, "no answer: "+clip(err.Error(), 120), "check that the server is running and reachable")
-			return "", probe
+			return "", probe, 0
 		}
+		authed = status
 	}
 	switch {
 	case status == http.StatusUnauthorized:
 		// Only a signed-in client learns more; the auth check explains.
 		r.pass(CheckTransport, streamable+" (the endpoint asks for credentials, as MCP servers do)")
-		return streamable, probe
+		return streamable, probe, authed
 	case status >= 200 && status < 300 && (ctype == "application/json" || ctype == "text/event-stream"):
 		r.pass(CheckTransport, streamable)
-		return streamable, probe
+		return streamable, probe, authed
 	case status == http.StatusForbidden:
 		r.fail(CheckTransport, "the server refused the request (403 Forbidden, no sign-in offered)",
 			"check the server's access rules (allowed hosts, IP allow-lists)")
-		return "", probe
+		return "", probe, authed
 	case status >= 400 && status < 500:
 		if getSSE(ctx, hc, t.URL) {
 			r.pass(CheckTransport, sse+"; the connector supports it, but servers are moving to Streamable HTTP")
-			return sse, probe
+			return sse, probe, authed
 		}
 	}
 	r.fail(CheckTransport, fmt.Sprintf("neither Streamable HTTP nor SSE: a POST of initialize got %d %s", status, ctype),
 		"point url at the server's MCP endpoint (often …/mcp, or …/sse for the legacy transport)")
-	return "", probe
+	return "", probe, authed
 }
 
 func post(ctx context.Context, hc *http.Client, u string) (int, string, error) {
@@ -382,7 +383,7 @@ func getSSE(ctx context.Context, hc *http.Client, u string) bool {
 
 // checkAuth says how patchbay authenticates and whether that works, from
 // what the unauthenticated probe got and the target's auth.
-func checkAuth(r *Report, t Target, kind string, probe int, now time.Time) bool {
+func checkAuth(r *Report, t Target, kind string, probe, authed int, now time.Time) bool {
 	if kind == "" && probe == 0 {
 		r.skip(CheckAuth, "the server did not answer")
 		return false
@@ -392,10 +393,15 @@ func checkAuth(r *Report, t Target, kind string, probe int, now time.Time) bool 
 	if hint == "" {
 		hint = "patchbay auth login " + t.Name
 	}
+	refused := asks && t.Auth.Token != "" && authed == http.StatusUnauthorized
 	switch t.Auth.Kind {
 	case "oauth":
 		if t.Auth.Err != nil {
 			r.fail(CheckAuth, "OAuth: "+clip(t.Auth.Err.Error(), 140), "run "+hint)
+			return false
+		}
+		if refused {
+			r.fail(CheckAuth, "the server refused the OAuth token, even renewed", "run "+hint)
 			return false
 		}
 		who := "OAuth"
@@ -412,6 +418,10 @@ func checkAuth(r *Report, t Target, kind string, probe int, now time.Time) bool 
 	case "token":
 		if t.Auth.Token == "" {
 			r.fail(CheckAuth, "no token: "+t.Auth.Source+" is empty", "set "+t.Auth.Source)
+			return false
+		}
+		if refused {
+			r.fail(CheckAuth, "the server refused the token from "+t.Auth.Source, "put a current token in "+t.Auth.Source)
 			return false
 		}
 		r.pass(CheckAuth, "bearer token from "+t.Auth.Source)

@@ -150,7 +150,7 @@ func TestAuthCheck(t *testing.T) {
 		t.Fatalf("no credentials: %+v", res)
 	}
 	r = run(t, Target{URL: u, Auth: Auth{Kind: "token", Source: "token_env T", Token: "wrong"}}, Options{})
-	if res := mustFind(t, r, CheckInitialize); res.Status != Fail || !strings.Contains(res.Detail, "refused the credentials (token_env T)") {
+	if res := mustFind(t, r, CheckAuth); res.Status != Fail || res.Detail != "the server refused the token from token_env T" {
 		t.Fatalf("wrong token: %+v", res)
 	}
 	r = run(t, Target{URL: u, Auth: Auth{Kind: "token", Source: "token_env T", Token: "sekrit-token"}}, Options{})

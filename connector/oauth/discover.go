@@ -169,8 +169,10 @@ func resourceMetadata(ctx context.Context, c *http.Client, serverURL, fromChalle
 			return nil, "", ctx.Err()
 		}
 	}
-	return nil, "", fmt.Errorf("%s publishes no protected resource metadata (RFC 9728), so patchbay cannot tell "+
-		"where to sign in: %w", serverURL, errors.Join(errs...))
+	// The first place tried says most: the challenge's own URL, else the
+	// well-known URL with the endpoint's path.
+	return nil, "", fmt.Errorf("%s publishes no usable protected resource metadata (RFC 9728), so patchbay cannot "+
+		"tell where to sign in (%w)", serverURL, errs[0])
 }
 
 // client is c, or a client over the default transport.

@@ -18,9 +18,12 @@
 //     redirect listener with its state check (RFC 8252), the paste
 //     fallback, the resource parameter (RFC 8707) on the refresh request,
 //     which golang.org/x/oauth2 does not send (resourceTransport), the
-//     token store, refresh before expiry and once on a 401, revocation
-//     (RFC 7009) on logout, and who is signed in (from the id_token or the
-//     token response, shown only, never trusted).
+//     token store, refresh before expiry (Source.Token; KeepFresh in the
+//     background, StoredToken for each request) and once on a 401
+//     (Transport for direct MCP calls; RejectedServer for the API's
+//     invalid-token error), the RFC 9207 iss check, revocation (RFC 7009)
+//     on logout, and who is signed in (from the id_token or the token
+//     response, shown only, never trusted).
 //
 // The go-sdk's auth.AuthorizationCodeHandler runs a similar flow inside its
 // transport, but it keeps the token in memory, refreshes without the

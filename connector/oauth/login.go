@@ -44,6 +44,9 @@ type LoginOptions struct {
 	// state), or the bare code. It is the way in when the browser cannot
 	// reach the loopback listener.
 	Paste <-chan string
+	// Say, when not nil, is told why a pasted line was not taken; the
+	// sign-in then waits on. Without it a bad paste ends the sign-in.
+	Say func(msg string)
 	// Timeout bounds the whole sign-in; zero means DefaultLoginTimeout.
 	Timeout time.Duration
 	// Now is the clock; nil means time.Now.
@@ -120,19 +123,26 @@ func Login(ctx context.Context, o LoginOptions) (*Record, error) {
 	}
 
 	var got codeResult
-	select {
-	case got = <-results:
-	case line := <-o.Paste:
-		got = parsePasted(line, state)
-	case <-ctx.Done():
-		if errors.Is(context.Cause(ctx), ErrTimeout) {
-			return nil, fmt.Errorf("the sign-in to %s did not finish within %s; run the sign-in again, "+
-				"or paste the address the browser ended at: %w", o.ServerURL, timeout, ErrTimeout)
+	for got.code == "" {
+		select {
+		case got = <-results:
+		case line := <-o.Paste:
+			if got = parsePasted(line, state); got.err != nil && o.Say != nil {
+				// A mistyped paste is worth another try, not a new sign-in.
+				o.Say(got.err.Error())
+				got = codeResult{}
+				continue
+			}
+		case <-ctx.Done():
+			if errors.Is(context.Cause(ctx), ErrTimeout) {
+				return nil, fmt.Errorf("the sign-in to %s did not finish within %s; run the sign-in again, "+
+					"or paste the address the browser ended at: %w", o.ServerURL, timeout, ErrTimeout)
+			}
+			return nil, fmt.Errorf("sign-in to %s: %w", o.ServerURL, ctx.Err())
 		}
-		return nil, fmt.Errorf("sign-in to %s: %w", o.ServerURL, ctx.Err())
-	}
-	if got.err != nil {
-		return nil, got.err
+		if got.err != nil {
+			return nil, got.err
+		}
 	}
 	if err := checkIssuer(got.iss, md); err != nil {
 		return nil, err
@@ -221,7 +231,13 @@ func listen(ctx context.Context, state string, results chan<- codeResult) (strin
 		_ = srv.Serve(ln)
 	}()
 	stop := func() {
-		_ = srv.Close()
+		// Let the browser get its "you can close this tab" page: the
+		// answer is delivered while its response is still being written.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		defer cancel()
+		if srv.Shutdown(sctx) != nil {
+			_ = srv.Close()
+		}
 		<-done
 	}
 	return "http://" + ln.Addr().String() + callbackPath, stop, nil

@@ -315,3 +315,142 @@ func TestRecordSecretsAreRedacted(t *testing.T) {
 		t.Fatal("status shows the token")
 	}
 }
+
+func TestMistypedPasteWaitsForAnother(t *testing.T) {
+	srv := startDemo(t, oauthdemo.Options{})
+	paste := make(chan string, 2)
+	var said []string
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	done := make(chan error, 1)
+	show := func(authURL string) {
+		go func() {
+			resp, err := noFollow.Get(authURL)
+			if err != nil {
+				done <- err
+				return
+			}
+			resp.Body.Close()
+			paste <- "not a code at all"
+			paste <- resp.Header.Get("Location")
+			done <- nil
+		}()
+	}
+	rec, err := Login(t.Context(), LoginOptions{ServerURL: srv.URL, Show: show, Paste: paste,
+		Say: func(msg string) { said = append(said, msg) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if rec.AccessToken == "" || len(said) != 1 || !strings.Contains(said[0], "paste the address the browser ended at") {
+		t.Fatalf("said %q", said)
+	}
+}
+
+// roundTripFunc adapts a function to http.RoundTripper.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// Two patchbays renew the same sign-in at once: the refresh token rotates,
+// so the second is refused, and takes the token the first stored.
+func TestConcurrentRenewalTakesTheStoredToken(t *testing.T) {
+	srv := startDemo(t, oauthdemo.Options{})
+	store := NewStore(t.TempDir())
+	if err := store.Save(login(t, srv, LoginOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	other := &Source{Store: store}
+	var first bool
+	racing := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if !first {
+			first = true
+			if _, _, err := other.Renew(r.Context(), srv.URL); err != nil {
+				return nil, err
+			}
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	tok, _, err := (&Source{Store: store, HTTPClient: racing}).Renew(t.Context(), srv.URL)
+	if err != nil {
+		t.Fatalf("the slower renewal failed: %v", err)
+	}
+	stored, _ := store.Load(srv.URL)
+	if tok != stored.AccessToken {
+		t.Fatal("the slower renewal did not take the stored token")
+	}
+	if st := srv.Stats(); st.Refreshes != 1 {
+		t.Fatalf("refreshes = %d", st.Refreshes)
+	}
+}
+
+func TestServerWithoutMetadataIsOneSentence(t *testing.T) {
+	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+	})}
+	ln := listenLoopback(t)
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() { _ = hs.Close() })
+	_, err := Discover(t.Context(), nil, "http://"+ln.Addr().String()+"/mcp")
+	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "cannot tell where to sign in") {
+		t.Fatalf("%q", err)
+	}
+}
+
+func TestKeepFreshRenewsAheadOfExpiry(t *testing.T) {
+	srv := startDemo(t, oauthdemo.Options{AccessTTL: 10 * time.Minute})
+	store := NewStore(t.TempDir())
+	rec := login(t, srv, LoginOptions{})
+	if err := store.Save(rec); err != nil {
+		t.Fatal(err)
+	}
+	// Two minutes before expiry: within the window of a 30s interval.
+	src := &Source{Store: store, Now: func() time.Time { return rec.Expiry.Add(-2 * time.Minute) }}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		src.KeepFresh(ctx, []string{srv.URL, "https://never-signed-in.example/mcp"}, 30*time.Second, func(u string, err error) {
+			t.Errorf("%s: %v", u, err)
+		})
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for store.StoredToken(srv.URL, time.Now()) == rec.AccessToken {
+		if time.Now().After(deadline) {
+			t.Fatal("the token was not renewed ahead of its expiry")
+		}
+		time.Sleep(5 * time.Millisecond) // polling with a deadline
+	}
+	cancel()
+	<-done
+	if got := store.StoredToken(srv.URL, rec.Expiry.Add(24*time.Hour)); got != "" {
+		t.Fatal("an expired token was handed out")
+	}
+}
+
+func TestConfigScopesAndMetadataDocumentClient(t *testing.T) {
+	srv := startDemo(t, oauthdemo.Options{})
+	var asked string
+	b := newBrowser()
+	show := func(u string) {
+		parsed, _ := url.Parse(u)
+		asked = parsed.Query().Get("scope")
+		b.open(u)
+	}
+	rec, err := Login(t.Context(), LoginOptions{ServerURL: srv.URL, Scopes: []string{"crm.read", "crm.write"}, Show: show})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-b.errs
+	if asked != "crm.read crm.write" || strings.Join(rec.Scopes, " ") != "crm.read crm.write" {
+		t.Fatalf("asked %q, granted %v", asked, rec.Scopes)
+	}
+	// An https client_id is a client ID metadata document, which this
+	// authorization server does not accept: said before any browser opens.
+	_, err = Login(t.Context(), LoginOptions{ServerURL: srv.URL, ClientID: "https://patchbay.example/client.json",
+		Show: func(string) { t.Error("the browser was opened") }})
+	if err == nil || !strings.Contains(err.Error(), "client ID metadata document") {
+		t.Fatalf("metadata document client: %v", err)
+	}
+}

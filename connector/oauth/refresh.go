@@ -178,6 +178,14 @@ func (s *Source) renew(ctx context.Context, rec *Record) (string, *Record, error
 		hc = &http.Client{Timeout: RenewTimeout}
 	}
 	fresh, err := Refresh(ctx, hc, rec, s.now())
+	if errors.Is(err, ErrSignInAgain) {
+		// Another patchbay may have renewed it first: a rotated refresh
+		// token is then refused here, and the new one is in the store.
+		if stored, lerr := s.Store.Load(rec.ServerURL); lerr == nil && stored.RefreshToken != rec.RefreshToken &&
+			stored.AccessToken != rec.AccessToken && (stored.Expiry.IsZero() || s.now().Before(stored.Expiry)) {
+			return stored.AccessToken, stored, nil
+		}
+	}
 	if err != nil {
 		return "", rec, err
 	}

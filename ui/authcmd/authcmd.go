@@ -181,6 +181,7 @@ func login(ctx context.Context, env Env, cfg *session.Config, store *oauth.Store
 	rec, err := oauth.Login(ctx, oauth.LoginOptions{
 		ServerURL: srv.URL, ClientID: srv.ClientID, Scopes: srv.Scopes, HTTPClient: env.HTTPClient,
 		Show: show, Paste: paste, Timeout: timeout, Now: env.Now,
+		Say: func(msg string) { fmt.Fprintf(env.Stdout, "%s.\n", termsafe.Line(msg)) },
 	})
 	if err != nil {
 		if errors.Is(err, oauth.ErrNotProtected) {
@@ -196,13 +197,14 @@ func login(ctx context.Context, env Env, cfg *session.Config, store *oauth.Store
 	return ExitOK
 }
 
-// readPaste sends each non-empty line of r to paste.
+// readPaste sends each non-empty line of r to paste. It ends with r (the
+// command's process ends soon after the sign-in, so a read left waiting
+// on a terminal costs nothing).
 func readPaste(r io.Reader, paste chan<- string) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		if line := strings.TrimSpace(sc.Text()); line != "" {
 			paste <- line
-			return
 		}
 	}
 }
