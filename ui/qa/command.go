@@ -177,6 +177,11 @@ func RunTest(ctx context.Context, args []string, getenv func(string) string, std
 		fmt.Fprintln(stderr)
 	}
 	rep.Target = env.target()
+	for _, sc := range env.cfg.Servers {
+		if why, ok := env.unlisted[sc.Name]; ok {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("The tools of %s could not be listed (%s); offered checks on it fail unless its request names every tool.", sc.Name, why))
+		}
+	}
 	if o.noise > 0 {
 		rep.Noise = fmt.Sprintf("noise p=%g seed=%d", o.noise, o.seed)
 	}

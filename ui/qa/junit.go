@@ -93,7 +93,7 @@ func WriteJUnit(w io.Writer, r *Report) error {
 			}
 		}
 		total += ms
-		tc := junitCase{ClassName: class + "." + res.Variant, Name: termsafe.Line(res.Scenario + " [" + res.Variant + "]"),
+		tc := junitCase{ClassName: class + "." + strings.Trim(res.Variant, "()"), Name: termsafe.Line(res.Scenario + " [" + res.Variant + "]"),
 			Time: seconds(ms), SystemOut: &junitText{termsafe.Text(strings.Join(out, "\n"))}}
 		switch {
 		case res.Ran < res.Repetitions:

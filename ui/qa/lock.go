@@ -74,7 +74,7 @@ func RunLock(ctx context.Context, args []string, getenv func(string) string, std
 			continue
 		}
 		f.Set(toollock.Lock(sc.Name, sc.URL, tools))
-		fmt.Fprintf(stdout, "%s: %d tools\n", termsafe.Name(sc.Name), len(tools))
+		fmt.Fprintf(stdout, "%s: %d tools, definitions %s\n", termsafe.Name(sc.Name), len(tools), env.definitionCost(ctx, sc, tools).Label())
 	}
 	if err := toollock.Write(path, f); err != nil {
 		fmt.Fprintf(stderr, "patchbay lock: %v\n", err)
@@ -85,6 +85,20 @@ func RunLock(ctx context.Context, args []string, getenv func(string) string, std
 		return ExitFailed
 	}
 	return ExitOK
+}
+
+// definitionCost is what all of a server's tool definitions cost as input:
+// counted by the API's token counting endpoint when live, else estimated
+// (connector.ServerToolTokens says which).
+func (e *environment) definitionCost(ctx context.Context, sc session.ServerConfig, tools []connector.Tool) connector.ToolTokens {
+	tok, _ := sc.ResolveToken(e.getenv)
+	req := connector.Request{Model: e.cfg.API.Model, MaxTokens: 1, Beta: e.cfg.API.MCPBeta,
+		Servers: []connector.Server{{Name: sc.Name, URL: sc.URL, Token: tok, Filter: connector.ToolFilter{Mode: connector.ModeAll}}}}
+	var counter *connector.Client
+	if e.live {
+		counter = e.client
+	}
+	return connector.ServerToolTokens(ctx, counter, req, sc.Name, tools)
 }
 
 // lockPath is -lock, else the file next to the config.

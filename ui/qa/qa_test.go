@@ -330,3 +330,20 @@ func TestRateLimitIsRetried(t *testing.T) {
 		t.Fatalf("the emulator saw %d requests, want the 429 and its retry", n)
 	}
 }
+
+// A server whose tools cannot be listed is reported before the table.
+func TestUnlistedServerIsReported(t *testing.T) {
+	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	cfg := writeFile(t, "config.toml", "[[servers]]\nname = \"crm\"\nurl = \""+sb.Servers[0].URL+"\"\n\n"+
+		"[[servers]]\nname = \"ghost\"\nurl = \"http://127.0.0.1:1/mcp\"\nenabled = false\n")
+	file := writeFile(t, "c.toml", "[[scenario]]\nname = \"s\"\nprompts = ['find customer \"Ada Lovelace\"']\n"+
+		"[scenario.expect]\noffered_includes = [\"crm:find_customer\"]\n")
+	code, out, errOut := runTest(t, offline(t), "-sandbox", "-config", cfg, file)
+	if code != ExitOK || !strings.Contains(out, "⚠ The tools of ghost could not be listed") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+}

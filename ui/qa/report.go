@@ -25,6 +25,12 @@ func WriteText(w io.Writer, r *Report) error {
 		fmt.Fprintf(&b, " · %s", r.Noise)
 	}
 	b.WriteString("\n\n")
+	for _, w := range r.Warnings {
+		b.WriteString("⚠ " + termsafe.Line(w) + "\n")
+	}
+	if len(r.Warnings) > 0 {
+		b.WriteString("\n")
+	}
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "SCENARIO\tTOOLSET\tRUNS\tPASSED\tNEEDED\tRESULT")
 	for _, res := range r.Results {

@@ -99,7 +99,11 @@ type Report struct {
 	Target string `json:"target"` // "sandbox" or "api"
 	Model  string `json:"model"`
 	// Noise describes the sandbox's noise option, when on.
-	Noise       string   `json:"noise,omitempty"`
+	Noise string `json:"noise,omitempty"`
+	// Warnings are said before the table: servers whose tools could not
+	// be listed (their offered sets are unknown, so offered checks on
+	// them fail closed).
+	Warnings    []string `json:"warnings,omitempty"`
 	Variants    []string `json:"variants,omitempty"`
 	Results     []Result `json:"results"`
 	Planned     int      `json:"planned_runs"`
