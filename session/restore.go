@@ -140,8 +140,20 @@ func configuredServer(sc ServerConfig, enabled bool, getenv func(string) string)
 	if err != nil && enabled {
 		return nil, err
 	}
-	return &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
-		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL}, nil
+	st := &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
+		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL,
+		Transport: sc.Transport, Route: sc.Route, Command: sc.Command, Args: cloneStrings(sc.Args), Env: sc.Env, Cwd: sc.Cwd}
+	if st.SelectionURL == "" && sc.Transport == TransportStdio {
+		st.SelectionURL = "stdio:" + sc.Name
+	}
+	vals, err := sc.ResolveEnv(getenv)
+	if err != nil && enabled {
+		return nil, err
+	}
+	for _, v := range vals {
+		st.envValues = append(st.envValues, v)
+	}
+	return st, nil
 }
 
 func onOff(on bool) string {
