@@ -16,6 +16,11 @@ import (
 func (s *Session) Prepare(t *Turn) (connector.Request, []string) {
 	req := s.Request()
 	t.Offered = s.Sent()
+	offered, _ := connector.LocalTools(req)
+	t.local = make(map[string]connector.LocalRef, len(offered))
+	for _, lt := range offered {
+		t.local[lt.Name] = lt.LocalRef
+	}
 	var warns []string
 	for _, w := range connector.SelectionWarnings(req) {
 		warns = append(warns, w.String())
