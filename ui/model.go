@@ -15,8 +15,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
-	"patchbay/connector/local"
 	"patchbay/connector/discovery"
+	"patchbay/connector/local"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
