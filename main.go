@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			}
 			cfg.Servers = session.SandboxServers(sb.Servers)
 			if exe, err := os.Executable(); err == nil {
-				cfg.Servers = append(cfg.Servers, session.SandboxLocalServers(exe)...)
+				cfg.Servers = append(cfg.Servers, session.SandboxLocalServers(exe, getenv)...)
 			}
 		}
 		baseURL, apiKey = sb.URL, sandbox.APIKey

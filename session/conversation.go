@@ -2,6 +2,7 @@ package session
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -118,6 +119,8 @@ type Turn struct {
 	// local maps the API names of the local tools the turn offered to
 	// their server and tool (set by Session.Prepare).
 	local map[string]connector.LocalRef
+	// localDone counts the local results since the last continuation.
+	localDone int
 
 	historyLen int // History length before this turn's user message
 	base       int // Blocks index of the current message's block 0
@@ -272,7 +275,14 @@ func (c *Conversation) Apply(ev connector.Event, now time.Time) {
 		}
 	case connector.LocalCallDone:
 		t.pairLocalResult(ev.Block, now)
+		t.localDone++
 	case connector.Continuing:
+		if ev.Reason == "tool_use" && t.localDone > 0 {
+			t.Notes = append(t.Notes, fmt.Sprintf("sent %s back to the model (round %d of at most %d)",
+				plural(t.localDone, "local tool result"), ev.Attempt, connector.MaxToolRounds))
+			t.localDone = 0
+			break
+		}
 		t.Notes = append(t.Notes, continuingNote(ev))
 	case connector.Retrying:
 		t.Notes = append(t.Notes, retryingNote(ev))

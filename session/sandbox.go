@@ -21,12 +21,17 @@ func SandboxServers(servers []sandbox.Server) []ServerConfig {
 // patchbay itself, started as exe with the hidden sandbox.StdioCommand. They
 // start switched off, so a sandbox turn offers what it always did until
 // the person switches one on (o in the servers panel, or -enable NAME).
-func SandboxLocalServers(exe string) []ServerConfig {
+// The notebook's pace (sandbox.NotebookStepEnv) is passed on when set.
+func SandboxLocalServers(exe string, getenv func(string) string) []ServerConfig {
 	var out []ServerConfig
 	for _, name := range sandbox.LocalServers() {
-		out = append(out, ServerConfig{Name: name, Transport: TransportStdio, Command: exe,
+		sc := ServerConfig{Name: name, Transport: TransportStdio, Command: exe,
 			Args: []string{sandbox.StdioCommand, name}, Enabled: false, Mode: connector.ModeAll,
-			SelectionURL: "sandbox:" + name})
+			SelectionURL: "sandbox:" + name}
+		if getenv(sandbox.NotebookStepEnv) != "" {
+			sc.Env = map[string]string{sandbox.NotebookStepEnv: sandbox.NotebookStepEnv}
+		}
+		out = append(out, sc)
 	}
 	return out
 }

@@ -633,5 +633,5 @@ func (m *Model) refresh() {
 
 func (m *Model) painter() painter {
 	return painter{theme: &m.theme, width: m.tr.width, frame: m.spin.View(), md: m.md,
-		viewKey: m.keys.ViewAll.Help().Key}
+		viewKey: m.keys.ViewAll.Help().Key, now: m.now}
 }

@@ -39,6 +39,9 @@ type painter struct {
 	// viewKey names the key that opens a block's whole text (the KeyMap's
 	// ViewAll).
 	viewKey string
+	// now is the clock a running local tool's elapsed time is read from;
+	// nil: time.Now.
+	now func() time.Time
 }
 
 // toolLine is the one-line summary of a tool call:
@@ -52,6 +55,9 @@ func (p painter) toolLine(b *session.Block, expanded, streaming bool) string {
 	name := th.ToolName.Render(termsafe.Name(b.Tool))
 	if b.Server != "" {
 		name = th.ToolServer.Render(termsafe.Name(b.Server)) + th.ToolArgs.Render(" · ") + name
+		if b.Local {
+			name += " " + th.ToolLocal.Render("local")
+		}
 	} else {
 		name += th.ToolArgs.Render(" (as a client tool)")
 	}
@@ -77,6 +83,8 @@ func (p painter) toolStatus(b *session.Block, streaming bool) string {
 		return th.ToolOK.Render("✓") + th.ToolDuration.Render(durationText(b.Duration())+sizeText(b.Result.ResultText))
 	case streaming && !b.Done:
 		return th.ToolRunning.Render(p.frame + " writing input")
+	case streaming && b.Local:
+		return th.ToolRunning.Render(p.frame+" running") + p.localProgress(b)
 	case streaming:
 		return th.ToolRunning.Render(p.frame + " running")
 	case b.Done && b.Server == "":
@@ -84,6 +92,47 @@ func (p painter) toolStatus(b *session.Block, streaming bool) string {
 	default:
 		return th.ToolDuration.Render("· no result")
 	}
+}
+
+// progressCells is the width of a running local tool's progress bar.
+const progressCells = 10
+
+// localProgress is what a running local tool shows after "running": its
+// progress bar when the server reports a total (a count when it does not),
+// and the time it has run.
+func (p painter) localProgress(b *session.Block) string {
+	th := p.theme
+	out := ""
+	if pr := b.Progress; pr != nil {
+		switch {
+		case pr.Total > 0:
+			frac := min(max(pr.Progress/pr.Total, 0), 1)
+			done := int(frac*progressCells + 0.5)
+			out += " " + th.ToolOK.Render(strings.Repeat("━", done)) + th.ToolDuration.Render(strings.Repeat("─", progressCells-done)) +
+				th.ToolDuration.Render(fmt.Sprintf(" %s/%s", trimFloat(pr.Progress), trimFloat(pr.Total)))
+		default:
+			out += th.ToolDuration.Render(" " + trimFloat(pr.Progress))
+		}
+	}
+	now := time.Now
+	if p.now != nil {
+		now = p.now
+	}
+	if !b.Started.IsZero() {
+		out += th.ToolDuration.Render(" " + elapsedText(now().Sub(b.Started)))
+	}
+	return out
+}
+
+// trimFloat writes a progress count without a needless ".0".
+func trimFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// elapsedText is a running time to a tenth of a second.
+func elapsedText(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
 }
 
 // tool renders a tool call, collapsed or expanded with its input and result.

@@ -33,6 +33,7 @@ type Theme struct {
 	ToolErr      lipgloss.Style
 	ToolRunning  lipgloss.Style
 	ToolDuration lipgloss.Style
+	ToolLocal    lipgloss.Style // the "local" mark of a tool patchbay ran itself
 	Section      lipgloss.Style // "input" / "result" labels
 	Body         lipgloss.Style // pretty-printed input and results
 	ErrorBody    lipgloss.Style // results that are errors
@@ -95,6 +96,7 @@ func NewTheme(dark bool) Theme {
 		ToolErr:      s().Bold(true).Foreground(red),
 		ToolRunning:  s().Foreground(yellow),
 		ToolDuration: s().Foreground(dim),
+		ToolLocal:    s().Bold(true).Foreground(cyan),
 		Section:      s().Foreground(dim).Italic(true),
 		Body:         s().Foreground(text),
 		ErrorBody:    s().Foreground(red),

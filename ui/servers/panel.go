@@ -2,6 +2,7 @@ package servers
 
 import (
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -312,7 +313,7 @@ func (p *Panel) planCompact(v panelView, width, height int) {
 	for i, s := range v.servers {
 		b := []string{
 			p.serverLine(v, i, inner, v.focused && i == p.selected),
-			"  " + th.PanelDetail.Render(termsafe.Clip(hostOf(s.URL), inner-2)),
+			"  " + whereLine(th, s, inner-2),
 		}
 		for _, l := range p.stateLines(v, s, inner-2) {
 			b = append(b, "  "+l)
@@ -417,6 +418,28 @@ func failed(st discovery.Status) bool {
 		return true
 	}
 	return false
+}
+
+// whereLine says where the server is: its host, and for a server patchbay
+// runs itself a "local" mark and how it runs ("stdio · notes-server", or
+// the host of a route = "local" server).
+func whereLine(th *common.Theme, s *session.ServerState, width int) string {
+	kind := s.LocalKind()
+	if kind == "" {
+		return th.PanelDetail.Render(termsafe.Clip(hostOf(s.URL), width))
+	}
+	where := hostOf(s.URL)
+	if kind == session.TransportStdio {
+		where = "stdio · " + termsafe.Line(filepath.Base(s.Command))
+		if len(s.Args) > 0 {
+			where += " " + termsafe.Line(strings.Join(s.Args, " "))
+		}
+	}
+	mark := "local "
+	if width <= len(mark) {
+		return th.ToolLocal.Render(termsafe.Clip("local", width))
+	}
+	return th.ToolLocal.Render(mark) + th.PanelDetail.Render(termsafe.Clip(where, width-len(mark)))
 }
 
 // hostOf is the host part of a server URL, for display.
