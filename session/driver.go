@@ -192,6 +192,13 @@ func (r *Drive) Apply(ev connector.Event) Step {
 		st.Block, st.Save = t.byIndex[ev.Index], true
 	case connector.MessageStop:
 		st.Save = true
+	case connector.LocalCallStarted:
+		st.Block = t.toolUses[ev.ID]
+	case connector.LocalCallProgress:
+		st.Block = t.toolUses[ev.ID]
+	case connector.LocalCallDone:
+		// The tool use, now with its Result.
+		st.Block, st.Save = t.toolUses[ev.ID], true
 	case connector.TurnDone:
 		r.done = true
 		r.breaches = r.sess.Finish(t)

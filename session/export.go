@@ -190,7 +190,10 @@ func (w *mdWriter) block(b *Block) {
 
 func (w *mdWriter) toolUse(b *Block) {
 	head := "**" + b.Server + " · " + b.Tool + "**"
-	if b.Server == "" {
+	switch {
+	case b.Local:
+		head += " (local: run by patchbay on this machine)"
+	case b.Server == "":
 		head = "**" + b.Tool + "** (a plain tool_use: the model called an MCP tool as a client tool)"
 	}
 	switch r := b.Result; {

@@ -284,6 +284,10 @@ func (r *run) handle(ev connector.Event) {
 		case b.Kind == session.KindToolUse:
 			r.toolUse(b)
 		}
+	case connector.LocalCallDone:
+		if b != nil && b.Result != nil {
+			r.toolResult(b.Result)
+		}
 	case connector.MessageDelta:
 		r.out.messageDelta(ev, r.turn.Usage)
 	case connector.Continuing:
@@ -363,7 +367,7 @@ func (r *run) toolResult(b *session.Block) {
 // by the same audit the TUI shows.
 func enabled(sent []session.SentServer, b *session.Block) bool {
 	if b.Server == "" {
-		return false // a plain tool_use: patchbay declares no client tools
+		return false // a stray plain tool_use: no local tool has its name
 	}
 	audit := session.AuditTurn(sent, &session.Turn{Blocks: []*session.Block{b}})
 	for _, a := range audit {

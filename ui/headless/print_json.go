@@ -41,6 +41,9 @@ type (
 		// Enabled says whether the request enabled the tool (see
 		// ExitNotEnabled).
 		Enabled bool `json:"enabled"`
+		// Local says patchbay ran the tool on a local server (Server
+		// and Tool are then the server's names, not the API name).
+		Local bool `json:"local,omitempty"`
 	}
 	toolResultRecord struct {
 		Type       string `json:"type"` // "tool_result"
@@ -131,7 +134,8 @@ func (p *jsonPrinter) toolUse(b *session.Block, enabled bool) {
 		// An input cut off mid-stream is still shown, as a string.
 		input, _ = json.Marshal(b.Input)
 	}
-	p.write(toolUseRecord{Type: "tool_use", BlockType: b.Type, ID: b.ID, Server: b.Server, Tool: b.Tool, Input: input, Enabled: enabled})
+	p.write(toolUseRecord{Type: "tool_use", BlockType: b.Type, ID: b.ID, Server: b.Server, Tool: b.Tool, Input: input, Enabled: enabled,
+		Local: b.Local})
 }
 
 func (p *jsonPrinter) toolResult(b, use *session.Block) {

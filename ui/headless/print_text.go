@@ -110,6 +110,9 @@ func toolName(b *session.Block) string {
 	if b.Server == "" {
 		return termsafe.Name(b.Tool)
 	}
+	if b.Local {
+		return termsafe.Name(b.Server) + " · " + termsafe.Name(b.Tool) + " (local)"
+	}
 	return termsafe.Name(b.Server) + " · " + termsafe.Name(b.Tool)
 }
 
