@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"patchbay/connector/sandbox"
 )
 
 // testBinary is patchbay built once for the whole package's tests, by
@@ -13,6 +16,11 @@ import (
 var testBinary string
 
 func TestMain(m *testing.M) {
+	// In-process runs start the sandbox's demo local servers as
+	// os.Executable() with the hidden subcommand: that is this binary.
+	if len(os.Args) > 1 && os.Args[1] == sandbox.StdioCommand {
+		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	}
 	dir, err := os.MkdirTemp("", "patchbay-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "make a temp dir:", err)

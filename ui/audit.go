@@ -226,6 +226,12 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 	case a.Pinned:
 		head += th.PanelDetail.Render(" · pinned")
 	}
+	if a.Local != "" {
+		// Sent as client tools, run by patchbay: not in mcp_servers.
+		head += " " + th.ToolLocal.Render("local") + th.PanelDetail.Render(" · "+a.Local+" · offered as client tools, run by patchbay")
+	} else if a.InRequest {
+		head += th.PanelDetail.Render(" · MCP connector")
+	}
 	out = append(out, common.ClipStyled(head, width))
 	const labelW = 24
 	source := func(label string, names []string, known bool, none string) {
@@ -255,7 +261,11 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 			enabledNone += ", except " + common.JoinNames(a.Disabled)
 		}
 	}
-	source("enabled by the toolset", a.Enabled, !a.AllBut && a.InRequest, common.OrText(enabledNone, "none: not in the request"))
+	enabledLabel := "enabled by the toolset"
+	if a.Local != "" {
+		enabledLabel = "offered as client tools"
+	}
+	source(enabledLabel, a.Enabled, !a.AllBut && a.InRequest, common.OrText(enabledNone, "none: not in the request"))
 	apiNone := "no listing in this turn"
 	if beta != connector.Beta20260915 {
 		apiNone = "– (listings need " + string(connector.Beta20260915) + ")"
