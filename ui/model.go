@@ -21,6 +21,7 @@ import (
 	"patchbay/ui/common"
 	"patchbay/ui/modal"
 	"patchbay/ui/servers"
+	"patchbay/ui/transcript"
 )
 
 // Options configure the screen.
@@ -115,9 +116,8 @@ type Model struct {
 	input         textarea.Model
 	help          help.Model
 	spin          spinner.Model
-	tr            *transcript
+	tr            *transcript.Model
 	panel         *servers.Panel
-	md            *markdown
 
 	run  *run // the turn streaming, nil when idle
 	runs int
@@ -177,8 +177,6 @@ func New(o Options) *Model {
 		stop:      stop,
 		help:      newHelp(),
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		tr:        newTranscript(),
-		md:        &markdown{},
 	}
 	if m.sess == nil {
 		m.sess = &session.Session{}
@@ -187,9 +185,9 @@ func New(o Options) *Model {
 		m.keys = *o.Keys
 	}
 	m.panel = servers.New(panelHost{m}, &m.theme, m.keys)
-	m.tr.footer = m.footerLines
+	m.tr = transcript.New(transcriptHost{m}, &m.theme, m.keys)
 	for _, w := range o.Warnings {
-		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(w))
+		m.tr.AddNotice("⚠ " + termsafe.Text(w))
 	}
 	m.disc.status = map[string]discovery.Status{}
 	m.discOpts = o.Discovery
@@ -282,8 +280,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleRetryTick(msg)
 	case sessionSavedMsg, modelsListedMsg, sessionsListedMsg, sessionLoadedMsg, exportWrittenMsg, list.FilterMatchesMsg:
 		cmd = m.handleCommandMsg(msg)
-	case relayoutMsg:
-		m.tr.relayoutStep(msg)
+	case transcript.RelayoutMsg:
+		m.tr.Relayout(msg)
 	case spinner.TickMsg:
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
@@ -358,10 +356,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Continue):
 		return m.continueAnswer()
 	case key.Matches(msg, k.PageUp):
-		m.tr.scroll(-max(m.tr.height-1, 1))
+		m.tr.ScrollPage(-1)
 		return nil
 	case key.Matches(msg, k.PageDown):
-		m.tr.scroll(max(m.tr.height-1, 1))
+		m.tr.ScrollPage(1)
 		return nil
 	}
 	switch m.focus {
@@ -406,26 +404,13 @@ func typedKey(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
 	return msg, true
 }
 
+// transcriptKey gives a key to the transcript; what it has no use for is
+// typed into the input.
 func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Up):
-		m.tr.moveFocus(-1)
-	case key.Matches(msg, k.Down):
-		m.tr.moveFocus(1)
-	case key.Matches(msg, k.Toggle):
-		m.toggleFocused()
-	case key.Matches(msg, k.Top):
-		m.tr.offset = 0
-		m.tr.follow = m.tr.atBottom()
-	case key.Matches(msg, k.Bottom):
-		m.tr.toBottom()
-	case key.Matches(msg, k.ViewAll):
-		m.openPager()
-	default:
-		return m.typeIntoInput(msg)
+	if cmd, ok := m.tr.HandleKey(msg); ok {
+		return cmd
 	}
-	return nil
+	return m.typeIntoInput(msg)
 }
 
 // panelKey gives a key to the servers panel; what it has no use for is
@@ -460,7 +445,7 @@ func (m *Model) nextFocus(dir int) focusArea {
 	f := m.focus
 	for range focusAreas {
 		f = (f + focusArea(dir) + focusAreas) % focusAreas
-		if f != focusTranscript || m.tr.hasBlocks() {
+		if f != focusTranscript || m.tr.HasBlocks() {
 			return f
 		}
 	}
@@ -477,9 +462,7 @@ func (m *Model) setFocus(f focusArea) {
 		m.input.Prompt = inputPromptBlurred
 	}
 	m.panel.SetFocused(f == focusServers)
-	if f == focusTranscript {
-		m.tr.refocus()
-	}
+	m.tr.SetFocused(f == focusTranscript)
 }
 
 // The input's left edge is the focus marker every pane shares: a heavy
@@ -488,19 +471,6 @@ const (
 	inputPrompt        = "┃ "
 	inputPromptBlurred = "│ "
 )
-
-func (m *Model) toggleFocused() {
-	b := m.tr.focused
-	i := m.tr.indexOf(b)
-	if i < 0 || !m.tr.items[i].toggleable() {
-		return
-	}
-	m.tr.toggle(b)
-	m.tr.sync(m.shownConv(), m.painter())
-	if i = m.tr.indexOf(b); i >= 0 {
-		m.tr.reveal(i)
-	}
-}
 
 func (m *Model) quit() {
 	if m.run != nil {
@@ -518,9 +488,9 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	step := 0
 	switch msg.Mouse().Button {
 	case tea.MouseWheelUp:
-		step = -lineStep
+		step = -transcript.LineStep
 	case tea.MouseWheelDown:
-		step = lineStep
+		step = transcript.LineStep
 	}
 	switch top := m.modals.Top(); {
 	case top != nil:
@@ -530,7 +500,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	case m.focus == focusServers && msg.Mouse().X >= m.width-m.panelWidth:
 		m.panel.Scroll(step)
 	default:
-		m.tr.scroll(step)
+		m.tr.Scroll(step)
 	}
 }
 
@@ -544,15 +514,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	top := headerHeight
 	switch {
 	case mouse.Y >= top && mouse.Y < top+m.mainHeight && mouse.X < m.width-m.panelWidth:
-		i, within := m.tr.itemAt(m.tr.offset + mouse.Y - top)
-		if i < 0 || within < 0 || m.tr.items[i].id.kind != itemBlock {
-			return
-		}
-		it := m.tr.items[i]
-		m.setFocus(focusTranscript)
-		m.tr.focus(it.id.block)
-		if within == 0 && it.toggleable() {
-			m.toggleFocused()
+		if m.tr.Click(mouse.Y - top) {
+			m.setFocus(focusTranscript)
 		}
 	case mouse.Y >= top && mouse.Y < top+m.mainHeight:
 		// Read the click against the layout it was made on: the panel
@@ -590,7 +553,7 @@ func (m *Model) refresh() {
 	} else {
 		m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
 			draft: !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-			panel: m.panel, filtering: panelFocused && m.panel.Filtering()})
+			panel: m.panel, transcript: m.tr, filtering: panelFocused && m.panel.Filtering()})
 	}
 	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
 		// bubbles' help adds an item that does not fit when its "…" would
@@ -604,25 +567,17 @@ func (m *Model) refresh() {
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
 	m.mainHeight = max(m.height-fixed, 1)
 	// One blank column keeps the transcript's text off the panel's rule.
-	m.tr.width = m.width - m.panelWidth - 1
-	if m.panelWidth == 0 || m.tr.width <= 0 {
+	trWidth := m.width - m.panelWidth - 1
+	if m.panelWidth == 0 || trWidth <= 0 {
 		// The panel covers the transcript; keep its layout for later.
-		m.tr.width = m.width
+		trWidth = m.width
 	}
-	m.tr.height = m.mainHeight
-	m.tr.sync(m.shownConv(), m.painter())
-	if m.focus == focusTranscript {
-		m.tr.keepFocusOnScreen()
-	}
+	m.tr.SetSize(trWidth, m.mainHeight)
+	m.tr.Sync(m.shownConv(), m.spin.View())
 	m.panel.SetSize(m.panelWidth, m.mainHeight)
 	if _, inline := top.(modal.Inline); inline {
-		top.SetSize(m.tr.width, m.mainHeight)
+		top.SetSize(trWidth, m.mainHeight)
 	} else if top != nil {
 		top.SetSize(m.width, m.height-headerHeight-strings.Count(m.helpView, "\n")-1)
 	}
-}
-
-func (m *Model) painter() painter {
-	return painter{theme: &m.theme, width: m.tr.width, frame: m.spin.View(), md: m.md,
-		viewKey: m.keys.ViewAll.Help().Key}
 }

@@ -97,7 +97,7 @@ func (m *Model) start(d *session.Drive, err error) tea.Cmd {
 	prompt := t.Prompt // restored to the input if the turn fails early
 	m.run = &run{id: m.runs, drive: d, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}
 	startRun(ctx, m.runner, m.run)
-	m.tr.toBottom()
+	m.tr.ToBottom()
 	// Saved as the turn starts, so a crash mid-answer leaves the prompt.
 	return tea.Batch(waitEvents(m.run), m.spin.Tick, m.saveSession())
 }
@@ -124,7 +124,7 @@ func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 	var tick tea.Cmd // counts down a retry the SDK is waiting for
 	for _, ev := range msg.events {
 		st := r.drive.Apply(ev)
-		m.tr.noteArrived(t)
+		m.tr.NoteArrived(t)
 		save = save || st.Save
 		if c := m.noteRetry(r, ev); c != nil {
 			tick = c
@@ -169,10 +169,10 @@ func (m *Model) hasDraft() bool {
 }
 
 // footerLines says how a turn ended (or that it is still running).
-func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
-	th := p.theme
+func (m *Model) footerLines(t *session.Turn, last bool, width int, frame string) []string {
+	th := &m.theme
 	say := func(style func(...string) string, text string) []string {
-		return common.StyleLines(common.WrapLines(text, p.width), style)
+		return common.StyleLines(common.WrapLines(text, width), style)
 	}
 	switch t.State {
 	case session.TurnStreaming:
@@ -183,7 +183,7 @@ func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
 		if l := m.waitLabel(); l != "" {
 			label = l
 		}
-		return []string{th.ToolRunning.Render(p.frame + " " + label)}
+		return []string{th.ToolRunning.Render(frame + " " + label)}
 	case session.TurnFailed:
 		return say(th.Error.Render, "✗ failed: "+termsafe.Text(m.describeTurnError(t)))
 	case session.TurnCancelled:

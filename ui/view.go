@@ -64,7 +64,7 @@ func (m *Model) View() tea.View {
 			b.WriteByte('\n')
 		}
 	} else {
-		tlines := m.decorateTranscript(m.tr.lines(m.focus == focusTranscript, &m.theme))
+		tlines := m.decorateTranscript(m.tr.Lines())
 		for i, l := range tlines {
 			b.WriteString(l)
 			if plines != nil {
