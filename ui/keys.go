@@ -20,6 +20,7 @@ type helpKeys struct {
 	// filtering: the panel's filter is typed.
 	panel      help.KeyMap
 	transcript help.KeyMap
+	input      help.KeyMap
 	filtering  bool
 }
 
@@ -35,9 +36,9 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	switch h.focus {
 	case focusInput:
 		if h.streaming {
-			b = append(b, k.Cancel)
+			b = append(b, common.Relabel(k.Send, "queue message"), k.Cancel)
 		} else {
-			b = append(b, k.Send, k.Newline)
+			b = append(b, h.input.ShortHelp()...)
 		}
 	case focusTranscript:
 		b = append(b, h.transcript.ShortHelp()...)

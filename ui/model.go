@@ -4,13 +4,11 @@ import (
 	"context"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -19,6 +17,7 @@ import (
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
+	"patchbay/ui/input"
 	"patchbay/ui/modal"
 	"patchbay/ui/servers"
 	"patchbay/ui/transcript"
@@ -113,7 +112,7 @@ type Model struct {
 
 	width, height int
 	focus         focusArea
-	input         textarea.Model
+	input         *input.Model
 	help          help.Model
 	spin          spinner.Model
 	tr            *transcript.Model
@@ -148,8 +147,6 @@ type Model struct {
 	modals modal.Stack
 	// exitAfterFirstFrame quits once a frame with a size is drawn.
 	exitAfterFirstFrame bool
-	// inputCache keeps the input's drawing between frames.
-	inputCache inputCache
 
 	// cs is the slash commands' state: saving, notes, palette, picker.
 	cs commandState
@@ -186,6 +183,7 @@ func New(o Options) *Model {
 	}
 	m.panel = servers.New(panelHost{m}, &m.theme, m.keys)
 	m.tr = transcript.New(transcriptHost{m}, &m.theme, m.keys)
+	m.input = input.New(inputHost{m}, &m.theme, m.keys)
 	for _, w := range o.Warnings {
 		m.tr.AddNotice("⚠ " + termsafe.Text(w))
 	}
@@ -203,22 +201,6 @@ func New(o Options) *Model {
 	m.loadSelections()
 	m.initCommands(o)
 
-	in := textarea.New()
-	in.ShowLineNumbers = false
-	in.Prompt = inputPrompt
-	in.Placeholder = "Ask Claude… (" + m.keys.Send.Help().Key + " sends, " + m.keys.Newline.Help().Key + " adds a line)"
-	in.DynamicHeight = true
-	in.MinHeight = 1
-	in.MaxHeight = 5
-	in.MaxContentHeight = 10000
-	in.CharLimit = 0
-	// Enter sends and newlines are ours (shift+enter, alt+enter, ctrl+j);
-	// ctrl+d quits, as in a shell.
-	in.KeyMap.InsertNewline.SetEnabled(false)
-	in.KeyMap.DeleteCharacterForward.SetKeys("delete")
-	in.SetVirtualCursor(false)
-	in.Focus()
-	m.input = in
 	m.applyTheme()
 	return m
 }
@@ -236,7 +218,7 @@ func (m *Model) Init() tea.Cmd {
 }
 
 func (m *Model) applyTheme() {
-	m.input.SetStyles(m.theme.Input)
+	m.input.ApplyTheme()
 	m.help.Styles = m.theme.Help
 	m.spin.Style = m.theme.ToolRunning
 }
@@ -260,8 +242,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
-		msg.Content = common.StripJoiners(msg.Content)
-		m.input, cmd = m.input.Update(msg)
+		cmd = m.input.Paste(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
 	case tea.MouseClickMsg:
@@ -317,7 +298,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		!(m.focus == focusServers && m.panel.Query() != "" && key.Matches(msg, k.Back)):
 		m.cancel()
 		return m.saveSession()
-	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
+	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.input.HasDraft():
 		// A draft is never lost to one key: the first ctrl+c clears it
 		// (and closes what covers the input, so that can be seen).
 		for m.modals.Len() > 0 {
@@ -371,37 +352,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	return m.inputKey(msg)
 }
 
+// inputKey gives a key to the input, which types what it does not use.
 func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Send):
-		return m.send()
-	case key.Matches(msg, m.keys.Newline):
-		m.input.InsertString("\n")
-		return nil
-	}
-	msg, ok := typedKey(msg)
-	if !ok {
-		return nil
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	cmd, _ := m.input.HandleKey(msg)
 	return cmd
-}
-
-// typedKey is a key typed into the input without the code points that
-// join emoji into one glyph: the terminal and the screen would count its
-// width differently (see flattenClusters), and what is sent is what was
-// shown. ok is false for a key that was only such a code point.
-func typedKey(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
-	if msg.Text == "" || !common.HasJoiners(msg.Text) {
-		return msg, true
-	}
-	msg.Text = common.StripJoiners(msg.Text)
-	if msg.Text == "" {
-		return msg, false
-	}
-	msg.Code, _ = utf8.DecodeRuneInString(msg.Text)
-	return msg, true
 }
 
 // transcriptKey gives a key to the transcript; what it has no use for is
@@ -429,12 +383,7 @@ func (m *Model) typeIntoInput(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	m.setFocus(focusInput)
-	msg, ok := typedKey(msg)
-	if !ok {
-		return nil
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	cmd, _ := m.input.Type(msg)
 	return cmd
 }
 
@@ -454,23 +403,10 @@ func (m *Model) nextFocus(dir int) focusArea {
 
 func (m *Model) setFocus(f focusArea) {
 	m.focus = f
-	if f == focusInput {
-		m.input.Focus()
-		m.input.Prompt = inputPrompt
-	} else {
-		m.input.Blur()
-		m.input.Prompt = inputPromptBlurred
-	}
+	m.input.SetFocused(f == focusInput)
 	m.panel.SetFocused(f == focusServers)
 	m.tr.SetFocused(f == focusTranscript)
 }
-
-// The input's left edge is the focus marker every pane shares: a heavy
-// bar in the accent colour on the pane in focus.
-const (
-	inputPrompt        = "┃ "
-	inputPromptBlurred = "│ "
-)
 
 func (m *Model) quit() {
 	if m.run != nil {
@@ -545,15 +481,15 @@ func (m *Model) refresh() {
 	case m.width >= 100:
 		m.panelWidth = min(max(m.width/5, 28), 36)
 	}
-	m.input.SetWidth(m.width)
+	m.input.SetSize(m.width, 0)
 	m.help.SetWidth(m.width)
 	top := m.modals.Top()
 	if top != nil {
 		m.helpView = m.help.View(top)
 	} else {
 		m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-			draft: !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-			panel: m.panel, transcript: m.tr, filtering: panelFocused && m.panel.Filtering()})
+			draft: !m.streaming() && m.input.HasDraft(), // only idle help names it; spares a copy per frame
+			panel: m.panel, transcript: m.tr, input: m.input, filtering: panelFocused && m.panel.Filtering()})
 	}
 	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
 		// bubbles' help adds an item that does not fit when its "…" would
