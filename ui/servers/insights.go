@@ -70,8 +70,8 @@ type DriftMark int
 // The marks the checklist shows after a tool's name.
 const (
 	DriftNone    DriftMark = iota
-	DriftNew                // "+": not in the lock file
-	DriftChanged            // "~": its schema, description or annotations changed
+	DriftNew               // "+": not in the lock file
+	DriftChanged           // "~": its schema, description or annotations changed
 )
 
 // Drift is one server's drift from the lock file.
