@@ -67,7 +67,7 @@ func (p *Panel) preListLines(v panelView, s *session.ServerState, inner int) []s
 		}
 	}
 	if cost := p.headerCost(s); cost != "" {
-		out = append(out, common.ClipStyled(th.PanelDetail.Render("tool definitions ")+th.StatusValue.Render(cost), inner))
+		out = append(out, common.ClipStyled(th.PanelDetail.Render("tool defs ")+th.StatusValue.Render(cost), inner))
 	}
 	if d, ok := p.drift(s); ok {
 		out = append(out, driftLegend(th, d, inner)...)

@@ -119,7 +119,7 @@ func (p *Panel) insightText(s *session.ServerState) (cost, drift string) {
 
 // headerCost is the checklist header's cost part: what the server's
 // enabled tools cost now, and what the tool under the cursor adds or
-// saves: "~3.1k tok (estimate) · ▶ find_customer −~412".
+// saves: "~3.1k tok (estimate) · this tool −~412".
 func (p *Panel) headerCost(s *session.ServerState) string {
 	c, ok := p.cost(s)
 	if !ok {
@@ -131,7 +131,7 @@ func (p *Panel) headerCost(s *session.ServerState) string {
 		return out
 	}
 	if s.Filter.Deferred(r.name) {
-		return out + " · ▶ deferred"
+		return out + " · this tool deferred"
 	}
 	n, _ := connector.EstimateToolTokens(connector.Server{Name: s.Name, Filter: connector.ToolFilter{Mode: connector.ModeAll}},
 		[]connector.Tool{r.tool})
@@ -139,7 +139,7 @@ func (p *Panel) headerCost(s *session.ServerState) string {
 	if p.list.checked(s, r) {
 		sign = "−"
 	}
-	return out + " · ▶ " + termsafe.Name(r.name) + " " + sign + "~" + shortTokens(n)
+	return out + " · this tool " + sign + "~" + shortTokens(n)
 }
 
 // driftSuffix is the row's drift mark, "" when none.
