@@ -206,10 +206,17 @@ func (p *Panel) insightSuffix(v panelView, s *session.ServerState, room int) str
 func (p *Panel) summaryLines(v panelView, s *session.ServerState, width int) []string {
 	cost, drift := p.insightText(s)
 	text := toolSummary(s)
-	if cost != "" {
+	var out []string
+	switch {
+	case cost == "":
+	case ansi.StringWidth(text+" · "+cost) <= width:
 		text += " · " + cost
+	default:
+		// Too narrow for one line: the cost gets its own.
+		out = append(out, v.th.PanelDetail.Render(termsafe.Clip(text, width)))
+		text = "tool defs " + cost
 	}
-	out := []string{v.th.PanelDetail.Render(termsafe.Clip(text, width))}
+	out = append(out, v.th.PanelDetail.Render(termsafe.Clip(text, width)))
 	if drift != "" {
 		out = append(out, v.th.Warning.Render(termsafe.Clip("drift from lock · /drift", width)))
 	}
