@@ -16,6 +16,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/local"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
@@ -86,6 +87,12 @@ type Options struct {
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
 	ExitAfterFirstFrame bool
+
+	// Local is patchbay's own MCP client for the config's local servers
+	// (stdio, route = "local"): discovery lists their tools through it.
+	// Turns run their tools through Runner (a local.Runner on the same
+	// pool). Nil: no local servers; main closes it on exit.
+	Local *local.Pool
 }
 
 // focusArea is the pane that receives keys.
@@ -129,6 +136,7 @@ type Model struct {
 	// Discovery of each server's tools.
 	disc          discovering
 	discOpts      discovery.Options
+	local         *local.Pool
 	newDiscoverer func(discovery.Options, func(discovery.Status)) Discoverer
 
 	// selVersion changes whenever any server's tool selection or tool list
@@ -198,6 +206,7 @@ func New(o Options) *Model {
 	}
 	m.disc.status = map[string]discovery.Status{}
 	m.discOpts = o.Discovery
+	m.local = o.Local
 	m.newDiscoverer = o.NewDiscoverer
 	if m.newDiscoverer == nil {
 		m.newDiscoverer = func(opts discovery.Options, notify func(discovery.Status)) Discoverer {
