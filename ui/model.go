@@ -70,6 +70,9 @@ type Options struct {
 	// SandboxKey is the key the offline sandbox accepts (no secret), which
 	// /curl names for a command sent to it.
 	SandboxKey string
+	// Counter, with a live API, asks the token counting endpoint what each
+	// server's tool definitions cost; nil (the sandbox) shows estimates.
+	Counter *connector.Client
 	// Models lists the models /model offers from the Models API; nil (the
 	// sandbox) means a built-in list.
 	Models func(context.Context) ([]connector.ModelInfo, error)
@@ -158,6 +161,8 @@ type Model struct {
 
 	// cs is the slash commands' state: saving, notes, palette, picker.
 	cs commandState
+	// qa is the tool definitions' cost, drift from the lock file, /assert.
+	qa qaState
 	// retry is the retry the running turn waits for, counted down on screen.
 	retry *retryWait
 
@@ -209,6 +214,7 @@ func New(o Options) *Model {
 	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
+	m.initQA(o)
 
 	m.applyTheme()
 	return m
@@ -223,7 +229,7 @@ func newHelp() help.Model {
 // Init asks the terminal for its background colour, to pick the theme, and
 // starts discovering every server's tools in the background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery())
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock())
 }
 
 func (m *Model) applyTheme() {
@@ -272,6 +278,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleCommandMsg(msg)
 	case transcript.RelayoutMsg:
 		m.tr.Relayout(msg)
+	case toolsCountedMsg, lockReadMsg, assertWrittenMsg:
+		cmd = m.handleQAMsg(msg)
 	case spinner.TickMsg:
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
