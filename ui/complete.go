@@ -77,7 +77,6 @@ func (m *Model) fetchModelsFor(text string) tea.Cmd {
 
 func (m *Model) setInput(s string) {
 	m.input.SetValue(s)
-	m.input.CursorEnd()
 }
 
 // candidates splits the input into what stays and the word to complete,
@@ -102,6 +101,8 @@ func (m *Model) candidates(text string) (prefix, word string, cands []string, fi
 		for _, b := range connector.Betas {
 			pool = append(pool, string(b))
 		}
+	case "assert":
+		pool = []string{m.qa.contractsPath}
 	case "export":
 		if strings.Contains(rest, " ") {
 			return text, "", nil, nil // a path: left to the user

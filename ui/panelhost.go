@@ -6,6 +6,7 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
+	"patchbay/ui/servers"
 )
 
 // panelHost is the root model as the servers panel's Host: what the panel
@@ -21,6 +22,10 @@ func (h panelHost) Hint(text string)                      { h.m.hint = text }
 func (h panelHost) ExportSelection() tea.Cmd              { return h.m.exportSelection() }
 func (h panelHost) OpenModal(md modal.Modal)              { h.m.modals.Push(md) }
 func (h panelHost) Leave()                                { h.m.setFocus(focusInput) }
+
+// ToolCost and Drift make the root the panel's servers.Insights.
+func (h panelHost) ToolCost(s *session.ServerState) (servers.Cost, bool) { return h.m.serverCost(s) }
+func (h panelHost) Drift(name string) (servers.Drift, bool)              { return h.m.serverDrift(name) }
 
 func (h panelHost) Rediscover(name string) {
 	if name == "" {
