@@ -83,6 +83,11 @@ func (s *ServerState) selectionURL() string {
 func (s *ServerState) Spec() connector.Server {
 	spec := connector.Server{Name: s.Name, URL: s.URL, Token: s.Token, Filter: s.Filter, Pinned: s.Pinned,
 		Locks: s.Locks, Withdrawn: !s.Enabled}
+	if s.Local() {
+		// A pin fixes a toolset to the API's listing, which a server the
+		// API never sees does not have.
+		spec.Pinned = nil
+	}
 	if s.Known != nil || s.Listed != nil {
 		spec.Known = make([]string, 0, len(s.Known)+len(s.Listed))
 		for _, t := range s.Known {
