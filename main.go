@@ -160,7 +160,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	runner := local.Runner{Runner: client, Pool: pool}
 	officialAPI := live && connector.AnthropicAPI(baseURL)
 	if o.Headless && o.Locked {
-		if code := qa.CheckLocked(ctx, cfg, getenv, stderr); code != qa.ExitOK {
+		if code := qa.CheckLocked(ctx, cfg, getenv, stderr, pool); code != qa.ExitOK {
 			return code
 		}
 	}

@@ -36,6 +36,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/local"
 	"patchbay/connector/sandbox"
 	"patchbay/connector/sandbox/emulator"
 	"patchbay/connector/termsafe"
@@ -168,7 +169,7 @@ func RunTest(ctx context.Context, args []string, getenv func(string) string, std
 			return code
 		}
 	}
-	run := Env{Config: env.cfg, Getenv: getenv, Runner: env.client, Known: env.known}
+	run := Env{Config: env.cfg, Getenv: getenv, Runner: env.runner(), Known: env.known}
 	if o.output == "text" && isTerminal(stderr) {
 		plan.Progress = progressBar(stderr)
 	}
@@ -258,7 +259,10 @@ type environment struct {
 	live       bool
 	sb         *sandbox.Sandbox
 	client     *connector.Client
-	known      map[string][]connector.Tool
+	// pool runs the config's local servers (stdio, route = "local");
+	// closing the environment stops them.
+	pool  *local.Pool
+	known map[string][]connector.Tool
 	// unlisted says why a server's tools could not be listed.
 	unlisted map[string]string
 }
@@ -271,9 +275,18 @@ func (e *environment) target() string {
 }
 
 func (e *environment) close() {
+	if e.pool != nil {
+		_ = e.pool.Close()
+	}
 	if e.sb != nil {
 		_ = e.sb.Close()
 	}
+}
+
+// runner runs turns: the client, with the local servers' tools run on the
+// pool.
+func (e *environment) runner() connector.Runner {
+	return local.Runner{Runner: e.client, Pool: e.pool}
 }
 
 // start loads the config and starts the backend as the chat does: the
@@ -311,20 +324,39 @@ func start(ctx context.Context, c common, getenv func(string) string, noise emul
 				cfg.Servers = append(cfg.Servers, session.ServerConfig{Name: s.Name, URL: s.URL, Enabled: s.DefaultOn,
 					Mode: connector.ModeAll, SelectionURL: "sandbox:" + s.Name})
 			}
+			if exe, err := os.Executable(); err == nil {
+				cfg.Servers = append(cfg.Servers, session.SandboxLocalServers(exe, getenv)...)
+			}
 		}
 		baseURL, apiKey = sb.URL, sandbox.APIKey
 	}
 	env.client = connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
-	env.known, env.unlisted = listAll(ctx, cfg, getenv)
+	specs, err := session.LocalSpecs(cfg, getenv)
+	if err == nil {
+		env.pool, err = local.NewPool(specs, local.Options{})
+	}
+	if err != nil {
+		env.close()
+		return nil, err
+	}
+	env.known, env.unlisted = listAll(ctx, cfg, getenv, env.pool)
 	return env, nil
 }
 
 // listAll lists every configured server's tools, switched on or not (a
 // toolset under test may switch one on).
-func listAll(ctx context.Context, cfg *session.Config, getenv func(string) string) (map[string][]connector.Tool, map[string]string) {
+func listAll(ctx context.Context, cfg *session.Config, getenv func(string) string, pool *local.Pool) (map[string][]connector.Tool, map[string]string) {
 	targets := make([]discovery.Target, 0, len(cfg.Servers))
 	unlisted := map[string]string{}
 	for _, sc := range cfg.Servers {
+		if sc.Local() {
+			if pool == nil {
+				unlisted[sc.Name] = "patchbay runs no local servers here"
+				continue
+			}
+			targets = append(targets, discovery.Target{Name: sc.Name, Local: pool})
+			continue
+		}
 		tok, err := sc.ResolveToken(getenv)
 		if err != nil {
 			unlisted[sc.Name] = err.Error()

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"patchbay/connector"
+	"patchbay/connector/local"
 	"patchbay/connector/sandbox/emulator"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
@@ -132,12 +133,13 @@ func checkLockAt(_ context.Context, env *environment, path string, w io.Writer) 
 // runs them) and compares them with the lock file beside cfg.Path. On
 // drift it says what changed on w and returns ExitDrift; without a lock
 // file, ExitUsage; else ExitOK.
-func CheckLocked(ctx context.Context, cfg *session.Config, getenv func(string) string, w io.Writer) int {
+// Local servers are listed through pool.
+func CheckLocked(ctx context.Context, cfg *session.Config, getenv func(string) string, w io.Writer, pool *local.Pool) int {
 	if cfg.Path == "" {
 		fmt.Fprintln(w, "patchbay: -locked needs a config file, beside which patchbay lock wrote the lock file; give -config FILE.")
 		return ExitUsage
 	}
-	known, unlisted := listAll(ctx, cfg, getenv)
+	known, unlisted := listAll(ctx, cfg, getenv, pool)
 	return compareLock(cfg, known, unlisted, toollock.PathFor(cfg.Path), getenv, w)
 }
 
