@@ -270,7 +270,10 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 	if beta != connector.Beta20260915 {
 		apiNone = "– (listings need " + string(connector.Beta20260915) + ")"
 	}
-	source("listed by the API", a.APIListed, a.APIListed != nil, apiNone)
+	if a.Local == "" {
+		// The API never sees a local server, so it has no listing of it.
+		source("listed by the API", a.APIListed, a.APIListed != nil, apiNone)
+	}
 	source("called by the model", a.Called, true, "")
 	flag := func(what string, names []string) {
 		if len(names) == 0 {
@@ -297,6 +300,8 @@ func auditServer(a session.ServerAudit, beta connector.Beta, th *common.Theme, w
 	}
 	switch {
 	case a.Mismatch():
+	case a.Local != "" && a.InRequest:
+		out = append(out, "  "+th.On.Render("✓ the sources agree: patchbay sent these tools itself, so what was sent is what was offered"))
 	case a.Verified():
 		out = append(out, "  "+th.On.Render("✓ the sources agree, checked against the API's own listing"))
 	case !a.InRequest:
