@@ -88,6 +88,20 @@
 // the one KeyMap (Options.Keys rebinds it), and every key a hint names is
 // read from it (but for two hints in turn.go, which is moving to session).
 //
+// # Local servers
+//
+// Options.Local is the pool (connector/local) of the config's stdio and
+// route = "local" servers; main opens it and closes it on exit, so no
+// child process outlives patchbay. discovery.go lists their tools through
+// it (session.ServerState.Target). Turns run through Options.Runner, a
+// local.Runner on the same pool: a local tool call arrives as
+// connector.LocalCall* events, which session turns into the tool-use block
+// (Local, Progress, its Result paired), saved and exported like any other.
+// ui/transcript/render.go draws its "local" mark, progress bar and elapsed
+// time; ui/servers marks the server "local stdio · command" (whereLine);
+// audit.go names each server's route. esc cancels the turn's context, and
+// with it the MCP call.
+//
 // Not yet as issue 13 asks: the transcript and the input are not yet
 // components in sub-packages; their keys are in model.go.
 package ui
