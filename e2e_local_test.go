@@ -1,11 +1,15 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"patchbay/connector/sandbox/demo"
 )
 
 // hybridPrompt makes the sandbox's scripted model call a connector tool
@@ -116,4 +120,41 @@ func TestE2EHybridTurnOnScreen(t *testing.T) {
 	}
 	s.keys("C-c")
 	s.waitExit(5 * time.Second)
+}
+
+// A route = "local" http server is patchbay's to call: its tools go out as
+// client tools and patchbay runs them, while the sandbox's API never
+// hears of the server.
+func TestHeadlessRouteLocal(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := demo.New("crm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := demo.Serve(ctx, srv, demo.ServeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	data := "[[servers]]\nname = \"office\"\nurl = \"" + run.URL + "\"\nroute = \"local\"\n"
+	if err := os.WriteFile(cfg, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runPB(t, testEnv(t), "-sandbox", "-config", cfg, "-output", "json", "-p", "find customer Ada Lovelace")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	recs := ndjson(t, r.stdout)
+	uses := ofType(recs, "tool_use")
+	if len(uses) != 1 || uses[0]["server"] != "office" || uses[0]["tool"] != "find_customer" || uses[0]["local"] != true ||
+		uses[0]["block_type"] != "tool_use" {
+		t.Fatalf("tool uses %v", uses)
+	}
+	res := ofType(recs, "tool_result")
+	if len(res) != 1 || res[0]["is_error"] != false || !strings.Contains(fmt.Sprint(res[0]["text"]), "cus_001") {
+		t.Fatalf("results %v", res)
+	}
 }

@@ -141,6 +141,18 @@ func (m *Model) welcomeLines(width int) []string {
 		} {
 			add(th.Body.Render, "  "+s)
 		}
+		for _, srv := range m.sess.Servers {
+			if srv.Local() {
+				// The demo local server starts off: say how to try it.
+				state := "off; o in the panel switches it on"
+				if srv.Enabled {
+					state = "on"
+				}
+				add(th.Section.Render, fmt.Sprintf("%s is a local demo server, run by patchbay over stdio (%s). Try:", termsafe.Name(srv.Name), state))
+				add(th.Body.Render, "  find customer Ada Lovelace, then use "+termsafe.Name(srv.Name)+"__list_notes")
+				break
+			}
+		}
 	}
 	keys := m.keys
 	for _, k := range [][2]string{
