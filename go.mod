@@ -15,7 +15,18 @@ require (
 	golang.org/x/oauth2 v0.38.0
 )
 
-require github.com/anthropics/anthropic-sdk-go/v2 v2.17.0
+require (
+	charm.land/huh/v2 v2.0.3
+	github.com/anthropics/anthropic-sdk-go/v2 v2.17.0
+)
+
+require (
+	github.com/catppuccin/go v0.2.0 // indirect
+	github.com/charmbracelet/x/exp/ordered v0.1.0 // indirect
+	github.com/charmbracelet/x/exp/strings v0.0.0-20240722160745-212f7b056ed0 // indirect
+	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/mitchellh/hashstructure/v2 v2.0.2 // indirect
+)
 
 require (
 	github.com/alecthomas/chroma/v2 v2.14.0 // indirect
