@@ -16,6 +16,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/mcpclient"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
@@ -79,6 +80,11 @@ type Options struct {
 	// Keys is the key map; nil means common.DefaultKeyMap(). Every key
 	// the screen answers to, and every key its help names, comes from it.
 	Keys *common.KeyMap
+
+	// MCP is patchbay's own client for prompts, resources and direct tool
+	// calls; nil means one that reaches connector servers with
+	// Discovery's options.
+	MCP *mcpclient.Client
 
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
@@ -151,6 +157,8 @@ type Model struct {
 	// inputCache keeps the input's drawing between frames.
 	inputCache inputCache
 
+	// bx is direct calls, prompts, resources and attachments (beyond.go).
+	bx beyondState
 	// cs is the slash commands' state: saving, notes, palette, picker.
 	cs commandState
 	// retry is the retry the running turn waits for, counted down on screen.
@@ -204,6 +212,7 @@ func New(o Options) *Model {
 	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
+	m.initBeyond(o)
 
 	in := textarea.New()
 	in.ShowLineNumbers = false
@@ -288,6 +297,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
+	default:
+		cmd = m.handleBeyond(msg)
 	}
 	m.refresh()
 	return m, tea.Batch(cmd, m.afterRefresh())
@@ -379,6 +390,8 @@ func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.send()
 	case key.Matches(msg, m.keys.Newline):
 		m.input.InsertString("\n")
+		return nil
+	case key.Matches(msg, m.keys.Detach) && m.input.Value() == "" && m.detachLast():
 		return nil
 	}
 	msg, ok := typedKey(msg)

@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
@@ -21,6 +22,10 @@ func (h panelHost) Hint(text string)                      { h.m.hint = text }
 func (h panelHost) ExportSelection() tea.Cmd              { return h.m.exportSelection() }
 func (h panelHost) OpenModal(md modal.Modal)              { h.m.modals.Push(md) }
 func (h panelHost) Leave()                                { h.m.setFocus(focusInput) }
+
+func (h panelHost) CallTool(server string, tool connector.Tool, offered bool) tea.Cmd {
+	return h.m.callToolDirect(server, tool, offered)
+}
 
 func (h panelHost) Rediscover(name string) {
 	if name == "" {
