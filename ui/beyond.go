@@ -71,6 +71,14 @@ func (m *Model) handleBeyond(msg tea.Msg) tea.Cmd {
 		m.modals.Remove(msg.Modal)
 	case directDoneMsg:
 		return m.handleDirectDone(msg)
+	case promptsListedMsg:
+		return m.handlePromptsListed(msg)
+	case promptGotMsg:
+		return m.handlePromptGot(msg)
+	case resourcesListedMsg:
+		return m.handleResourcesListed(msg)
+	case resourceReadMsg:
+		return m.handleResourceRead(msg)
 	default:
 		if u, ok := m.modals.Top().(modal.Updater); ok {
 			return u.Update(msg)
