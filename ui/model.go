@@ -15,6 +15,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/connector/local"
+	"patchbay/connector/mcpclient"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
@@ -70,6 +71,9 @@ type Options struct {
 	// SandboxKey is the key the offline sandbox accepts (no secret), which
 	// /curl names for a command sent to it.
 	SandboxKey string
+	// Counter, with a live API, asks the token counting endpoint what each
+	// server's tool definitions cost; nil (the sandbox) shows estimates.
+	Counter *connector.Client
 	// Models lists the models /model offers from the Models API; nil (the
 	// sandbox) means a built-in list.
 	Models func(context.Context) ([]connector.ModelInfo, error)
@@ -80,6 +84,11 @@ type Options struct {
 	// Keys is the key map; nil means common.DefaultKeyMap(). Every key
 	// the screen answers to, and every key its help names, comes from it.
 	Keys *common.KeyMap
+
+	// MCP is patchbay's own client for prompts, resources and direct tool
+	// calls; nil means one that reaches connector servers with
+	// Discovery's options.
+	MCP *mcpclient.Client
 
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
@@ -156,8 +165,12 @@ type Model struct {
 	// exitAfterFirstFrame quits once a frame with a size is drawn.
 	exitAfterFirstFrame bool
 
+	// bx is direct calls, prompts, resources and attachments (beyond.go).
+	bx beyondState
 	// cs is the slash commands' state: saving, notes, palette, picker.
 	cs commandState
+	// qa is the tool definitions' cost, drift from the lock file, /assert.
+	qa qaState
 	// retry is the retry the running turn waits for, counted down on screen.
 	retry *retryWait
 
@@ -209,6 +222,8 @@ func New(o Options) *Model {
 	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
+	m.initQA(o)
+	m.initBeyond(o)
 
 	m.applyTheme()
 	return m
@@ -223,7 +238,7 @@ func newHelp() help.Model {
 // Init asks the terminal for its background colour, to pick the theme, and
 // starts discovering every server's tools in the background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery())
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock())
 }
 
 func (m *Model) applyTheme() {
@@ -272,10 +287,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleCommandMsg(msg)
 	case transcript.RelayoutMsg:
 		m.tr.Relayout(msg)
+	case toolsCountedMsg, lockReadMsg, assertWrittenMsg:
+		cmd = m.handleQAMsg(msg)
 	case spinner.TickMsg:
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
+	default:
+		cmd = m.handleBeyond(msg)
 	}
 	m.refresh()
 	return m, tea.Batch(cmd, m.afterRefresh())
@@ -363,6 +382,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // inputKey gives a key to the input, which types what it does not use.
 func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
+	// With nothing typed, the detach key takes back the last attachment.
+	if key.Matches(msg, m.keys.Detach) && m.input.Value() == "" && m.detachLast() {
+		return nil
+	}
 	cmd, _ := m.input.HandleKey(msg)
 	return cmd
 }

@@ -39,7 +39,7 @@ func (m *Model) send() tea.Cmd {
 	m.input.Reset()
 	prompt = literal(prompt)
 	m.replaceEdited()
-	return m.start(m.driver().Start(m.sess, prompt))
+	return m.startPrompt(prompt)
 }
 
 // continueAnswer continues an answer cut at max_tokens.
@@ -89,6 +89,7 @@ func (m *Model) start(d *session.Drive, err error) tea.Cmd {
 	}
 	t := d.Turn()
 	m.lastSent = &sentRecord{turn: t, servers: t.Offered, beta: d.Request().Beta}
+	m.noteTurnCost(t)
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.runs++
 	prompt := t.Prompt // restored to the input if the turn fails early

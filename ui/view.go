@@ -120,6 +120,8 @@ func (m *Model) rule() string {
 		label = m.hint
 	case m.commandLabel() != "":
 		label = m.commandLabel()
+	case m.attachLabel() != "":
+		label = m.attachLabel()
 	case m.waitLabel() != "":
 		label = m.waitLabel() + " · " + m.keys.Cancel.Help().Key + " cancels"
 	case m.streaming() && m.input.Queued() != "":
@@ -144,7 +146,7 @@ func (m *Model) statusLines() []string {
 		badge = th.LiveBadge.Render("live")
 	}
 	set := m.sess.Settings
-	first := joinParts(termsafe.Line(set.Model), termsafe.Line(string(set.Beta)))
+	first := joinParts(termsafe.Line(set.Model), termsafe.Line(string(set.Beta)), m.toolShare())
 	conv := &m.sess.Conv
 	var last, reqID string
 	if t := conv.Current(); t != nil {
