@@ -36,7 +36,8 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	switch h.focus {
 	case focusInput:
 		if h.streaming {
-			b = append(b, common.Relabel(k.Send, "queue message"), k.Cancel)
+			// The line above the input says that enter queues.
+			b = append(b, k.Cancel)
 		} else {
 			b = append(b, h.input.ShortHelp()...)
 		}
