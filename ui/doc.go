@@ -14,29 +14,27 @@
 //     it), is the one drawn, and its keys are the help line.
 //   - view.go: View: header, panes, separator, input, status and help lines,
 //     or the top modal between the header and the help line.
-//   - keys.go: the help line: the focused pane's keys (the servers
-//     panel's own, from its help.KeyMap), then the global ones; the KeyMap
-//     itself is in ui/common. cmdkeys.go: ctrl+p, completion, and esc
-//     while editing.
+//   - keys.go: the help line: the focused pane's keys (each pane's own
+//     help.KeyMap: input, transcript, servers panel), then the global
+//     ones; the KeyMap itself is in ui/common. cmdkeys.go: ctrl+p,
+//     completion, and esc while editing.
+//   - hosts.go: the root model as the transcript's and the input's Host
+//     (panelhost.go: as the servers panel's).
 //
 // A turn
-//   - turn.go: send, continue (ctrl+o), start, cancel, finish a turn; the
-//     turn itself is session.Driver's (request, events, save points, error
-//     sentence), the same one headless runs use.
+//   - turn.go: send, continue (ctrl+o), start, cancel, finish a turn, and
+//     send the message queued while the last one answered; the turn itself
+//     is session.Driver's (request, events, save points, error sentence),
+//     the same one headless runs use.
 //   - stream.go: the turn's goroutine (session.Drive.Run on the
 //     connector.Runner) and the frame pacing of its events.
 //   - retry.go, faulthints.go: the retry countdown, the silent wait, and
 //     what helps after a failure.
 //   - saving.go: the session saved off the event loop after each turn.
 //
-// The transcript
-//   - transcript.go: items (prompt, block, note, footer), their rendering
-//     and cache; transcript_nav.go: block focus, scrolling, following.
-//   - lazylist.go, rowindex.go: the lazy item list and its Fenwick row
-//     index, so cost does not grow with the conversation.
-//   - render.go: tool blocks and listings; markdown.go: streamed Markdown
-//     with its stable-prefix cache; wrap.go: wrapping with hanging indents.
-//   - sysnotes.go: notes and notices, the welcome hint.
+// The transcript and the input (drawn by ui/transcript and ui/input)
+//   - sysnotes.go: the turns' footers (how each ended, the notes commands
+//     left), notices, the welcome hint over an empty transcript.
 //
 // The servers panel and the checklist (drawn by ui/servers)
 //   - panelhost.go: the root model as the panel's Host (the session,
@@ -47,7 +45,6 @@
 //
 // Modals (drawn by ui/modal) and commands
 //   - keysview.go: the "?" view of every key; audit.go: the filter audit;
-//     pager.go: what a block's whole text is (the pager shows it);
 //     sessions.go: /sessions and opening the session picked; palette.go:
 //     ctrl+p's commands.
 //   - commands.go: the slash commands; commands_run.go, commands_settings.go,
@@ -56,7 +53,7 @@
 // Start-up and crashes
 //   - firstframe.go: the first-frame probe (FirstFrameRun, for the
 //     start-up benchmark); crash.go: the guard that restores the terminal
-//     and catches a panic; viewcache.go: the input's drawing cache.
+//     and catches a panic.
 //
 // Beside the screen (sub-packages)
 //   - headless: one turn without the TUI (-p): its printers, the wait and
@@ -73,6 +70,24 @@
 //     Picker (/sessions), Palette (ctrl+p).
 //   - servers: the servers panel and checklist as a pane with the same
 //     contract (HandleKey, SetSize, View, help.KeyMap) and a Host.
+//   - transcript: the conversation as a pane with the same contract and a
+//     Host (which draws the turns' footers):
+//     transcript.go: items (prompt, block, note, footer), their rendering
+//     and per-item cache; component.go: the contract (Sync, SetSize,
+//     Lines/View, HandleKey, SetFocused, Click, help); nav.go: block
+//     focus, scrolling, following; lazylist.go, rowindex.go: the lazy
+//     item list, its background drawing and its Fenwick row index, so
+//     cost does not grow with the conversation; render.go: tool blocks
+//     and listings; markdown.go: streamed Markdown with its stable-prefix
+//     chunk cache; wrap.go: wrapping with hanging indents; pager.go: a
+//     block's whole text for the pager (v); copy.go: the copy key (c).
+//   - input: the message input with the same contract and a Host (what
+//     enter submits): input.go: the textarea, typing, pasting, the focus
+//     marker; queue.go: the message queued while Claude answers, sent
+//     when the answer is done, back in the input if it fails or is
+//     cancelled; cache.go: its drawing cache.
+//   - internal/uitest: fixtures the tests of ui and its sub-packages share
+//     (scripted turns, big results, key presses).
 //
 // # Keys
 //
@@ -83,8 +98,8 @@
 // one drawn, between the header and the help line; only the palette is
 // Inline, drawn over the transcript's bottom with the input in view. With no modal: to
 // the servers panel while its filter is typed or for its esc and paging;
-// then the global keys; then the pane in focus (the panel's HandleKey; a
-// key no pane uses is typed into the input). Every key is a binding of
+// then the global keys; then the pane in focus (its HandleKey; a key the
+// transcript or the panel has no use for is typed into the input). Every key is a binding of
 // the one KeyMap (Options.Keys rebinds it), and every key a hint names is
 // read from it (but for two hints in turn.go, which is moving to session).
 //
@@ -101,7 +116,4 @@
 // time; ui/servers marks the server "local stdio · command" (whereLine);
 // audit.go names each server's route. esc cancels the turn's context, and
 // with it the MCP call.
-//
-// Not yet as issue 13 asks: the transcript and the input are not yet
-// components in sub-packages; their keys are in model.go.
 package ui

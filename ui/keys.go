@@ -12,7 +12,7 @@ import (
 // helpKeys adapts the key map to bubbles/help for the pane in focus, so
 // the short help line names only keys that do something there.
 type helpKeys struct {
-	k         common.KeyMap
+	k         *common.KeyMap
 	focus     focusArea
 	streaming bool
 	draft     bool // the input holds text
@@ -36,7 +36,8 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	switch h.focus {
 	case focusInput:
 		if h.streaming {
-			b = append(b, common.Relabel(k.Send, "queue message"), k.Cancel)
+			// The line above the input says that enter queues.
+			b = append(b, k.Cancel)
 		} else {
 			b = append(b, h.input.ShortHelp()...)
 		}
@@ -65,9 +66,9 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 	return append([][]key.Binding{
 		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.ClearDraft, k.Quit},
 		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help, k.Complete},
-		transcript.HelpGroup(k),
+		transcript.HelpGroup(*k),
 		{k.ViewPageUp, k.ViewPageDown, k.Search, k.NextMatch, k.PrevMatch, k.Close, k.Copy},
-	}, servers.HelpGroups(k)...)
+	}, servers.HelpGroups(*k)...)
 }
 
 // keyGroupTitles names FullHelp's groups, in order, for the "?" view.

@@ -12,7 +12,7 @@ import (
 // keysView lists every key binding, grouped, in as many columns as fit;
 // the key that opens it closes it.
 func (m *Model) keysView() *modal.Text {
-	groups := helpKeys{k: m.keys}.FullHelp()
+	groups := helpKeys{k: &m.keys}.FullHelp()
 	titles := keyGroupTitles()
 	th := &m.theme
 	return modal.NewText(th, m.keys, "Keys", func(width int) []string {

@@ -519,7 +519,7 @@ func (m *Model) refresh() {
 	if top != nil {
 		m.helpView = m.help.View(top)
 	} else {
-		m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
+		m.helpView = m.help.View(helpKeys{k: &m.keys, focus: m.focus, streaming: m.streaming(),
 			draft: !m.streaming() && m.input.HasDraft(), // only idle help names it; spares a copy per frame
 			panel: m.panel, transcript: m.tr, input: m.input, filtering: panelFocused && m.panel.Filtering()})
 	}

@@ -48,6 +48,8 @@ type Model struct {
 	// the answer is done.
 	queued string
 	cache  cache
+	// help is ShortHelp's keys, made once: the help line is drawn often.
+	help []key.Binding
 }
 
 // New is an empty, focused input drawn with theme th (which the screen
@@ -68,7 +70,7 @@ func New(host Host, th *common.Theme, keys common.KeyMap) *Model {
 	ta.KeyMap.DeleteCharacterForward.SetKeys("delete")
 	ta.SetVirtualCursor(false)
 	ta.Focus()
-	m := &Model{host: host, theme: th, keys: keys, ta: ta}
+	m := &Model{host: host, theme: th, keys: keys, ta: ta, help: []key.Binding{keys.Send, keys.Newline}}
 	m.ApplyTheme()
 	return m
 }
@@ -176,7 +178,7 @@ func (m *Model) Cursor() *tea.Cursor {
 }
 
 // ShortHelp implements help.KeyMap: the input's keys for the help line.
-func (m *Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Send, m.keys.Newline} }
+func (m *Model) ShortHelp() []key.Binding { return m.help }
 
 // FullHelp implements help.KeyMap.
 func (m *Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

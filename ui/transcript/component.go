@@ -178,8 +178,7 @@ func (tr *Model) toggleFocused() {
 // ShortHelp implements help.KeyMap: the keys the help line names while
 // the transcript has the focus.
 func (tr *Model) ShortHelp() []key.Binding {
-	k := tr.keys
-	return []key.Binding{k.Up, k.Down, k.Toggle, common.Relabel(k.Copy, "copy block"), k.Bottom}
+	return tr.help
 }
 
 // FullHelp implements help.KeyMap: every key of the transcript, one group.

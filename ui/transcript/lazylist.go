@@ -184,8 +184,6 @@ func (tr *Model) drawWindow() bool {
 	return drew
 }
 
-func (tr *Model) totalRows() int { return tr.rows.total() }
-
 func (tr *Model) maxOffset() int { return max(tr.rows.total()-tr.height, 0) }
 
 func (tr *Model) clamp() {

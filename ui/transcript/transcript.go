@@ -1,6 +1,7 @@
 package transcript
 
 import (
+	"charm.land/bubbles/v2/key"
 	"strings"
 
 	"patchbay/connector/termsafe"
@@ -108,6 +109,8 @@ type Model struct {
 	conv *session.Conversation
 	// hasFocus says the pane has the focus: the focused block shows its bar.
 	hasFocus bool
+	// help is ShortHelp's keys, made once: the help line is drawn often.
+	help []key.Binding
 
 	items  []*item
 	spans  []span
@@ -145,6 +148,7 @@ func New(host Host, th *common.Theme, keys common.KeyMap) *Model {
 		theme:    th,
 		keys:     keys,
 		md:       &markdown{},
+		help:     []key.Binding{keys.Up, keys.Down, keys.Toggle, common.Relabel(keys.Copy, "copy block"), keys.Bottom},
 		blocks:   map[*session.Block]*item{},
 		expanded: map[*session.Block]bool{},
 		notesAt:  map[*session.Turn][]int{},
