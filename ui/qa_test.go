@@ -88,6 +88,12 @@ func countingAPI(t *testing.T, tokens int64, calls *int) *httptest.Server {
 			return
 		}
 		*calls++
+		if tokens < 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"type":"error","error":{"type":"invalid_request_error","message":"MCP server unreachable"}}`)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		n := int64(100)
 		if strings.Contains(string(body), `"mcp_servers"`) {
@@ -153,6 +159,32 @@ func TestLiveCostIsCountedOffTheEventLoop(t *testing.T) {
 	}
 	if !strings.Contains(view(m), "tool defs 1.2k tok (counted)") {
 		t.Errorf("after toggling back:\n%s", view(m))
+	}
+}
+
+func TestRefusedCountKeepsTheEstimateAndIsNotAskedAgain(t *testing.T) {
+	var calls int
+	api := countingAPI(t, -1, &calls)
+	counter := connector.NewClient(connector.ClientOptions{APIKey: "sk-test", BaseURL: api.URL, MaxRetries: -1})
+	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 120, 30,
+		func(o *Options) { o.Counter = counter })
+	fake.notify(ready("crm", crmTools()))
+	m.Update(runCmd(t, waitDiscovery(m.disc.ch, m.ctx.Done())))
+	press(m, "shift+tab")
+	cursorTo(t, m, "delete_customer")
+	counted(t, m, press(m, "space"))
+	if calls == 0 {
+		t.Fatal("the endpoint was not asked")
+	}
+	if scr := view(m); !strings.Contains(scr, "(estimate)") {
+		t.Fatalf("a refused count should leave the estimate:\n%s", scr)
+	}
+	// A selection never seen before: still not asked about.
+	before := calls
+	cursorTo(t, m, "update_customer")
+	counted(t, m, press(m, "space"))
+	if calls != before {
+		t.Errorf("a server the endpoint refused was asked again (%d more calls)", calls-before)
 	}
 }
 

@@ -34,6 +34,9 @@ type toolCosts struct {
 	// keys sent and not yet answered.
 	counted map[string]connector.ToolTokens
 	asking  map[string]bool
+	// refused are servers the endpoint would not count (a server the API
+	// cannot reach, say): they are not asked about again this run.
+	refused map[string]bool
 	// scanned is the selection version the last scan for counts saw.
 	scanned int
 
@@ -60,7 +63,7 @@ type toolsCountedMsg struct {
 
 func newToolCosts(counter *connector.Client) toolCosts {
 	return toolCosts{counter: counter, memo: map[string]costMemo{}, counted: map[string]connector.ToolTokens{},
-		asking: map[string]bool{}, scanned: -1}
+		asking: map[string]bool{}, refused: map[string]bool{}, scanned: -1}
 }
 
 // costSpec is the server as costed: its checked boxes, whether it is on
@@ -117,7 +120,7 @@ func (m *Model) countCmd() tea.Cmd {
 			continue
 		}
 		c := m.costOf(s)
-		if _, ok := m.qa.costs.counted[c.key]; ok || m.qa.costs.asking[c.key] || c.offers == 0 {
+		if _, ok := m.qa.costs.counted[c.key]; ok || m.qa.costs.asking[c.key] || c.offers == 0 || m.qa.costs.refused[s.Name] {
 			continue
 		}
 		m.qa.costs.asking[c.key] = true
@@ -137,6 +140,9 @@ func (m *Model) countCmd() tea.Cmd {
 func (m *Model) handleCounted(msg toolsCountedMsg) {
 	delete(m.qa.costs.asking, msg.key)
 	m.qa.costs.counted[msg.key] = msg.res
+	if msg.res.Estimated {
+		m.qa.costs.refused[msg.res.Server] = true
+	}
 }
 
 // noteTurnCost keeps what the tool definitions of the servers turn t

@@ -47,6 +47,8 @@ func Record(name string, t *session.Turn, servers []string) ([]byte, error) {
 		return nil, errors.New("the last turn continues an answer and has no prompt of its own; record a turn you sent a prompt in")
 	case t.State != session.TurnDone:
 		return nil, errors.New("the last turn did not finish; record a turn that got its whole answer")
+	case t.Offered == nil:
+		return nil, errors.New("the last turn was saved without a record of what it offered (an older session); send a new turn and record that")
 	}
 	sc := encScenario{Name: name, Prompts: []string{t.Prompt}}
 	if len(t.Sent) > 0 {

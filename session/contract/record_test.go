@@ -107,6 +107,7 @@ func TestRecordRefusesATurnThatCannotBeRecorded(t *testing.T) {
 		"no turn":      nil,
 		"continuation": {Continuation: true, State: session.TurnDone},
 		"failed":       {Prompt: "hi", State: session.TurnFailed},
+		"no record":    {Prompt: "hi", State: session.TurnDone},
 	} {
 		if _, err := Record("x", tu, nil); err == nil || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v", name, err)
