@@ -73,7 +73,7 @@ func TestServersPanelShowsCostAndTheStatusLineTheTurnsShare(t *testing.T) {
 	press(m, "esc")
 	send(t, m, "find Ada")
 	// toolTurn reports 812 input tokens for its one request.
-	want := fmt.Sprintf("tool defs ~%d tok (%d%% of input)", crm+kb, (crm+kb)*100/812)
+	want := fmt.Sprintf("tool defs %d%% (~%d tok)", (crm+kb)*100/812, crm+kb)
 	if !strings.Contains(view(m), want) {
 		t.Errorf("the status line lacks %q:\n%s", want, view(m))
 	}

@@ -160,7 +160,7 @@ func (m *Model) noteTurnCost(t *session.Turn) {
 	}
 }
 
-// toolShare is the status line's "tool defs ~1.2k tok (35% of input)" for the
+// toolShare is the status line's "tool defs 35% (~1.2k tok)" for the
 // last turn: its tool definitions (once per request it sent) against the
 // input tokens the API reported.
 func (m *Model) toolShare() string {
@@ -178,5 +178,5 @@ func (m *Model) toolShare() string {
 		share = strconv.FormatInt(pct, 10) + "%"
 	}
 	c := servers.Cost{Tokens: defs, Estimated: m.qa.costs.turnEst}
-	return "tool defs " + c.Short() + " (" + share + " of input)"
+	return "tool defs " + share + " (" + c.Short() + ")"
 }
