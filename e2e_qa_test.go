@@ -98,7 +98,14 @@ func TestE2ECostDriftAndAssert(t *testing.T) {
 	s.keys("Enter")
 	contracts := filepath.Join(dir, "team.contracts.toml")
 	s.waitUntil(10*time.Second, func(scr string) string {
-		if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(scr, "│", "")), ""), "Addedscenario\"FindthecustomerAdaLovelace\"to"+contracts) {
+		// The transcript's part of each row: the panel takes the last 28
+		// columns.
+		var b strings.Builder
+		for _, l := range strings.Split(scr, "\n") {
+			r := []rune(l)
+			b.WriteString(string(r[:min(len(r), 120-28)]))
+		}
+		if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(b.String(), "│", "")), ""), "Addedscenario\"FindthecustomerAdaLovelace\"to"+contracts) {
 			return "the note naming " + contracts
 		}
 		return ""

@@ -70,9 +70,18 @@ func (m *Model) cmdAssert(arg string) tea.Cmd {
 	if path == "" {
 		path = m.qa.contractsPath
 	}
-	names := make([]string, len(m.sess.Servers))
+	names := make([]contract.SessionServer, len(m.sess.Servers))
 	for i, s := range m.sess.Servers {
-		names[i] = s.Name
+		// A server the config does not have counts as on: its scenario
+		// then names it, and patchbay test says it is unknown.
+		names[i] = contract.SessionServer{Name: s.Name, OnInConfig: true}
+		if cfg := m.resolver.Config; cfg != nil {
+			for _, sc := range cfg.Servers {
+				if sc.Name == s.Name {
+					names[i].OnInConfig = sc.Enabled
+				}
+			}
+		}
 	}
 	tc := *t // finished: nothing changes it, but the copy is the goroutine's own
 	return func() tea.Msg {
