@@ -153,6 +153,19 @@ func (c *Conversation) Begin(prompt string, now time.Time) *Turn {
 	return t
 }
 
+// BeginWith is Begin with content blocks attached to the prompt (resources,
+// a direct call's result): they go before the prompt's text in the user
+// message, as the API's guidance puts long documents before the question.
+func (c *Conversation) BeginWith(prompt string, blocks []json.RawMessage, now time.Time) *Turn {
+	t := c.Begin(prompt, now)
+	if len(blocks) > 0 {
+		msg := &c.History[len(c.History)-1]
+		content := make([]json.RawMessage, 0, len(blocks)+len(msg.Content))
+		msg.Content = append(append(content, blocks...), msg.Content...)
+	}
+	return t
+}
+
 // ContinuePrompt is the user message of a continuation turn. A request
 // must end with a user message: Claude 4.6 models and later refuse an
 // assistant prefill with HTTP 400, and older ones refuse a final assistant

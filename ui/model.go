@@ -15,6 +15,7 @@ import (
 	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/connector/local"
+	"patchbay/connector/mcpclient"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
@@ -83,6 +84,11 @@ type Options struct {
 	// Keys is the key map; nil means common.DefaultKeyMap(). Every key
 	// the screen answers to, and every key its help names, comes from it.
 	Keys *common.KeyMap
+
+	// MCP is patchbay's own client for prompts, resources and direct tool
+	// calls; nil means one that reaches connector servers with
+	// Discovery's options.
+	MCP *mcpclient.Client
 
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
@@ -159,6 +165,8 @@ type Model struct {
 	// exitAfterFirstFrame quits once a frame with a size is drawn.
 	exitAfterFirstFrame bool
 
+	// bx is direct calls, prompts, resources and attachments (beyond.go).
+	bx beyondState
 	// cs is the slash commands' state: saving, notes, palette, picker.
 	cs commandState
 	// qa is the tool definitions' cost, drift from the lock file, /assert.
@@ -215,6 +223,7 @@ func New(o Options) *Model {
 	m.loadSelections()
 	m.initCommands(o)
 	m.initQA(o)
+	m.initBeyond(o)
 
 	m.applyTheme()
 	return m
@@ -284,6 +293,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
+	default:
+		cmd = m.handleBeyond(msg)
 	}
 	m.refresh()
 	return m, tea.Batch(cmd, m.afterRefresh())
@@ -371,6 +382,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // inputKey gives a key to the input, which types what it does not use.
 func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
+	// With nothing typed, the detach key takes back the last attachment.
+	if key.Matches(msg, m.keys.Detach) && m.input.Value() == "" && m.detachLast() {
+		return nil
+	}
 	cmd, _ := m.input.HandleKey(msg)
 	return cmd
 }

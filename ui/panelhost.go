@@ -3,6 +3,7 @@ package ui
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
@@ -26,6 +27,10 @@ func (h panelHost) Leave()                                { h.m.setFocus(focusIn
 // ToolCost and Drift make the root the panel's servers.Insights.
 func (h panelHost) ToolCost(s *session.ServerState) (servers.Cost, bool) { return h.m.serverCost(s) }
 func (h panelHost) Drift(name string) (servers.Drift, bool)              { return h.m.serverDrift(name) }
+
+func (h panelHost) CallTool(server string, tool connector.Tool, offered bool) tea.Cmd {
+	return h.m.callToolDirect(server, tool, offered)
+}
 
 func (h panelHost) Rediscover(name string) {
 	if name == "" {

@@ -39,7 +39,7 @@ func (m *Model) send() tea.Cmd {
 	m.input.Reset()
 	prompt = literal(prompt)
 	m.replaceEdited()
-	return m.start(m.driver().Start(m.sess, prompt))
+	return m.startPrompt(prompt)
 }
 
 // continueAnswer continues an answer cut at max_tokens.

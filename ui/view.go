@@ -120,6 +120,8 @@ func (m *Model) rule() string {
 		label = m.hint
 	case m.commandLabel() != "":
 		label = m.commandLabel()
+	case m.attachLabel() != "":
+		label = m.attachLabel()
 	case m.waitLabel() != "":
 		label = m.waitLabel() + " · " + m.keys.Cancel.Help().Key + " cancels"
 	case m.streaming() && m.input.Queued() != "":
