@@ -348,6 +348,17 @@ func TestAssertAppendsTheLastTurnAsAScenario(t *testing.T) {
 		len(s.Toolset.Rules.Only) != 7 {
 		t.Fatalf("scenario: %+v", s)
 	}
+	// A folder: the usual name inside it, a second scenario in the same
+	// file gets a name of its own.
+	folder := filepath.Dir(path)
+	asserted(t, m, folder)
+	if f, err := contract.Load(filepath.Join(folder, "patchbay.contracts.toml")); err != nil || f.Scenarios[0].Name != "find Ada" {
+		t.Fatalf("/assert FOLDER: %v\n%s", err, view(m))
+	}
+	asserted(t, m, path)
+	if f, _ := contract.Load(path); len(f.Scenarios) != 2 || f.Scenarios[1].Name != "find Ada (2)" {
+		t.Fatalf("a second /assert to the same file: %+v", f.Scenarios)
+	}
 	asserted(t, m, filepath.Join(t.TempDir(), "no", "such", "dir", "c.toml"))
 	if scr := view(m); !strings.Contains(scr, "Nothing was written: the folder") || !strings.Contains(scr, "does not exist") {
 		t.Errorf("a bad path:\n%s", scr)
