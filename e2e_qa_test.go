@@ -93,7 +93,7 @@ func TestE2ECostDriftAndAssert(t *testing.T) {
 
 	s.typeText("Find the customer Ada Lovelace")
 	s.keys("Enter")
-	s.waitFor(15*time.Second, "find_customer", "req_", "tool defs ~")
+	s.waitFor(15*time.Second, "find_customer", "req_", "% (~")
 	s.typeText("/assert")
 	s.keys("Enter")
 	contracts := filepath.Join(dir, "team.contracts.toml")

@@ -65,18 +65,35 @@ func EstimateToolTokens(s Server, tools []Tool) (int64, int) {
 		if !s.Offers(t.Name) || s.Filter.Deferred(t.Name) {
 			continue
 		}
-		b, err := json.Marshal(struct {
-			Name        string          `json:"name"`
-			Description string          `json:"description,omitempty"`
-			InputSchema json.RawMessage `json:"input_schema,omitempty"`
-		}{t.Name, t.Description, t.InputSchema})
-		if err != nil {
+		b := ToolDefinitionBytes(t)
+		if b == 0 {
 			continue
 		}
-		chars += len(b)
+		chars += b
 		n++
 	}
-	return int64((chars + EstimateCharsPerToken - 1) / EstimateCharsPerToken), n
+	return EstimateTokens(chars), n
+}
+
+// ToolDefinitionBytes is the size of t's definition as EstimateToolTokens
+// counts it: its JSON (name, description, input_schema); 0 when it does
+// not encode. A screen that estimates often keeps these per tool.
+func ToolDefinitionBytes(t Tool) int {
+	b, err := json.Marshal(struct {
+		Name        string          `json:"name"`
+		Description string          `json:"description,omitempty"`
+		InputSchema json.RawMessage `json:"input_schema,omitempty"`
+	}{t.Name, t.Description, t.InputSchema})
+	if err != nil {
+		return 0
+	}
+	return len(b)
+}
+
+// EstimateTokens is the estimate for definitions of n bytes in all:
+// EstimateCharsPerToken bytes per token, rounded up.
+func EstimateTokens(n int) int64 {
+	return int64((n + EstimateCharsPerToken - 1) / EstimateCharsPerToken)
 }
 
 // CountTokens asks the API's token counting endpoint

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"os"
 	"path/filepath"
+	"strings"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -55,7 +57,8 @@ type assertWrittenMsg struct {
 
 // cmdAssert is /assert [FILE]: the last turn as a scenario (its prompt,
 // its toolset as sent, what it offered and called) appended to a contract
-// file that patchbay test runs. The writing is off the event loop.
+// file that patchbay test runs. FILE may start with ~/ or name a folder
+// (the usual file name inside it). The writing is off the event loop.
 func (m *Model) cmdAssert(arg string) tea.Cmd {
 	t := m.sess.Conv.Current()
 	switch {
@@ -66,16 +69,41 @@ func (m *Model) cmdAssert(arg string) tea.Cmd {
 		m.say("There is no turn to assert yet; send a prompt, then /assert turns it into a scenario.")
 		return nil
 	}
-	path := arg
+	path, base := arg, filepath.Base(m.qa.contractsPath)
 	if path == "" {
 		path = m.qa.contractsPath
 	}
-	names := make([]string, len(m.sess.Servers))
+	getenv := m.cs.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if path == "~" || strings.HasPrefix(path, "~/") {
+		home := getenv("HOME")
+		if home == "" {
+			m.say("~ cannot be expanded because HOME is not set; give /assert the file's full path.")
+			return nil
+		}
+		path = filepath.Join(home, strings.TrimPrefix(path, "~"))
+	}
+	names := make([]contract.SessionServer, len(m.sess.Servers))
 	for i, s := range m.sess.Servers {
-		names[i] = s.Name
+		// A server the config does not have counts as on: its scenario
+		// then names it, and patchbay test says it is unknown.
+		names[i] = contract.SessionServer{Name: s.Name, OnInConfig: true}
+		if cfg := m.resolver.Config; cfg != nil {
+			for _, sc := range cfg.Servers {
+				if sc.Name == s.Name {
+					names[i].OnInConfig = sc.Enabled
+				}
+			}
+		}
 	}
 	tc := *t // finished: nothing changes it, but the copy is the goroutine's own
 	return func() tea.Msg {
+		if st, err := os.Stat(path); err == nil && st.IsDir() {
+			// A folder: the usual file name inside it.
+			path = filepath.Join(path, base)
+		}
 		name, err := contract.Append(path, &tc, names)
 		return assertWrittenMsg{path: path, name: name, err: err}
 	}

@@ -95,6 +95,7 @@ func (m *Model) handleDiscovery(msg discoveryMsg) tea.Cmd {
 			continue
 		}
 		m.disc.status[st.Server] = st
+		m.qa.lock.discSeen++
 		switch st.State {
 		case discovery.Ready:
 			srv.Known = st.Tools

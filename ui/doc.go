@@ -50,6 +50,17 @@
 //   - commands.go: the slash commands; commands_run.go, commands_settings.go,
 //     commands_export.go: what they do; complete.go: tab completion.
 //
+// Filter contracts on screen
+//   - commands_qa.go: /assert (the last turn as a scenario, appended by
+//     session/contract off the event loop) and the qa state below.
+//   - tooltokens.go: each server's tool definitions' cost: the estimate at
+//     once, the counting endpoint's count (live only) in a tea.Cmd, cached
+//     per server and selection; the status line's share of the last turn.
+//   - drift.go: the lock file read at the start, each server's drift
+//     (session/toollock) once its discovery ends, /drift.
+//   - The panel shows both through servers.Insights, which panelHost
+//     implements.
+//
 // Start-up and crashes
 //   - firstframe.go: the first-frame probe (FirstFrameRun, for the
 //     start-up benchmark); crash.go: the guard that restores the terminal

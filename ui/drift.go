@@ -26,11 +26,12 @@ type lockState struct {
 	path string
 	file *toollock.File
 	err  error // the lock file exists but could not be read
-	// findings are cached for the selection version and discovery
-	// states they were read at.
+	// findings are cached for the selection version and the count of
+	// discovery statuses (discSeen) they were read at.
 	findings []toollock.Finding
 	byServer map[string]servers.Drift
-	at       string
+	discSeen int
+	at       [2]int
 }
 
 // lockReadMsg brings the lock file.
@@ -56,7 +57,8 @@ func (m *Model) readLock() tea.Cmd {
 }
 
 func (m *Model) handleLockRead(msg lockReadMsg) {
-	m.qa.lock = lockState{path: msg.path, file: msg.file, err: msg.err}
+	l := &m.qa.lock
+	l.path, l.file, l.err, l.byServer = msg.path, msg.file, msg.err, nil
 	if msg.err != nil {
 		m.say("⚠ " + termsafe.Line(msg.err.Error()))
 	}
@@ -68,15 +70,16 @@ func (m *Model) drift() []toollock.Finding {
 	if m.qa.lock.file == nil {
 		return nil
 	}
-	var at strings.Builder
-	fmt.Fprint(&at, m.selVersion)
+	at := [2]int{m.selVersion, m.qa.lock.discSeen}
+	if m.qa.lock.byServer != nil && m.qa.lock.at == at {
+		return m.qa.lock.findings
+	}
 	var live []toollock.Live
 	for _, s := range m.sess.Servers {
 		st, ok := m.disc.status[s.Name]
 		if !ok || st.State == discovery.Connecting {
 			continue
 		}
-		fmt.Fprintf(&at, ";%s=%d", s.Name, st.State)
 		l := toollock.Live{Server: s.Spec()}
 		if st.State == discovery.Ready {
 			l.Tools = s.Known
@@ -85,11 +88,8 @@ func (m *Model) drift() []toollock.Finding {
 		}
 		live = append(live, l)
 	}
-	if m.qa.lock.byServer != nil && m.qa.lock.at == at.String() {
-		return m.qa.lock.findings
-	}
 	m.qa.lock.findings = toollock.Drift(m.qa.lock.file, live)
-	m.qa.lock.at = at.String()
+	m.qa.lock.at = at
 	m.qa.lock.byServer = map[string]servers.Drift{}
 	for _, f := range m.qa.lock.findings {
 		d := m.qa.lock.byServer[f.Server]

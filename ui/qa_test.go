@@ -73,7 +73,7 @@ func TestServersPanelShowsCostAndTheStatusLineTheTurnsShare(t *testing.T) {
 	press(m, "esc")
 	send(t, m, "find Ada")
 	// toolTurn reports 812 input tokens for its one request.
-	want := fmt.Sprintf("tool defs ~%d tok (%d%% of input)", crm+kb, (crm+kb)*100/812)
+	want := fmt.Sprintf("tool defs %d%% (~%d tok)", (crm+kb)*100/812, crm+kb)
 	if !strings.Contains(view(m), want) {
 		t.Errorf("the status line lacks %q:\n%s", want, view(m))
 	}
@@ -88,6 +88,12 @@ func countingAPI(t *testing.T, tokens int64, calls *int) *httptest.Server {
 			return
 		}
 		*calls++
+		if tokens < 0 {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = io.WriteString(w, `{"type":"error","error":{"type":"invalid_request_error","message":"MCP server unreachable"}}`)
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		n := int64(100)
 		if strings.Contains(string(body), `"mcp_servers"`) {
@@ -153,6 +159,32 @@ func TestLiveCostIsCountedOffTheEventLoop(t *testing.T) {
 	}
 	if !strings.Contains(view(m), "tool defs 1.2k tok (counted)") {
 		t.Errorf("after toggling back:\n%s", view(m))
+	}
+}
+
+func TestRefusedCountKeepsTheEstimateAndIsNotAskedAgain(t *testing.T) {
+	var calls int
+	api := countingAPI(t, -1, &calls)
+	counter := connector.NewClient(connector.ClientOptions{APIKey: "sk-test", BaseURL: api.URL, MaxRetries: -1})
+	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 120, 30,
+		func(o *Options) { o.Counter = counter })
+	fake.notify(ready("crm", crmTools()))
+	m.Update(runCmd(t, waitDiscovery(m.disc.ch, m.ctx.Done())))
+	press(m, "shift+tab")
+	cursorTo(t, m, "delete_customer")
+	counted(t, m, press(m, "space"))
+	if calls == 0 {
+		t.Fatal("the endpoint was not asked")
+	}
+	if scr := view(m); !strings.Contains(scr, "(estimate)") {
+		t.Fatalf("a refused count should leave the estimate:\n%s", scr)
+	}
+	// A selection never seen before: still not asked about.
+	before := calls
+	cursorTo(t, m, "update_customer")
+	counted(t, m, press(m, "space"))
+	if calls != before {
+		t.Errorf("a server the endpoint refused was asked again (%d more calls)", calls-before)
 	}
 }
 
@@ -315,6 +347,17 @@ func TestAssertAppendsTheLastTurnAsAScenario(t *testing.T) {
 	if s.Prompts[0] != "find Ada" || len(s.Expect.MustCall) != 1 || s.Expect.MustCall[0].Tool.String() != "crm:find_customer" ||
 		len(s.Toolset.Rules.Only) != 7 {
 		t.Fatalf("scenario: %+v", s)
+	}
+	// A folder: the usual name inside it, a second scenario in the same
+	// file gets a name of its own.
+	folder := filepath.Dir(path)
+	asserted(t, m, folder)
+	if f, err := contract.Load(filepath.Join(folder, "patchbay.contracts.toml")); err != nil || f.Scenarios[0].Name != "find Ada" {
+		t.Fatalf("/assert FOLDER: %v\n%s", err, view(m))
+	}
+	asserted(t, m, path)
+	if f, _ := contract.Load(path); len(f.Scenarios) != 2 || f.Scenarios[1].Name != "find Ada (2)" {
+		t.Fatalf("a second /assert to the same file: %+v", f.Scenarios)
 	}
 	asserted(t, m, filepath.Join(t.TempDir(), "no", "such", "dir", "c.toml"))
 	if scr := view(m); !strings.Contains(scr, "Nothing was written: the folder") || !strings.Contains(scr, "does not exist") {

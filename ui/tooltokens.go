@@ -30,10 +30,18 @@ type toolCosts struct {
 	// counter asks the token counting endpoint; nil: estimates only.
 	counter *connector.Client
 	memo    map[string]costMemo
+	// sizes are each server's tool definitions' sizes
+	// (connector.ToolDefinitionBytes), for the tool list they were
+	// measured on: a toggle then costs a sum, not an encoding of every
+	// tool.
+	sizes map[string]toolSizes
 	// counted are the endpoint's answers by selection key; asking the
 	// keys sent and not yet answered.
 	counted map[string]connector.ToolTokens
 	asking  map[string]bool
+	// refused are servers the endpoint would not count (a server the API
+	// cannot reach, say): they are not asked about again this run.
+	refused map[string]bool
 	// scanned is the selection version the last scan for counts saw.
 	scanned int
 
@@ -42,6 +50,13 @@ type toolCosts struct {
 	turn     *session.Turn
 	turnDefs int64
 	turnEst  bool
+}
+
+// toolSizes are the definition sizes of one tool list, by position.
+type toolSizes struct {
+	list  *connector.Tool // the list's first element: which list it is
+	n     int
+	bytes []int
 }
 
 // costMemo is a server's estimate at one selection version.
@@ -60,7 +75,7 @@ type toolsCountedMsg struct {
 
 func newToolCosts(counter *connector.Client) toolCosts {
 	return toolCosts{counter: counter, memo: map[string]costMemo{}, counted: map[string]connector.ToolTokens{},
-		asking: map[string]bool{}, scanned: -1}
+		asking: map[string]bool{}, refused: map[string]bool{}, sizes: map[string]toolSizes{}, scanned: -1}
 }
 
 // costSpec is the server as costed: its checked boxes, whether it is on
@@ -77,18 +92,38 @@ func (m *Model) costOf(s *session.ServerState) costMemo {
 		return c
 	}
 	spec := costSpec(s)
+	sizes := m.sizesOf(s)
 	var b strings.Builder
 	b.WriteString(s.Name)
-	for _, t := range s.Known {
-		if spec.Offers(t.Name) && !spec.Filter.Deferred(t.Name) {
+	bytes, n := 0, 0
+	for i, t := range s.Known {
+		if spec.Offers(t.Name) && !spec.Filter.Deferred(t.Name) && sizes[i] > 0 {
 			b.WriteByte(0)
 			b.WriteString(t.Name)
+			bytes += sizes[i]
+			n++
 		}
 	}
-	est, n := connector.EstimateToolTokens(spec, s.Known)
-	c := costMemo{version: m.selVersion, key: b.String(), est: est, offers: n}
+	c := costMemo{version: m.selVersion, key: b.String(), est: connector.EstimateTokens(bytes), offers: n}
 	m.qa.costs.memo[s.Name] = c
 	return c
+}
+
+// sizesOf is the definition sizes of s's tool list, measured once per list.
+func (m *Model) sizesOf(s *session.ServerState) []int {
+	var first *connector.Tool
+	if len(s.Known) > 0 {
+		first = &s.Known[0]
+	}
+	if z, ok := m.qa.costs.sizes[s.Name]; ok && z.list == first && z.n == len(s.Known) {
+		return z.bytes
+	}
+	z := toolSizes{list: first, n: len(s.Known), bytes: make([]int, len(s.Known))}
+	for i, t := range s.Known {
+		z.bytes[i] = connector.ToolDefinitionBytes(t)
+	}
+	m.qa.costs.sizes[s.Name] = z
+	return z.bytes
 }
 
 // serverCost is what the panel shows for s: the count when the endpoint
@@ -117,7 +152,7 @@ func (m *Model) countCmd() tea.Cmd {
 			continue
 		}
 		c := m.costOf(s)
-		if _, ok := m.qa.costs.counted[c.key]; ok || m.qa.costs.asking[c.key] || c.offers == 0 {
+		if _, ok := m.qa.costs.counted[c.key]; ok || m.qa.costs.asking[c.key] || c.offers == 0 || m.qa.costs.refused[s.Name] {
 			continue
 		}
 		m.qa.costs.asking[c.key] = true
@@ -137,6 +172,9 @@ func (m *Model) countCmd() tea.Cmd {
 func (m *Model) handleCounted(msg toolsCountedMsg) {
 	delete(m.qa.costs.asking, msg.key)
 	m.qa.costs.counted[msg.key] = msg.res
+	if msg.res.Estimated {
+		m.qa.costs.refused[msg.res.Server] = true
+	}
 }
 
 // noteTurnCost keeps what the tool definitions of the servers turn t
@@ -154,7 +192,7 @@ func (m *Model) noteTurnCost(t *session.Turn) {
 	}
 }
 
-// toolShare is the status line's "tool defs ~1.2k tok (35% of input)" for the
+// toolShare is the status line's "tool defs 35% (~1.2k tok)" for the
 // last turn: its tool definitions (once per request it sent) against the
 // input tokens the API reported.
 func (m *Model) toolShare() string {
@@ -172,5 +210,5 @@ func (m *Model) toolShare() string {
 		share = strconv.FormatInt(pct, 10) + "%"
 	}
 	c := servers.Cost{Tokens: defs, Estimated: m.qa.costs.turnEst}
-	return "tool defs " + c.Short() + " (" + share + " of input)"
+	return "tool defs " + share + " (" + c.Short() + ")"
 }

@@ -27,19 +27,30 @@ func PathFor(configPath string) string {
 	return strings.TrimSuffix(configPath, filepath.Ext(configPath)) + ".contracts.toml"
 }
 
+// SessionServer is a server of the session the turn was sent in.
+type SessionServer struct {
+	Name string
+	// OnInConfig says the config switches the server on, so that a
+	// scenario must switch it off (deny = SERVER:*) to keep it off; a
+	// server the config leaves off needs no rule (and may be one that
+	// patchbay test does not run, such as the sandbox's local demo
+	// servers).
+	OnInConfig bool
+}
+
 // Record writes a finished turn down as a [[scenario]] table named name:
 // its prompt; the toolset its request was sent with, as rules (each server
 // that offered tools: only = exactly them; a server that offered nothing,
-// or was off: deny = SERVER:*; the deferred patterns and the MCP beta);
-// and as expectations what it offered (offered_exactly, or
-// offered_includes where a server's list was unknown), what the server
-// listed but it withheld (never_offered), and each tool it called
-// (must_call). servers are the names of every server of the session, so
-// that a server off in the session stays off in the scenario.
+// or was off while the config has it on: deny = SERVER:*; the deferred
+// patterns and the MCP beta); and as expectations what it offered
+// (offered_exactly, or offered_includes where a server's list was
+// unknown), what the server listed but it withheld (never_offered, with
+// SERVER:* for a server that was off), and each tool it called
+// (must_call). servers are every server of the session.
 //
 // The table is read back and judged against t before it is returned, so
 // a recorded scenario holds of the turn it was recorded from.
-func Record(name string, t *session.Turn, servers []string) ([]byte, error) {
+func Record(name string, t *session.Turn, servers []SessionServer) ([]byte, error) {
 	switch {
 	case t == nil:
 		return nil, errors.New("there is no turn to record yet; send a prompt first")
@@ -47,6 +58,8 @@ func Record(name string, t *session.Turn, servers []string) ([]byte, error) {
 		return nil, errors.New("the last turn continues an answer and has no prompt of its own; record a turn you sent a prompt in")
 	case t.State != session.TurnDone:
 		return nil, errors.New("the last turn did not finish; record a turn that got its whole answer")
+	case t.Offered == nil:
+		return nil, errors.New("the last turn was saved without a record of what it offered (an older session); send a new turn and record that")
 	}
 	sc := encScenario{Name: name, Prompts: []string{t.Prompt}}
 	if len(t.Sent) > 0 {
@@ -82,6 +95,7 @@ func Record(name string, t *session.Turn, servers []string) ([]byte, error) {
 				sc.Deny = append(sc.Deny, ss.Name+":"+connector.LiteralPattern(d))
 			}
 		case len(mine) == 0:
+			// In the request with nothing on: nothing on in the scenario.
 			sc.Deny = append(sc.Deny, ss.Name+":*")
 		default:
 			for _, tool := range mine {
@@ -95,10 +109,13 @@ func Record(name string, t *session.Turn, servers []string) ([]byte, error) {
 		}
 	}
 	for _, s := range servers {
-		if !inRequest[s] {
-			sc.Deny = append(sc.Deny, s+":*")
-			sc.Expect.NeverOffered = append(sc.Expect.NeverOffered, s+":*")
+		if inRequest[s.Name] {
+			continue
 		}
+		if s.OnInConfig {
+			sc.Deny = append(sc.Deny, s.Name+":*")
+		}
+		sc.Expect.NeverOffered = append(sc.Expect.NeverOffered, s.Name+":*")
 	}
 	// An exact set names tools exactly; a tool whose name reads as a
 	// pattern can only be bounded by its escaped pattern.
@@ -148,7 +165,7 @@ func Record(name string, t *session.Turn, servers []string) ([]byte, error) {
 // The scenario is named after the prompt, made unique in the file. The
 // file must read as a contract file before and after: one that does not
 // is left as it was. It returns the scenario's name.
-func Append(path string, t *session.Turn, servers []string) (string, error) {
+func Append(path string, t *session.Turn, servers []SessionServer) (string, error) {
 	old, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):

@@ -34,7 +34,7 @@ func recordedTurn() *session.Turn {
 }
 
 func TestRecordWritesTheToolsetAndWhatWasOfferedAndCalled(t *testing.T) {
-	block, err := Record("find Ada", recordedTurn(), []string{"crm", "kb", "lab"})
+	block, err := Record("find Ada", recordedTurn(), []SessionServer{{"crm", true}, {"kb", true}, {"lab", true}, {"notebook", false}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,9 @@ func TestRecordWritesTheToolsetAndWhatWasOfferedAndCalled(t *testing.T) {
 	if got := rules(ts.Rules.Only); !slices.Equal(got, []string{"crm:find_customer", "crm:list_orders"}) {
 		t.Fatalf("only = %v\n%s", got, block)
 	}
-	// kb offered nothing and lab was off: both are kept from offering.
+	// kb offered nothing and lab was off though the config has it on:
+	// both are kept from offering. notebook is off by the config: no rule
+	// (patchbay test may not even run it), but it must not be offered.
 	if got := rules(ts.Rules.Deny); !slices.Equal(got, []string{"kb:*", "lab:*"}) {
 		t.Fatalf("deny = %v\n%s", got, block)
 	}
@@ -68,7 +70,7 @@ func TestRecordWritesTheToolsetAndWhatWasOfferedAndCalled(t *testing.T) {
 	if got := rules(e.OfferedExactly); !e.exactlySet || !slices.Equal(got, []string{"crm:find_customer", "crm:list_orders"}) {
 		t.Fatalf("offered_exactly = %v\n%s", got, block)
 	}
-	if got := rules(e.NeverOffered); !slices.Equal(got, []string{"crm:delete_customer", "kb:search", "lab:*"}) {
+	if got := rules(e.NeverOffered); !slices.Equal(got, []string{"crm:delete_customer", "kb:search", "lab:*", "notebook:*"}) {
 		t.Fatalf("never_offered = %v\n%s", got, block)
 	}
 	if len(e.MustCall) != 1 || e.MustCall[0].Tool.String() != "crm:find_customer" {
@@ -77,7 +79,7 @@ func TestRecordWritesTheToolsetAndWhatWasOfferedAndCalled(t *testing.T) {
 }
 
 func TestRecordedScenarioFailsOnADifferentTurn(t *testing.T) {
-	block, err := Record("find Ada", recordedTurn(), []string{"crm", "kb"})
+	block, err := Record("find Ada", recordedTurn(), []SessionServer{{"crm", true}, {"kb", true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,6 +109,7 @@ func TestRecordRefusesATurnThatCannotBeRecorded(t *testing.T) {
 		"no turn":      nil,
 		"continuation": {Continuation: true, State: session.TurnDone},
 		"failed":       {Prompt: "hi", State: session.TurnFailed},
+		"no record":    {Prompt: "hi", State: session.TurnDone},
 	} {
 		if _, err := Record("x", tu, nil); err == nil || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%s: %v", name, err)
@@ -118,7 +121,7 @@ func TestAppendAddsUniquelyNamedScenariosAndKeepsABadFile(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "c.contracts.toml")
 	for range 2 {
-		if _, err := Append(path, recordedTurn(), []string{"crm", "kb"}); err != nil {
+		if _, err := Append(path, recordedTurn(), []SessionServer{{"crm", true}, {"kb", true}}); err != nil {
 			t.Fatal(err)
 		}
 	}

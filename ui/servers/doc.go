@@ -14,4 +14,6 @@
 //   - status.go: discovery's status of a server in words.
 //   - signature.go: a tool's one-line signature from its input schema.
 //   - host.go: what the panel asks of the screen.
+//   - insights.go: what a Host may also give (Insights): the tool
+//     definitions' cost per server and per toggle, and the drift marks.
 package servers

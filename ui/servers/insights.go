@@ -167,7 +167,7 @@ func driftLegend(th *common.Theme, d Drift, inner int) []string {
 		}
 		text += " · − gone: " + strings.Join(removed, ", ")
 	}
-	text += " · /drift explains"
+	text += " · /drift"
 	lines := common.WrapLines(text, inner)
 	if len(lines) > maxFailureRows {
 		lines = lines[:maxFailureRows]
