@@ -37,6 +37,9 @@ func (m *Model) initBeyond(o Options) tea.Cmd {
 	m.bx.client = o.MCP
 	if m.bx.client == nil {
 		m.bx.client = &mcpclient.Client{Discovery: o.Discovery}
+		if o.Local != nil {
+			m.bx.client.Local = o.Local
+		}
 	}
 	m.bx.prompts = map[string][]*mcp.Prompt{}
 	m.bx.resources = map[string]resourceList{}

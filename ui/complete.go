@@ -84,7 +84,6 @@ func (m *Model) fetchModelsFor(text string) tea.Cmd {
 
 func (m *Model) setInput(s string) {
 	m.input.SetValue(s)
-	m.input.CursorEnd()
 }
 
 // candidates splits the input into what stays and the word to complete,

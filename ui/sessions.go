@@ -97,7 +97,7 @@ func (m *Model) handleLoaded(msg sessionLoadedMsg) tea.Cmd {
 	if l.ReadOnly {
 		m.say(readOnlyNote)
 	}
-	m.tr.toBottom()
+	m.tr.ToBottom()
 	return save
 }
 
