@@ -25,6 +25,8 @@ type beyondState struct {
 	// completion); a server absent has not been asked.
 	prompts   map[string][]*mcp.Prompt
 	resources map[string]resourceList
+	// elicit brings local servers' requests for input to the screen.
+	elicit *ElicitBridge
 }
 
 // resourceList is one server's resources and templates.
@@ -43,6 +45,7 @@ func (m *Model) initBeyond(o Options) tea.Cmd {
 	}
 	m.bx.prompts = map[string][]*mcp.Prompt{}
 	m.bx.resources = map[string]resourceList{}
+	m.bx.elicit = o.Elicit
 	return nil
 }
 
@@ -82,6 +85,10 @@ func (m *Model) handleBeyond(msg tea.Msg) tea.Cmd {
 		return m.handleResourcesListed(msg)
 	case resourceReadMsg:
 		return m.handleResourceRead(msg)
+	case elicitMsg:
+		return m.handleElicit(msg)
+	case elicitGoneMsg:
+		m.handleElicitGone(msg)
 	default:
 		if u, ok := m.modals.Top().(modal.Updater); ok {
 			return u.Update(msg)
