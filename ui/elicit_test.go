@@ -16,9 +16,11 @@ import (
 	"patchbay/session"
 )
 
-// A local server that asks for input gets a form; accept, decline and esc
-// (cancel) each reach the server as that answer.
-func TestElicitationForm(t *testing.T) {
+// localNotebook is the notebook demo as the local server "nb" (route =
+// "local", on loopback) behind a real pool whose requests for input come
+// to the screen, with options for a screen that uses both.
+func localNotebook(t *testing.T) (Options, *local.Pool) {
+	t.Helper()
 	r, err := demo.Serve(context.Background(), demo.NewNotebook(demo.NotebookOptions{Step: time.Millisecond}), demo.ServeOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +42,13 @@ func TestElicitationForm(t *testing.T) {
 	}
 	opts := quietOptions(sess, &fakeRunner{})
 	opts.Local, opts.Elicit = pool, bridge
+	return opts, pool
+}
+
+// A local server that asks for input gets a form; accept, decline and esc
+// (cancel) each reach the server as that answer.
+func TestElicitationForm(t *testing.T) {
+	opts, _ := localNotebook(t)
 	const w, h = 100, 30
 	tm := teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(w, h))
 	rec := &recorder{r: tm.Output()}

@@ -27,6 +27,8 @@ func (h panelHost) CallTool(server string, tool connector.Tool, offered bool) te
 	return h.m.callToolDirect(server, tool, offered)
 }
 
+func (h panelHost) OpenLog(server string) tea.Cmd { return h.m.openLog(server) }
+
 func (h panelHost) Rediscover(name string) {
 	if name == "" {
 		h.m.refreshAll()

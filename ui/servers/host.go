@@ -39,4 +39,6 @@ type Host interface {
 	// CallTool calls a server's tool directly, without the model; offered
 	// says whether the model is offered it (checked, server on).
 	CallTool(server string, tool connector.Tool, offered bool) tea.Cmd
+	// OpenLog shows a local server's stderr and JSON-RPC traffic.
+	OpenLog(server string) tea.Cmd
 }

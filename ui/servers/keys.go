@@ -98,6 +98,8 @@ func (p *Panel) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.host.ExportSelection(), true
 	case key.Matches(msg, k.CallTool):
 		return p.callTool(s), true
+	case key.Matches(msg, k.ServerLog):
+		return p.host.OpenLog(s.Name), true
 	default:
 		return nil, false
 	}
@@ -248,7 +250,7 @@ func (p *Panel) FullHelp() [][]key.Binding { return HelpGroups(p.keys) }
 // servers panel's, then the tool checklist's.
 func HelpGroups(k common.KeyMap) [][]key.Binding {
 	return [][]key.Binding{
-		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},
+		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export, k.ServerLog},
 		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema, k.CallTool},
 	}
 }
