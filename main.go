@@ -203,6 +203,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	if live {
 		opts.Models = client.Models
+		opts.Counter = client
 	} else {
 		opts.SandboxKey = sandbox.APIKey
 	}

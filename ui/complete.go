@@ -112,6 +112,8 @@ func (m *Model) candidates(text string) (prefix, word string, cands []string, fi
 		for _, b := range connector.Betas {
 			pool = append(pool, string(b))
 		}
+	case "assert":
+		pool = []string{m.qa.contractsPath}
 	case "export":
 		if strings.Contains(rest, " ") {
 			return text, "", nil, nil, nil // a path: left to the user

@@ -71,6 +71,9 @@ type Options struct {
 	// SandboxKey is the key the offline sandbox accepts (no secret), which
 	// /curl names for a command sent to it.
 	SandboxKey string
+	// Counter, with a live API, asks the token counting endpoint what each
+	// server's tool definitions cost; nil (the sandbox) shows estimates.
+	Counter *connector.Client
 	// Models lists the models /model offers from the Models API; nil (the
 	// sandbox) means a built-in list.
 	Models func(context.Context) ([]connector.ModelInfo, error)
@@ -170,6 +173,8 @@ type Model struct {
 	bx beyondState
 	// cs is the slash commands' state: saving, notes, palette, picker.
 	cs commandState
+	// qa is the tool definitions' cost, drift from the lock file, /assert.
+	qa qaState
 	// retry is the retry the running turn waits for, counted down on screen.
 	retry *retryWait
 
@@ -222,6 +227,7 @@ func New(o Options) *Model {
 	m.loadSelections()
 	m.initCommands(o)
 	m.initBeyond(o)
+	m.initQA(o)
 
 	m.applyTheme()
 	return m
@@ -237,7 +243,7 @@ func newHelp() help.Model {
 // starts discovering every server's tools in the background, and waits for
 // local servers' requests for input.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.waitElicit())
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock(), m.waitElicit())
 }
 
 func (m *Model) applyTheme() {
@@ -286,6 +292,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleCommandMsg(msg)
 	case transcript.RelayoutMsg:
 		m.tr.Relayout(msg)
+	case toolsCountedMsg, lockReadMsg, assertWrittenMsg:
+		cmd = m.handleQAMsg(msg)
 	case spinner.TickMsg:
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)

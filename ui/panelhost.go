@@ -7,6 +7,7 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
+	"patchbay/ui/servers"
 )
 
 // panelHost is the root model as the servers panel's Host: what the panel
@@ -28,6 +29,10 @@ func (h panelHost) CallTool(server string, tool connector.Tool, offered bool) te
 }
 
 func (h panelHost) OpenLog(server string) tea.Cmd { return h.m.openLog(server) }
+
+// ToolCost and Drift make the root the panel's servers.Insights.
+func (h panelHost) ToolCost(s *session.ServerState) (servers.Cost, bool) { return h.m.serverCost(s) }
+func (h panelHost) Drift(name string) (servers.Drift, bool)              { return h.m.serverDrift(name) }
 
 func (h panelHost) Rediscover(name string) {
 	if name == "" {

@@ -89,6 +89,7 @@ func (m *Model) start(d *session.Drive, err error) tea.Cmd {
 	}
 	t := d.Turn()
 	m.lastSent = &sentRecord{turn: t, servers: t.Offered, beta: d.Request().Beta}
+	m.noteTurnCost(t)
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.runs++
 	prompt := t.Prompt // restored to the input if the turn fails early

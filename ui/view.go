@@ -146,7 +146,7 @@ func (m *Model) statusLines() []string {
 		badge = th.LiveBadge.Render("live")
 	}
 	set := m.sess.Settings
-	first := joinParts(termsafe.Line(set.Model), termsafe.Line(string(set.Beta)))
+	first := joinParts(termsafe.Line(set.Model), termsafe.Line(string(set.Beta)), m.toolShare())
 	conv := &m.sess.Conv
 	var last, reqID string
 	if t := conv.Current(); t != nil {
