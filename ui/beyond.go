@@ -77,6 +77,8 @@ func (m *Model) handleBeyond(msg tea.Msg) tea.Cmd {
 		m.modals.Remove(msg.Modal)
 	case directDoneMsg:
 		return m.handleDirectDone(msg)
+	case directProgressMsg:
+		return m.handleDirectProgress(msg)
 	case promptsListedMsg:
 		return m.handlePromptsListed(msg)
 	case promptGotMsg:

@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"patchbay/connector"
+	"patchbay/connector/local"
 	"patchbay/connector/mcpclient"
 	"patchbay/connector/termsafe"
 	"patchbay/ui/form"
@@ -81,15 +82,61 @@ func (m *Model) openToolForm(server string, tool connector.Tool) tea.Cmd {
 	return fm.Init()
 }
 
-// runDirect calls the tool off the event loop.
+// directProgressMsg is a progress notification of a running direct call.
+type directProgressMsg struct {
+	call     directCall
+	progress local.Progress
+	next     tea.Cmd // waits for the next one
+}
+
+// runDirect calls the tool off the event loop; the server's progress
+// notifications (local servers) show on the line above the input.
 func (m *Model) runDirect(c directCall) tea.Cmd {
 	m.hint = "calling " + termsafe.Name(c.server) + " · " + termsafe.Name(c.tool) + " directly…"
 	client, target, ctx := m.bx.client, m.serverTarget(c.server), m.ctx
-	return func() tea.Msg {
+	progress := make(chan local.Progress, 16)
+	done := make(chan struct{})
+	var wait tea.Cmd
+	wait = func() tea.Msg {
+		select {
+		case p := <-progress:
+			return directProgressMsg{call: c, progress: p, next: wait}
+		case <-done:
+			// A notification that came with the result still shows.
+			select {
+			case p := <-progress:
+				return directProgressMsg{call: c, progress: p, next: wait}
+			default:
+				return nil
+			}
+		}
+	}
+	call := func() tea.Msg {
+		defer close(done)
 		start := time.Now()
-		res, err := client.Call(ctx, target, c.tool, c.args, nil)
+		res, err := client.Call(ctx, target, c.tool, c.args, func(p local.Progress) {
+			select {
+			case progress <- p:
+			default: // the screen is behind: a later one will do
+			}
+		})
 		return directDoneMsg{call: c, res: res, err: err, elapsed: time.Since(start)}
 	}
+	return tea.Batch(call, wait)
+}
+
+// handleDirectProgress shows a running call's progress.
+func (m *Model) handleDirectProgress(msg directProgressMsg) tea.Cmd {
+	p := msg.progress
+	s := "calling " + termsafe.Name(msg.call.server) + " · " + termsafe.Name(msg.call.tool) + " directly"
+	if p.Total > 0 {
+		s += fmt.Sprintf(" · %g/%g", p.Progress, p.Total)
+	}
+	if p.Message != "" {
+		s += " · " + termsafe.Line(p.Message)
+	}
+	m.hint = s + "…"
+	return msg.next
 }
 
 // handleDirectDone shows the result: a note in the transcript (marked

@@ -111,7 +111,7 @@ func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	cmd := m.runDirect(directCall{server: "notes", tool: "list_notes"})
-	m.Update(runCmd(t, cmd))
+	m.Update(await[directDoneMsg](t, cmd))
 	if v := view(m); !strings.Contains(v, "⚡ direct · notes · list_notes · ok") || !strings.Contains(v, "Release checklist") {
 		t.Fatalf("the result view:\n%s", v)
 	}
@@ -147,5 +147,18 @@ func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
 	press(m, "x", "enter")
 	if v := view(m); !strings.Contains(v, "Call notes · delete_note directly (Claude does not see it)") {
 		t.Fatalf("enter did not open the form:\n%s", v)
+	}
+}
+
+// A local server's progress notifications show while a direct call runs.
+func TestDirectCallShowsProgress(t *testing.T) {
+	opts, _ := localNotebook(t)
+	m := New(opts)
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	cmd := m.runDirect(directCall{server: "nb", tool: "export_notes"})
+	m.Update(await[directProgressMsg](t, cmd))
+	if v := view(m); !strings.Contains(v, `calling nb · export_notes directly · 1/2 · exported "Release checklist"…`) {
+		t.Fatalf("no progress above the input:\n%s", v)
 	}
 }
