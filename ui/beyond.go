@@ -27,6 +27,9 @@ type beyondState struct {
 	resources map[string]resourceList
 	// elicit brings local servers' requests for input to the screen.
 	elicit *ElicitBridge
+	// calls counts direct calls; running holds those not yet done.
+	calls   int
+	running map[int]bool
 }
 
 // resourceList is one server's resources and templates.
@@ -45,6 +48,7 @@ func (m *Model) initBeyond(o Options) tea.Cmd {
 	}
 	m.bx.prompts = map[string][]*mcp.Prompt{}
 	m.bx.resources = map[string]resourceList{}
+	m.bx.running = map[int]bool{}
 	m.bx.elicit = o.Elicit
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 
 // directCall is one direct call: the tool and its arguments.
 type directCall struct {
+	id           int // tells the running calls apart
 	server, tool string
 	args         map[string]any
 }
@@ -93,6 +94,9 @@ type directProgressMsg struct {
 // notifications (local servers) show on the line above the input.
 func (m *Model) runDirect(c directCall) tea.Cmd {
 	m.hint = "calling " + termsafe.Name(c.server) + " · " + termsafe.Name(c.tool) + " directly…"
+	m.bx.calls++
+	c.id = m.bx.calls
+	m.bx.running[c.id] = true
 	client, target, ctx := m.bx.client, m.serverTarget(c.server), m.ctx
 	progress := make(chan local.Progress, 16)
 	done := make(chan struct{})
@@ -102,13 +106,7 @@ func (m *Model) runDirect(c directCall) tea.Cmd {
 		case p := <-progress:
 			return directProgressMsg{call: c, progress: p, next: wait}
 		case <-done:
-			// A notification that came with the result still shows.
-			select {
-			case p := <-progress:
-				return directProgressMsg{call: c, progress: p, next: wait}
-			default:
-				return nil
-			}
+			return nil
 		}
 	}
 	call := func() tea.Msg {
@@ -127,6 +125,9 @@ func (m *Model) runDirect(c directCall) tea.Cmd {
 
 // handleDirectProgress shows a running call's progress.
 func (m *Model) handleDirectProgress(msg directProgressMsg) tea.Cmd {
+	if !m.bx.running[msg.call.id] {
+		return nil // it came after the result
+	}
 	p := msg.progress
 	s := "calling " + termsafe.Name(msg.call.server) + " · " + termsafe.Name(msg.call.tool) + " directly"
 	if p.Total > 0 {
@@ -144,6 +145,7 @@ func (m *Model) handleDirectProgress(msg directProgressMsg) tea.Cmd {
 // whose attach key puts it in the next message.
 func (m *Model) handleDirectDone(msg directDoneMsg) tea.Cmd {
 	c := msg.call
+	delete(m.bx.running, c.id)
 	name := termsafe.Name(c.server) + " · " + termsafe.Name(c.tool)
 	m.hint = ""
 	if msg.err != nil {
