@@ -2,6 +2,8 @@ package ui
 
 import (
 	"errors"
+	"fmt"
+	"math"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -35,7 +37,7 @@ func (m *Model) openLog(server string) tea.Cmd {
 	m.modals.Push(view)
 	// Opened at the end: the newest lines are what a person looks for.
 	view.SetSize(m.width, max(m.height-2, 1))
-	view.Scroll(len(lines) * 4)
+	view.Scroll(math.MaxInt32)
 	return nil
 }
 
@@ -64,7 +66,12 @@ func logLines(th *common.Theme, lines []local.LogLine, width int) []string {
 		case local.LogEvent:
 			style = th.Note
 		}
-		for i, w := range common.WrapLines(termsafe.Line(l.Text), max(width-lead, 1)) {
+		wrapped := common.WrapLines(termsafe.Line(l.Text), max(width-lead, 1))
+		if len(wrapped) > maxLogRows {
+			// A whole tools/list would fill the screen: c copies it whole.
+			wrapped = append(wrapped[:maxLogRows-1], fmt.Sprintf("… %d more rows (c copies the whole log)", len(wrapped)-maxLogRows+1))
+		}
+		for i, w := range wrapped {
 			if i == 0 {
 				out = append(out, th.PanelDetail.Render(head)+style.Render(w))
 			} else {
@@ -74,5 +81,8 @@ func logLines(th *common.Theme, lines []local.LogLine, width int) []string {
 	}
 	return out
 }
+
+// maxLogRows bounds the rows one log line takes on screen.
+const maxLogRows = 4
 
 func padKind(k string) string { return k + strings.Repeat(" ", max(7-len(k), 1)) }

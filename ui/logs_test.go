@@ -21,6 +21,9 @@ func TestServerLog(t *testing.T) {
 	if !strings.Contains(v, "Log of nb") || !strings.Contains(v, "rpc") || !strings.Contains(v, `"method":"tools/call"`) {
 		t.Fatalf("the log:\n%s", v)
 	}
+	if _, last, total, ok := viewPos(m); ok && last != total {
+		t.Errorf("the log opened at line %d of %d, not at its end", last, total)
+	}
 	if strings.Contains(m.View().Content, "\x1b]") {
 		t.Fatal("the log view carries an OSC sequence")
 	}
