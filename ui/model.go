@@ -226,8 +226,8 @@ func New(o Options) *Model {
 	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
-	m.initBeyond(o)
 	m.initQA(o)
+	m.initBeyond(o)
 
 	m.applyTheme()
 	return m
@@ -387,6 +387,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // inputKey gives a key to the input, which types what it does not use.
 func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
+	// With nothing typed, the detach key takes back the last attachment.
 	if key.Matches(msg, m.keys.Detach) && m.input.Value() == "" && m.detachLast() {
 		return nil
 	}
