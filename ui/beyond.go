@@ -91,6 +91,8 @@ func (m *Model) handleBeyond(msg tea.Msg) tea.Cmd {
 		return m.handleResourcesListed(msg)
 	case resourceReadMsg:
 		return m.handleResourceRead(msg)
+	case mentionsReadMsg:
+		return m.handleMentionsRead(msg)
 	case elicitMsg:
 		return m.handleElicit(msg)
 	case elicitGoneMsg:
@@ -149,6 +151,9 @@ func chip(a mcpclient.Attachment) string {
 // go before the prompt's text, the turn notes what went with it, and the
 // next message starts bare. A turn that cannot start keeps them.
 func (m *Model) startPrompt(prompt string) tea.Cmd {
+	if pending := m.unattachedMentions(prompt); len(pending) > 0 {
+		return m.readMentions(prompt, pending)
+	}
 	if len(m.bx.attached) == 0 {
 		return m.start(m.driver().Start(m.sess, prompt))
 	}
