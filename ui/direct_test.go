@@ -152,7 +152,11 @@ func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
 
 // A local server's progress notifications show while a direct call runs.
 func TestDirectCallShowsProgress(t *testing.T) {
-	opts, _ := localNotebook(t)
+	// The SDK hands a notification to the pool on a goroutine of its own,
+	// and the call stops listening once its result is back: under load a
+	// notification is seen only if it leads the result by more than a
+	// scheduling delay (as in connector/local's tests).
+	opts, _ := localNotebookStep(t, 200*time.Millisecond)
 	m := New(opts)
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})

@@ -19,9 +19,13 @@ import (
 // localNotebook is the notebook demo as the local server "nb" (route =
 // "local", on loopback) behind a real pool whose requests for input come
 // to the screen, with options for a screen that uses both.
-func localNotebook(t *testing.T) (Options, *local.Pool) {
+func localNotebook(t *testing.T) (Options, *local.Pool) { return localNotebookStep(t, time.Millisecond) }
+
+// localNotebookStep is localNotebook with export_notes pausing step
+// between its progress notifications.
+func localNotebookStep(t *testing.T, step time.Duration) (Options, *local.Pool) {
 	t.Helper()
-	r, err := demo.Serve(context.Background(), demo.NewNotebook(demo.NotebookOptions{Step: time.Millisecond}), demo.ServeOptions{})
+	r, err := demo.Serve(context.Background(), demo.NewNotebook(demo.NotebookOptions{Step: step}), demo.ServeOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
