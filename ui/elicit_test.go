@@ -19,7 +19,9 @@ import (
 // localNotebook is the notebook demo as the local server "nb" (route =
 // "local", on loopback) behind a real pool whose requests for input come
 // to the screen, with options for a screen that uses both.
-func localNotebook(t *testing.T) (Options, *local.Pool) { return localNotebookStep(t, time.Millisecond) }
+func localNotebook(t *testing.T) (Options, *local.Pool) {
+	return localNotebookStep(t, time.Millisecond)
+}
 
 // localNotebookStep is localNotebook with export_notes pausing step
 // between its progress notifications.
