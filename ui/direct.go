@@ -46,16 +46,16 @@ const maxDirectNote = 12
 const maxDirectView = 256 << 10
 
 // callToolDirect is the checklist's direct-call key on a tool. A tool the
-// model is not offered (unchecked, locked, or its server off) is called
-// only after a confirmation that says so: the checklist's choice is not
-// gone around silently.
-func (m *Model) callToolDirect(server string, tool connector.Tool, offered bool) tea.Cmd {
-	if offered {
+// model is not offered (notOffered says why: unchecked, locked, or its
+// server off) is called only after a confirmation that says so: the
+// checklist's choice is not gone around silently.
+func (m *Model) callToolDirect(server string, tool connector.Tool, notOffered string) tea.Cmd {
+	if notOffered == "" {
 		return m.openToolForm(server, tool)
 	}
 	name := termsafe.Name(server) + " · " + termsafe.Name(tool.Name)
 	m.modals.Push(modal.NewConfirm(&m.theme, m.keys, "Call "+name+" directly?",
-		name+" is disabled for the model: Claude is not offered it. A direct call runs it on the server now, "+
+		name+" is disabled for the model ("+notOffered+"): Claude is not offered it. A direct call runs it on the server now, "+
 			"with arguments you give, and shows you the result; Claude does not see it unless you attach it.",
 		"call it anyway", func() tea.Cmd { return m.openToolForm(server, tool) }))
 	return nil

@@ -137,7 +137,7 @@ func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
 	typeText(m, "delete_note")
 	press(m, "enter", "space", "x")
 	v := view(m)
-	if !strings.Contains(v, "Call notes · delete_note directly?") || !strings.Contains(v, "disabled for the model") {
+	if !strings.Contains(v, "Call notes · delete_note directly?") || !strings.Contains(v, "disabled for the model (it is unchecked in") {
 		t.Fatalf("no confirmation:\n%s", v)
 	}
 	press(m, "esc")

@@ -207,7 +207,16 @@ func (p *Panel) callTool(s *session.ServerState) tea.Cmd {
 		p.host.Hint("no tool under the cursor to call")
 		return nil
 	}
-	return p.host.CallTool(s.Name, r.tool, s.Enabled && p.list.checked(s, r))
+	why := ""
+	switch {
+	case r.lock != nil:
+		why = "your config withholds it"
+	case !p.list.checked(s, r):
+		why = "it is unchecked in the checklist"
+	case !s.Enabled:
+		why = "its server is off"
+	}
+	return p.host.CallTool(s.Name, r.tool, why)
 }
 
 // hintOf words an edit's outcome for the line above the input.

@@ -44,8 +44,8 @@ func (h *fakeHost) OpenLog(server string) tea.Cmd {
 	h.called = append(h.called, "log of "+server)
 	return nil
 }
-func (h *fakeHost) CallTool(server string, tool connector.Tool, offered bool) tea.Cmd {
-	h.called = append(h.called, fmt.Sprintf("%s·%s offered=%v", server, tool.Name, offered))
+func (h *fakeHost) CallTool(server string, tool connector.Tool, notOffered string) tea.Cmd {
+	h.called = append(h.called, fmt.Sprintf("%s·%s offered=%v", server, tool.Name, notOffered == ""))
 	return nil
 }
 
