@@ -121,6 +121,8 @@ func (m *Model) candidates(text string) (prefix, word string, cands []string, fi
 		pool = []string{"md", "json"}
 	case "prompt":
 		return m.promptCandidates(rest)
+	case "resources":
+		pool = m.serverNames()
 	default:
 		return text, "", nil, nil, nil
 	}

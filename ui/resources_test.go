@@ -115,3 +115,12 @@ func TestMentionsAreAttachedWhenSent(t *testing.T) {
 		t.Fatalf("the user message = %s", user.Content)
 	}
 }
+
+func TestResourcesCompletesServers(t *testing.T) {
+	m := quietModel(t)
+	typeText(m, "/resources n")
+	press(m, "tab")
+	if got := m.input.Value(); got != "/resources notes" {
+		t.Fatalf("input = %q", got)
+	}
+}
