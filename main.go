@@ -151,7 +151,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fail(headless.ExitUsage, err)
 	}
-	pool, err := local.NewPool(specs, local.Options{})
+	// On screen, a local server may ask the user for input (elicitation);
+	// a headless run has nobody to ask, so its servers are not offered it.
+	var elicit *ui.ElicitBridge
+	poolOpts := local.Options{}
+	if !o.Headless {
+		elicit = ui.NewElicitBridge()
+		poolOpts.Elicit = elicit.Elicit
+	}
+	pool, err := local.NewPool(specs, poolOpts)
 	if err != nil {
 		return fail(headless.ExitUsage, err)
 	}
@@ -191,7 +199,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		OfficialAPI: officialAPI, Resolver: resolver, RealServers: realServers, Session: sess,
 		Runner: guard.Runner(runner), Live: live, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, StateDir: stateDir, Getenv: getenv,
-		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, Local: pool,
+		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, Local: pool, Elicit: elicit,
 	}
 	if live {
 		opts.Models = client.Models

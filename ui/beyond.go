@@ -25,6 +25,11 @@ type beyondState struct {
 	// completion); a server absent has not been asked.
 	prompts   map[string][]*mcp.Prompt
 	resources map[string]resourceList
+	// elicit brings local servers' requests for input to the screen.
+	elicit *ElicitBridge
+	// calls counts direct calls; running holds those not yet done.
+	calls   int
+	running map[int]bool
 }
 
 // resourceList is one server's resources and templates.
@@ -43,6 +48,8 @@ func (m *Model) initBeyond(o Options) tea.Cmd {
 	}
 	m.bx.prompts = map[string][]*mcp.Prompt{}
 	m.bx.resources = map[string]resourceList{}
+	m.bx.running = map[int]bool{}
+	m.bx.elicit = o.Elicit
 	return nil
 }
 
@@ -74,6 +81,8 @@ func (m *Model) handleBeyond(msg tea.Msg) tea.Cmd {
 		m.modals.Remove(msg.Modal)
 	case directDoneMsg:
 		return m.handleDirectDone(msg)
+	case directProgressMsg:
+		return m.handleDirectProgress(msg)
 	case promptsListedMsg:
 		return m.handlePromptsListed(msg)
 	case promptGotMsg:
@@ -82,6 +91,12 @@ func (m *Model) handleBeyond(msg tea.Msg) tea.Cmd {
 		return m.handleResourcesListed(msg)
 	case resourceReadMsg:
 		return m.handleResourceRead(msg)
+	case mentionsReadMsg:
+		return m.handleMentionsRead(msg)
+	case elicitMsg:
+		return m.handleElicit(msg)
+	case elicitGoneMsg:
+		m.handleElicitGone(msg)
 	default:
 		if u, ok := m.modals.Top().(modal.Updater); ok {
 			return u.Update(msg)
@@ -136,6 +151,9 @@ func chip(a mcpclient.Attachment) string {
 // go before the prompt's text, the turn notes what went with it, and the
 // next message starts bare. A turn that cannot start keeps them.
 func (m *Model) startPrompt(prompt string) tea.Cmd {
+	if pending := m.unattachedMentions(prompt); len(pending) > 0 {
+		return m.readMentions(prompt, pending)
+	}
 	if len(m.bx.attached) == 0 {
 		return m.start(m.driver().Start(m.sess, prompt))
 	}

@@ -36,7 +36,7 @@ func commands() []command {
 		{name: "assert", args: "[FILE]", desc: "add the last turn to a contract file as a scenario for patchbay test", run: (*Model).cmdAssert},
 		{name: "drift", desc: "what changed in the servers' tools since patchbay lock", run: (*Model).cmdDrift},
 		{name: "prompt", args: "SERVER NAME [arg=value …]", desc: "put a server's prompt in the input (SERVER alone lists them)", takesArg: true, run: (*Model).cmdPrompt},
-		{name: "resources", args: "[SERVER]", desc: "browse servers' resources; attach one to the next message", takesArg: true, run: (*Model).cmdResources},
+		{name: "resources", args: "[SERVER]", desc: "browse servers' resources; attach one to the next message", run: (*Model).cmdResources},
 		{name: "curl", desc: "show and copy a curl command for the last request", run: (*Model).cmdCurl},
 		{name: "quit", desc: "save the session and quit", run: (*Model).cmdQuit},
 	}

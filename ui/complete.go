@@ -121,6 +121,8 @@ func (m *Model) candidates(text string) (prefix, word string, cands []string, fi
 		pool = []string{"md", "json"}
 	case "prompt":
 		return m.promptCandidates(rest)
+	case "resources":
+		pool = m.serverNames()
 	default:
 		return text, "", nil, nil, nil
 	}
@@ -156,7 +158,10 @@ func (m *Model) commandLabel() string {
 	if !isCommand(m.input.Value()) {
 		return "@server:uri · " + m.keys.Complete.Help().Key + " completes a resource and attaches it"
 	}
-	name, _, spaced := strings.Cut(strings.TrimPrefix(m.input.Value(), "/"), " ")
+	name, rest, spaced := strings.Cut(strings.TrimPrefix(m.input.Value(), "/"), " ")
+	if l := m.promptLabel(name, rest); l != "" {
+		return l
+	}
 	if c, ok := findCommand(name); ok {
 		return c.usage() + " · " + c.desc
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"patchbay/connector"
+	"patchbay/connector/local"
 	"patchbay/connector/mcpclient"
 	"patchbay/connector/termsafe"
 	"patchbay/ui/form"
@@ -24,6 +25,7 @@ import (
 
 // directCall is one direct call: the tool and its arguments.
 type directCall struct {
+	id           int // tells the running calls apart
 	server, tool string
 	args         map[string]any
 }
@@ -44,16 +46,16 @@ const maxDirectNote = 12
 const maxDirectView = 256 << 10
 
 // callToolDirect is the checklist's direct-call key on a tool. A tool the
-// model is not offered (unchecked, locked, or its server off) is called
-// only after a confirmation that says so: the checklist's choice is not
-// gone around silently.
-func (m *Model) callToolDirect(server string, tool connector.Tool, offered bool) tea.Cmd {
-	if offered {
+// model is not offered (notOffered says why: unchecked, locked, or its
+// server off) is called only after a confirmation that says so: the
+// checklist's choice is not gone around silently.
+func (m *Model) callToolDirect(server string, tool connector.Tool, notOffered string) tea.Cmd {
+	if notOffered == "" {
 		return m.openToolForm(server, tool)
 	}
 	name := termsafe.Name(server) + " · " + termsafe.Name(tool.Name)
 	m.modals.Push(modal.NewConfirm(&m.theme, m.keys, "Call "+name+" directly?",
-		name+" is disabled for the model: Claude is not offered it. A direct call runs it on the server now, "+
+		name+" is disabled for the model ("+notOffered+"): Claude is not offered it. A direct call runs it on the server now, "+
 			"with arguments you give, and shows you the result; Claude does not see it unless you attach it.",
 		"call it anyway", func() tea.Cmd { return m.openToolForm(server, tool) }))
 	return nil
@@ -81,15 +83,61 @@ func (m *Model) openToolForm(server string, tool connector.Tool) tea.Cmd {
 	return fm.Init()
 }
 
-// runDirect calls the tool off the event loop.
+// directProgressMsg is a progress notification of a running direct call.
+type directProgressMsg struct {
+	call     directCall
+	progress local.Progress
+	next     tea.Cmd // waits for the next one
+}
+
+// runDirect calls the tool off the event loop; the server's progress
+// notifications (local servers) show on the line above the input.
 func (m *Model) runDirect(c directCall) tea.Cmd {
 	m.hint = "calling " + termsafe.Name(c.server) + " · " + termsafe.Name(c.tool) + " directly…"
+	m.bx.calls++
+	c.id = m.bx.calls
+	m.bx.running[c.id] = true
 	client, target, ctx := m.bx.client, m.serverTarget(c.server), m.ctx
-	return func() tea.Msg {
+	progress := make(chan local.Progress, 16)
+	done := make(chan struct{})
+	var wait tea.Cmd
+	wait = func() tea.Msg {
+		select {
+		case p := <-progress:
+			return directProgressMsg{call: c, progress: p, next: wait}
+		case <-done:
+			return nil
+		}
+	}
+	call := func() tea.Msg {
+		defer close(done)
 		start := time.Now()
-		res, err := client.Call(ctx, target, c.tool, c.args, nil)
+		res, err := client.Call(ctx, target, c.tool, c.args, func(p local.Progress) {
+			select {
+			case progress <- p:
+			default: // the screen is behind: a later one will do
+			}
+		})
 		return directDoneMsg{call: c, res: res, err: err, elapsed: time.Since(start)}
 	}
+	return tea.Batch(call, wait)
+}
+
+// handleDirectProgress shows a running call's progress.
+func (m *Model) handleDirectProgress(msg directProgressMsg) tea.Cmd {
+	if !m.bx.running[msg.call.id] {
+		return nil // it came after the result
+	}
+	p := msg.progress
+	s := "calling " + termsafe.Name(msg.call.server) + " · " + termsafe.Name(msg.call.tool) + " directly"
+	if p.Total > 0 {
+		s += fmt.Sprintf(" · %g/%g", p.Progress, p.Total)
+	}
+	if p.Message != "" {
+		s += " · " + termsafe.Line(p.Message)
+	}
+	m.hint = s + "…"
+	return msg.next
 }
 
 // handleDirectDone shows the result: a note in the transcript (marked
@@ -97,6 +145,7 @@ func (m *Model) runDirect(c directCall) tea.Cmd {
 // whose attach key puts it in the next message.
 func (m *Model) handleDirectDone(msg directDoneMsg) tea.Cmd {
 	c := msg.call
+	delete(m.bx.running, c.id)
 	name := termsafe.Name(c.server) + " · " + termsafe.Name(c.tool)
 	m.hint = ""
 	if msg.err != nil {

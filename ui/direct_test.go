@@ -111,7 +111,7 @@ func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	cmd := m.runDirect(directCall{server: "notes", tool: "list_notes"})
-	m.Update(runCmd(t, cmd))
+	m.Update(await[directDoneMsg](t, cmd))
 	if v := view(m); !strings.Contains(v, "⚡ direct · notes · list_notes · ok") || !strings.Contains(v, "Release checklist") {
 		t.Fatalf("the result view:\n%s", v)
 	}
@@ -137,7 +137,7 @@ func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
 	typeText(m, "delete_note")
 	press(m, "enter", "space", "x")
 	v := view(m)
-	if !strings.Contains(v, "Call notes · delete_note directly?") || !strings.Contains(v, "disabled for the model") {
+	if !strings.Contains(v, "Call notes · delete_note directly?") || !strings.Contains(v, "disabled for the model (it is unchecked in") {
 		t.Fatalf("no confirmation:\n%s", v)
 	}
 	press(m, "esc")
@@ -147,5 +147,22 @@ func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
 	press(m, "x", "enter")
 	if v := view(m); !strings.Contains(v, "Call notes · delete_note directly (Claude does not see it)") {
 		t.Fatalf("enter did not open the form:\n%s", v)
+	}
+}
+
+// A local server's progress notifications show while a direct call runs.
+func TestDirectCallShowsProgress(t *testing.T) {
+	// The SDK hands a notification to the pool on a goroutine of its own,
+	// and the call stops listening once its result is back: under load a
+	// notification is seen only if it leads the result by more than a
+	// scheduling delay (as in connector/local's tests).
+	opts, _ := localNotebookStep(t, 200*time.Millisecond)
+	m := New(opts)
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	cmd := m.runDirect(directCall{server: "nb", tool: "export_notes"})
+	m.Update(await[directProgressMsg](t, cmd))
+	if v := view(m); !strings.Contains(v, `calling nb · export_notes directly · 1/2 · exported "Release checklist"…`) {
+		t.Fatalf("no progress above the input:\n%s", v)
 	}
 }

@@ -61,6 +61,21 @@
 //   - The panel shows both through servers.Insights, which panelHost
 //     implements.
 //
+// Beyond tools (patchbay's own requests to servers, via connector/mcpclient;
+// every request is a tea.Cmd with the client's timeouts)
+//   - beyond.go: their state, the routing of their messages (and of any
+//     other message to a top modal that wants it: huh forms move through
+//     messages), attachments and their chips, the turn started with them.
+//   - direct.go: x in the checklist: the confirmation for a tool the model
+//     is not offered, the form, the call, its progress, the result view
+//     and the "⚡ direct" note (never sent unless attached).
+//   - prompts.go: /prompt, its argument checks and completion; the prompt
+//     becomes the draft. resources.go: /resources, the browser, template
+//     forms, previews, @server:uri completion.
+//   - elicit.go: ElicitBridge, the local pool's Elicitor: a server's
+//     request for input as a form; accept, decline, cancel.
+//   - logs.go: L in the panel: a local server's log.
+//
 // Start-up and crashes
 //   - firstframe.go: the first-frame probe (FirstFrameRun, for the
 //     start-up benchmark); crash.go: the guard that restores the terminal
@@ -77,8 +92,12 @@
 //   - common: the theme, the one KeyMap, and the text helpers (pad, clip,
 //     wrap) every part shares.
 //   - modal: the Modal contract (HandleKey, SetSize, View, help.KeyMap),
-//     the Stack, and the modals: Text (audit, schema, keys, TOML), Pager,
-//     Picker (/sessions), Palette (ctrl+p).
+//     the Stack, and the modals: Text (audit, schema, keys, TOML, results;
+//     WithAction adds a key such as attach), Pager, Picker (/sessions),
+//     Palette (ctrl+p), Confirm, Browser (/resources). A modal that ends
+//     on a message rather than a key sends DoneMsg.
+//   - form: forms from JSON Schemas (huh): a tool's input, an
+//     elicitation, a resource template's variables, as a Modal.
 //   - servers: the servers panel and checklist as a pane with the same
 //     contract (HandleKey, SetSize, View, help.KeyMap) and a Host.
 //   - transcript: the conversation as a pane with the same contract and a

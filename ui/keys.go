@@ -64,10 +64,10 @@ func (h helpKeys) ShortHelp() []key.Binding {
 func (h helpKeys) FullHelp() [][]key.Binding {
 	k := h.k
 	return append([][]key.Binding{
-		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.ClearDraft, k.Quit},
+		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.ClearDraft, k.Quit, k.Detach},
 		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help, k.Complete},
 		transcript.HelpGroup(*k),
-		{k.ViewPageUp, k.ViewPageDown, k.Search, k.NextMatch, k.PrevMatch, k.Close, k.Copy},
+		{k.ViewPageUp, k.ViewPageDown, k.Search, k.NextMatch, k.PrevMatch, k.Close, k.Copy, k.Attach},
 	}, servers.HelpGroups(*k)...)
 }
 

@@ -86,9 +86,13 @@ type Options struct {
 	Keys *common.KeyMap
 
 	// MCP is patchbay's own client for prompts, resources and direct tool
-	// calls; nil means one that reaches connector servers with
-	// Discovery's options.
+	// calls; nil means one that reaches local servers through Local and
+	// connector servers with Discovery's options.
 	MCP *mcpclient.Client
+	// Elicit brings local servers' requests for input to the screen; the
+	// same bridge's Elicit is the local pool's Elicitor. Nil: servers do
+	// not ask.
+	Elicit *ElicitBridge
 
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
@@ -236,9 +240,10 @@ func newHelp() help.Model {
 }
 
 // Init asks the terminal for its background colour, to pick the theme, and
-// starts discovering every server's tools in the background.
+// starts discovering every server's tools in the background, and waits for
+// local servers' requests for input.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock())
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock(), m.waitElicit())
 }
 
 func (m *Model) applyTheme() {

@@ -24,13 +24,15 @@ func (h panelHost) ExportSelection() tea.Cmd              { return h.m.exportSel
 func (h panelHost) OpenModal(md modal.Modal)              { h.m.modals.Push(md) }
 func (h panelHost) Leave()                                { h.m.setFocus(focusInput) }
 
+func (h panelHost) CallTool(server string, tool connector.Tool, notOffered string) tea.Cmd {
+	return h.m.callToolDirect(server, tool, notOffered)
+}
+
+func (h panelHost) OpenLog(server string) tea.Cmd { return h.m.openLog(server) }
+
 // ToolCost and Drift make the root the panel's servers.Insights.
 func (h panelHost) ToolCost(s *session.ServerState) (servers.Cost, bool) { return h.m.serverCost(s) }
 func (h panelHost) Drift(name string) (servers.Drift, bool)              { return h.m.serverDrift(name) }
-
-func (h panelHost) CallTool(server string, tool connector.Tool, offered bool) tea.Cmd {
-	return h.m.callToolDirect(server, tool, offered)
-}
 
 func (h panelHost) Rediscover(name string) {
 	if name == "" {

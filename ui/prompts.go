@@ -357,3 +357,32 @@ type sentence string
 func (s sentence) Error() string { return string(s) }
 
 func sentencef(format string, args ...any) error { return sentence(fmt.Sprintf(format, args...)) }
+
+// promptLabel is the input's label while "/prompt SERVER NAME …" names a
+// prompt patchbay has listed: its arguments (required ones marked) and
+// what it does.
+func (m *Model) promptLabel(cmd, rest string) string {
+	words := strings.Fields(rest)
+	if cmd != "prompt" || len(words) < 2 {
+		return ""
+	}
+	prompts := m.bx.prompts[words[0]]
+	i := slices.IndexFunc(prompts, func(p *mcp.Prompt) bool { return p.Name == words[1] })
+	if i < 0 {
+		return ""
+	}
+	p := prompts[i]
+	parts := []string{termsafe.Name(p.Name)}
+	for _, a := range p.Arguments {
+		s := termsafe.Name(a.Name) + "="
+		if a.Required {
+			s += " (required)"
+		}
+		parts = append(parts, s)
+	}
+	label := strings.Join(parts, " ")
+	if d := termsafe.Line(p.Description); d != "" {
+		label += " · " + d
+	}
+	return label
+}

@@ -72,6 +72,9 @@ func TestPromptCompletion(t *testing.T) {
 	if got := m.input.Value(); got != "/prompt notes summarize " {
 		t.Fatalf("prompt completion = %q", got)
 	}
+	if v := view(m); !strings.Contains(v, "summarize topic= style= · Ask for a summary of the notes, optionally about one topic.") {
+		t.Fatalf("the input's label does not describe the prompt:\n%s", v)
+	}
 	typeText(m, "st")
 	press(m, "tab")
 	if got := m.input.Value(); got != "/prompt notes summarize style=" {

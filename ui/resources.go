@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -296,4 +297,97 @@ func (m *Model) attachMention(token string) tea.Cmd {
 		return nil
 	}
 	return m.readResource(server, uri, true)
+}
+
+// mention is an "@server:uri" in a message: a configured server's
+// resource.
+type mention struct{ server, uri string }
+
+// unattachedMentions are the "@server:uri" words of text, for configured
+// servers, that are not attached yet: they are read and attached before
+// the message goes, however they were typed.
+func (m *Model) unattachedMentions(text string) []mention {
+	var out []mention
+	seen := map[string]bool{}
+	for _, w := range strings.Fields(text) {
+		w = strings.TrimRight(w, ".,;!?)")
+		server, uri, ok := strings.Cut(strings.TrimPrefix(w, "@"), ":")
+		if !strings.HasPrefix(w, "@") || !ok || uri == "" || m.sess.Server(server) == nil || seen[w] {
+			continue
+		}
+		seen[w] = true
+		if slices.ContainsFunc(m.bx.attached, func(a mcpclient.Attachment) bool { return a.Label == server+":"+uri }) {
+			continue
+		}
+		out = append(out, mention{server: server, uri: uri})
+	}
+	return out
+}
+
+// mentionsReadMsg is the resources a message names, read before it goes.
+type mentionsReadMsg struct {
+	prompt string
+	reads  []resourceReadMsg
+}
+
+// readMentions reads the resources prompt names, then sends it.
+func (m *Model) readMentions(prompt string, pending []mention) tea.Cmd {
+	m.hint = "reading " + pluralWord(len(pending), "resource") + " named with @ before sending…"
+	client, ctx := m.bx.client, m.ctx
+	targets := make([]mcpclient.Server, len(pending))
+	for i, p := range pending {
+		targets[i] = m.serverTarget(p.server)
+	}
+	return func() tea.Msg {
+		msg := mentionsReadMsg{prompt: prompt, reads: make([]resourceReadMsg, len(pending))}
+		var wg sync.WaitGroup
+		for i, p := range pending {
+			wg.Go(func() {
+				res, err := client.ReadResource(ctx, targets[i], p.uri)
+				msg.reads[i] = resourceReadMsg{server: p.server, uri: p.uri, res: res, err: err, attach: true}
+			})
+		}
+		wg.Wait()
+		return msg
+	}
+}
+
+// handleMentionsRead attaches what was read and sends the message; if one
+// cannot be read or sent, nothing goes, and the draft comes back with the
+// reason.
+func (m *Model) handleMentionsRead(msg mentionsReadMsg) tea.Cmd {
+	m.hint = ""
+	var atts []mcpclient.Attachment
+	for _, r := range msg.reads {
+		err := r.err
+		if err == nil && len(r.res.Contents) == 0 {
+			err = sentencef("%s:%s is empty", r.server, r.uri)
+		}
+		if err == nil {
+			for _, c := range r.res.Contents {
+				a, aerr := mcpclient.ResourceAttachment(r.server, c)
+				if aerr != nil {
+					err = aerr
+					break
+				}
+				atts = append(atts, a)
+			}
+		}
+		if err != nil {
+			m.input.SetValue(msg.prompt)
+			m.say(termsafe.Line(err.Error()) + ". Nothing was sent: fix or remove @" + termsafe.Name(r.server) + ":" +
+				termsafe.Line(r.uri) + " and send again.")
+			return nil
+		}
+	}
+	if m.streaming() {
+		m.input.SetValue(msg.prompt)
+		m.hint = "Claude is answering: your message is back in the input; " + m.keys.Send.Help().Key + " queues it"
+		return nil
+	}
+	for _, a := range atts {
+		m.attach(a)
+	}
+	m.hint = ""
+	return m.startPrompt(msg.prompt)
 }

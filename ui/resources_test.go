@@ -83,3 +83,44 @@ func TestAtCompletionAttaches(t *testing.T) {
 		t.Fatalf("attached = %+v", m.bx.attached)
 	}
 }
+
+// An "@server:uri" typed out (not completed) is read and attached as the
+// message goes; one that cannot be read sends nothing and gives the draft
+// back with the reason.
+func TestMentionsAreAttachedWhenSent(t *testing.T) {
+	runner := &fakeRunner{}
+	m := New(quietOptions(notebookSession(t), runner))
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+
+	typeText(m, "compare @notes:note://n9 and @notes:note://n1")
+	m.Update(await[mentionsReadMsg](t, press(m, "enter")))
+	if got := m.input.Value(); got != "compare @notes:note://n9 and @notes:note://n1" || len(runner.requests()) != 0 {
+		t.Fatalf("a missing resource: draft %q, %d requests", got, len(runner.requests()))
+	}
+	if v := view(m); !strings.Contains(v, "Resource not found. Nothing was sent") || !strings.Contains(v, "@notes:note://n9 and send again.") {
+		t.Fatalf("no reason:\n%s", view(m))
+	}
+
+	m.input.SetValue("summarise @notes:note://n1, please")
+	msg := await[mentionsReadMsg](t, press(m, "enter"))
+	_, cmd := m.Update(msg)
+	pump(t, m, cmd)
+	reqs := runner.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	user := reqs[0].Messages[len(reqs[0].Messages)-1]
+	if len(user.Content) != 2 || !strings.Contains(string(user.Content[0]), "# Release checklist") {
+		t.Fatalf("the user message = %s", user.Content)
+	}
+}
+
+func TestResourcesCompletesServers(t *testing.T) {
+	m := quietModel(t)
+	typeText(m, "/resources n")
+	press(m, "tab")
+	if got := m.input.Value(); got != "/resources notes" {
+		t.Fatalf("input = %q", got)
+	}
+}

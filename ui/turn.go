@@ -164,7 +164,7 @@ func (m *Model) sendQueued() tea.Cmd {
 		m.input.Unqueue()
 		return nil
 	}
-	return m.start(m.driver().Start(m.sess, literal(m.input.TakeQueued())))
+	return m.startPrompt(literal(m.input.TakeQueued()))
 }
 
 // unqueue puts a queued message back into the input when the answer it

@@ -18,7 +18,9 @@ const serverEnv = "PATCHBAY_MCPCLIENT_TEST_SERVER"
 
 func TestMain(m *testing.M) {
 	if os.Getenv(serverEnv) == "notebook" {
-		srv := demo.NewNotebook(demo.NotebookOptions{Step: time.Millisecond})
+		// 200 ms between progress steps: a notification is seen only if
+		// it leads the result by more than a scheduling delay under load.
+		srv := demo.NewNotebook(demo.NotebookOptions{Step: 200 * time.Millisecond})
 		if err := srv.Run(context.Background(), &mcp.StdioTransport{}); err != nil {
 			os.Exit(1)
 		}

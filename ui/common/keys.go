@@ -129,7 +129,7 @@ func DefaultKeyMap() KeyMap {
 		CallTool:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "call tool directly")),
 		ServerLog:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "local server's log")),
 		Attach:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "attach to next message")),
-		Detach:       key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "remove last attachment (empty draft)")),
+		Detach:       key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "drop last attachment")),
 
 		Audit:       key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x/A", "filter audit")),
 		AuditLetter: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "filter audit")),

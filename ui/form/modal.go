@@ -78,6 +78,10 @@ func orDefault(s, d string) string {
 	return s
 }
 
+// Done reports whether the form has ended (submitted, declined or
+// cancelled).
+func (m *Modal) Done() bool { return m.done }
+
 // Init starts the form (focus, cursor).
 func (m *Modal) Init() tea.Cmd { return m.form.Init() }
 

@@ -36,7 +36,10 @@ type Host interface {
 	OpenModal(m modal.Modal)
 	// Leave gives the focus back to the input.
 	Leave()
-	// CallTool calls a server's tool directly, without the model; offered
-	// says whether the model is offered it (checked, server on).
-	CallTool(server string, tool connector.Tool, offered bool) tea.Cmd
+	// CallTool calls a server's tool directly, without the model; notOffered
+	// says why the model is not offered it ("" when it is: checked, not
+	// locked, server on).
+	CallTool(server string, tool connector.Tool, notOffered string) tea.Cmd
+	// OpenLog shows a local server's stderr and JSON-RPC traffic.
+	OpenLog(server string) tea.Cmd
 }

@@ -98,6 +98,8 @@ func (p *Panel) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.host.ExportSelection(), true
 	case key.Matches(msg, k.CallTool):
 		return p.callTool(s), true
+	case key.Matches(msg, k.ServerLog):
+		return p.host.OpenLog(s.Name), true
 	default:
 		return nil, false
 	}
@@ -205,7 +207,16 @@ func (p *Panel) callTool(s *session.ServerState) tea.Cmd {
 		p.host.Hint("no tool under the cursor to call")
 		return nil
 	}
-	return p.host.CallTool(s.Name, r.tool, s.Enabled && p.list.checked(s, r))
+	why := ""
+	switch {
+	case r.lock != nil:
+		why = "your config withholds it"
+	case !p.list.checked(s, r):
+		why = "it is unchecked in the checklist"
+	case !s.Enabled:
+		why = "its server is off"
+	}
+	return p.host.CallTool(s.Name, r.tool, why)
 }
 
 // hintOf words an edit's outcome for the line above the input.
@@ -248,7 +259,7 @@ func (p *Panel) FullHelp() [][]key.Binding { return HelpGroups(p.keys) }
 // servers panel's, then the tool checklist's.
 func HelpGroups(k common.KeyMap) [][]key.Binding {
 	return [][]key.Binding{
-		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},
+		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export, k.ServerLog},
 		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema, k.CallTool},
 	}
 }

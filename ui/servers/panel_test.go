@@ -40,8 +40,12 @@ func (h *fakeHost) Rediscover(string)        {}
 func (h *fakeHost) ExportSelection() tea.Cmd { return nil }
 func (h *fakeHost) OpenModal(m modal.Modal)  { h.opened = append(h.opened, m) }
 func (h *fakeHost) Leave()                   { h.left = true }
-func (h *fakeHost) CallTool(server string, tool connector.Tool, offered bool) tea.Cmd {
-	h.called = append(h.called, fmt.Sprintf("%s·%s offered=%v", server, tool.Name, offered))
+func (h *fakeHost) OpenLog(server string) tea.Cmd {
+	h.called = append(h.called, "log of "+server)
+	return nil
+}
+func (h *fakeHost) CallTool(server string, tool connector.Tool, notOffered string) tea.Cmd {
+	h.called = append(h.called, fmt.Sprintf("%s·%s offered=%v", server, tool.Name, notOffered == ""))
 	return nil
 }
 

@@ -1,0 +1,40 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// L on a local server opens its log: the JSON-RPC traffic of the direct
+// call just made is there, sanitised; a connector server has no log, and
+// the hint says why.
+func TestServerLog(t *testing.T) {
+	opts, _ := localNotebook(t)
+	m := New(opts)
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	m.Update(await[directDoneMsg](t, m.runDirect(directCall{server: "nb", tool: "list_notes"})))
+	press(m, "esc", "tab", "L")
+	v := view(m)
+	if !strings.Contains(v, "Log of nb") || !strings.Contains(v, "rpc") || !strings.Contains(v, `"method":"tools/call"`) {
+		t.Fatalf("the log:\n%s", v)
+	}
+	if _, last, total, ok := viewPos(m); ok && last != total {
+		t.Errorf("the log opened at line %d of %d, not at its end", last, total)
+	}
+	if strings.Contains(m.View().Content, "\x1b]") {
+		t.Fatal("the log view carries an OSC sequence")
+	}
+	press(m, "r")
+	if v := view(m); !strings.Contains(v, "Log of nb") {
+		t.Fatalf("refresh lost the log:\n%s", v)
+	}
+
+	c := quietModel(t)
+	press(c, "tab", "L")
+	if v := view(c); !strings.Contains(v, "notes: patchbay keeps a log only for local servers") {
+		t.Fatalf("a connector server's log:\n%s", v)
+	}
+}
