@@ -125,11 +125,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return headless.Export(o.Export, sess, session.ExportOptions{ID: opened.ID, Config: cfg}, stdout, stderr)
 	}
 	warnings = append(warnings, opened.Notes...)
-	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login)
-		signIns := &oauth.Source{Store: oauth.NewStore(stateDir)}
+	var signIns *oauth.Source
+	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login, L)
+		signIns = &oauth.Source{Store: oauth.NewStore(stateDir)}
 		warnings = append(warnings, sess.UseSignIns(ctx, signIns, oauth.ErrNotSignedIn)...)
 		sess.ReadSignIns(signIns.Store)
-		go signIns.KeepFresh(ctx, sess.SignInURLs(), oauth.KeepFreshInterval, nil)
 	}
 	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
 	officialAPI := live && connector.AnthropicAPI(baseURL)
@@ -145,6 +145,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 			Discover:     headless.Discover(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}),
 			MaxRetryWait: o.MaxRetryWait.Duration(),
+		}
+		if signIns != nil {
+			opts.Renew = signIns
+			go signIns.KeepFresh(ctx, sess.SignInURLs(), oauth.KeepFreshInterval, nil)
 		}
 		if store != nil {
 			opts.Save = store.Save
@@ -165,7 +169,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		OfficialAPI: officialAPI, Resolver: resolver, RealServers: realServers, Session: sess,
 		Runner: guard.Runner(client), Live: live, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, StateDir: stateDir, Getenv: getenv,
-		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store,
+		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, SignIns: signIns,
 	}
 	if live {
 		opts.Models = client.Models

@@ -16,6 +16,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/oauth"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
@@ -83,6 +84,14 @@ type Options struct {
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
 	ExitAfterFirstFrame bool
+
+	// SignIns keeps and renews OAuth sign-ins (signin.go); nil: servers
+	// cannot be signed in to from the screen. OpenBrowser opens a sign-in
+	// address (nil: the system's browser); SignInTimeout bounds a sign-in
+	// (zero: oauth.DefaultLoginTimeout).
+	SignIns       *oauth.Source
+	OpenBrowser   func(ctx context.Context, url string) error
+	SignInTimeout time.Duration
 }
 
 // focusArea is the pane that receives keys.
@@ -156,6 +165,9 @@ type Model struct {
 	// retry is the retry the running turn waits for, counted down on screen.
 	retry *retryWait
 
+	// auth is the OAuth sign-ins (signin.go).
+	auth signing
+
 	// Layout, from the last refresh.
 	mainHeight int
 	panelWidth int
@@ -204,6 +216,7 @@ func New(o Options) *Model {
 	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
+	m.initSignIns(o)
 
 	in := textarea.New()
 	in.ShowLineNumbers = false
@@ -234,7 +247,7 @@ func newHelp() help.Model {
 // Init asks the terminal for its background colour, to pick the theme, and
 // starts discovering every server's tools in the background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery())
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.startSignIns())
 }
 
 func (m *Model) applyTheme() {
@@ -259,6 +272,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		cmd = m.handleKey(msg)
 	case tea.PasteMsg:
+		if p, ok := m.modals.Top().(modal.Paster); ok {
+			p.Paste(msg.Content)
+			break
+		}
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
@@ -282,6 +299,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleRetryTick(msg)
 	case sessionSavedMsg, modelsListedMsg, sessionsListedMsg, sessionLoadedMsg, exportWrittenMsg, list.FilterMatchesMsg:
 		cmd = m.handleCommandMsg(msg)
+	case signInsLoadedMsg, signInTickMsg, signInProblemMsg, signInStepMsg, doctorDoneMsg:
+		cmd = m.handleAuthMsg(msg)
 	case relayoutMsg:
 		m.tr.relayoutStep(msg)
 	case spinner.TickMsg:

@@ -1,11 +1,14 @@
 package ui
 
 import (
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
+	"patchbay/ui/servers"
 )
 
 // panelHost is the root model as the servers panel's Host: what the panel
@@ -21,6 +24,10 @@ func (h panelHost) Hint(text string)                      { h.m.hint = text }
 func (h panelHost) ExportSelection() tea.Cmd              { return h.m.exportSelection() }
 func (h panelHost) OpenModal(md modal.Modal)              { h.m.modals.Push(md) }
 func (h panelHost) Leave()                                { h.m.setFocus(focusInput) }
+func (h panelHost) SignIn(name string) servers.SignIn     { return h.m.signInView(name) }
+func (h panelHost) Now() time.Time                        { return h.m.now() }
+func (h panelHost) StartSignIn(name string) tea.Cmd       { return h.m.startSignIn(name) }
+func (h panelHost) Doctor(name string) tea.Cmd            { return h.m.openDoctor(name) }
 
 func (h panelHost) Rediscover(name string) {
 	if name == "" {

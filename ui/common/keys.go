@@ -45,6 +45,10 @@ type KeyMap struct {
 	RefreshAll   key.Binding
 	Pin          key.Binding
 	Export       key.Binding
+	// SignIn signs in to the selected server with OAuth; Doctor checks
+	// it the way the API will use it.
+	SignIn key.Binding
+	Doctor key.Binding
 
 	// Audit opens the filter audit from anywhere, AuditLetter outside the
 	// input; Copy copies what a full-screen view shows.
@@ -117,6 +121,8 @@ func DefaultKeyMap() KeyMap {
 		RefreshAll:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rediscover all")),
 		Pin:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin/unpin tool list")),
 		Export:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write selection as TOML")),
+		SignIn:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "sign in (OAuth)")),
+		Doctor:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "check server (doctor)")),
 
 		Audit:       key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x/A", "filter audit")),
 		AuditLetter: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "filter audit")),

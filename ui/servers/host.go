@@ -1,6 +1,8 @@
 package servers
 
 import (
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector/discovery"
@@ -35,4 +37,12 @@ type Host interface {
 	OpenModal(m modal.Modal)
 	// Leave gives the focus back to the input.
 	Leave()
+	// SignIn is what the screen knows of the named server's OAuth
+	// sign-in; Now is the clock its expiry is read against.
+	SignIn(name string) SignIn
+	Now() time.Time
+	// StartSignIn opens the sign-in to the named server; Doctor opens
+	// its checks.
+	StartSignIn(name string) tea.Cmd
+	Doctor(name string) tea.Cmd
 }
