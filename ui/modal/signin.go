@@ -5,6 +5,7 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector/termsafe"
 	"patchbay/ui/common"
@@ -78,7 +79,8 @@ func (s *SignIn) Paste(text string) {
 	if s.done {
 		return
 	}
-	s.field = clipBytes(s.field+strings.TrimSpace(termsafe.Line(text)), maxPaste)
+	// An address or a code has no spaces: a line break pasted with it goes.
+	s.field = clipBytes(s.field+termsafe.Line(strings.Join(strings.Fields(text), "")), maxPaste)
 }
 
 func clipBytes(s string, n int) string {
@@ -150,7 +152,7 @@ func (s *SignIn) View() string {
 		add(th.Body.Render, "Open this address in a browser and sign in"+s.opened+":")
 		out = append(out, "")
 		// The address is broken at the width, not at words: it has none.
-		out = append(out, common.StyleLines(common.WrapLines(s.url, w), th.ToolServer.Render)...)
+		out = append(out, common.StyleLines(strings.Split(ansi.Hardwrap(s.url, w, false), "\n"), th.ToolServer.Render)...)
 		out = append(out, "")
 		if !s.done {
 			add(th.PanelDetail.Render, k.Copy.Help().Key+" copies the address. If the browser is on another machine, "+
