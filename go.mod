@@ -15,7 +15,18 @@ require (
 	golang.org/x/oauth2 v0.38.0
 )
 
-require github.com/anthropics/anthropic-sdk-go/v2 v2.17.0
+require (
+	charm.land/huh/v2 v2.0.3
+	github.com/anthropics/anthropic-sdk-go/v2 v2.17.0
+)
+
+require (
+	github.com/catppuccin/go v0.2.0 // indirect
+	github.com/charmbracelet/x/exp/ordered v0.1.0 // indirect
+	github.com/charmbracelet/x/exp/strings v0.0.0-20240722160745-212f7b056ed0 // indirect
+	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/mitchellh/hashstructure/v2 v2.0.2 // indirect
+)
 
 require (
 	github.com/alecthomas/chroma/v2 v2.14.0 // indirect
@@ -53,7 +64,7 @@ require (
 	github.com/tidwall/pretty v1.2.1 // indirect
 	github.com/tidwall/sjson v1.2.5 // indirect
 	github.com/xo/terminfo v1.0.0 // indirect
-	github.com/yosida95/uritemplate/v3 v3.0.2 // indirect
+	github.com/yosida95/uritemplate/v3 v3.0.2
 	github.com/yuin/goldmark v1.7.8 // indirect
 	github.com/yuin/goldmark-emoji v1.0.5 // indirect
 	go.opentelemetry.io/auto/sdk v1.1.0 // indirect

@@ -42,6 +42,13 @@ type fileServer struct {
 	Defer     []string `toml:"defer"`
 	ClientID  *string  `toml:"client_id"`
 	Scopes    []string `toml:"scopes"`
+	// Local servers (config_local.go).
+	Transport *string           `toml:"transport"`
+	Command   *string           `toml:"command"`
+	Args      []string          `toml:"args"`
+	Env       map[string]string `toml:"env"`
+	Cwd       *string           `toml:"cwd"`
+	Route     *string           `toml:"route"`
 }
 
 // valueKind is the TOML type a key must have.
@@ -52,6 +59,7 @@ const (
 	kindInteger
 	kindBool
 	kindStrings
+	kindStringTable // a table whose values are strings (env)
 )
 
 // field describes one key of the schema, with an example for messages.
@@ -90,6 +98,12 @@ func serverFields() []field {
 		{"defer", kindStrings, `defer = ["search_*"]`},
 		{"client_id", kindString, `client_id = "patchbay-team"`},
 		{"scopes", kindStrings, `scopes = ["crm.read"]`},
+		{"transport", kindString, `transport = "stdio"`},
+		{"command", kindString, `command = "npx"`},
+		{"args", kindStrings, `args = ["-y", "@modelcontextprotocol/server-memory"]`},
+		{"env", kindStringTable, `env = { GITHUB_TOKEN = "$GITHUB_TOKEN" }`},
+		{"cwd", kindString, `cwd = "~/src/my-server"`},
+		{"route", kindString, `route = "local"`},
 	}
 }
 
@@ -302,6 +316,16 @@ func typeMismatch(f field, v any) string {
 		for i, e := range list {
 			if _, ok := e.(string); !ok {
 				return fmt.Sprintf("%s must be an array of strings, but entry %d is %s", f.key, i+1, kindName(e))
+			}
+		}
+	case kindStringTable:
+		table, ok := v.(map[string]any)
+		if !ok {
+			return f.key + " must be a table of strings, not " + kindName(v)
+		}
+		for k, e := range table {
+			if _, ok := e.(string); !ok {
+				return fmt.Sprintf("%s.%s must be a string, not %s", f.key, k, kindName(e))
 			}
 		}
 	}

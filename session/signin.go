@@ -44,8 +44,9 @@ func signInServer(srv *ServerState) bool {
 }
 
 // UsesSignIn reports whether the server's token may come from an OAuth
-// sign-in: its config gives none (a configured token always wins).
-func (srv *ServerState) UsesSignIn() bool { return signInServer(srv) }
+// sign-in: its config gives none (a configured token always wins), and
+// the API calls it (a local server is patchbay's own to call).
+func (srv *ServerState) UsesSignIn() bool { return signInServer(srv) && !srv.Local() }
 
 // UseSignIns sets the token of every server whose config gives none
 // (no token_env, token_file or token) from src: a configured token always

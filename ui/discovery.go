@@ -146,3 +146,12 @@ func (m *Model) closeDiscovery() {
 		m.disc.d = nil
 	}
 }
+
+// lister is the local servers' pool as discovery takes it: nil, not a nil
+// pointer in an interface, when there is none.
+func (m *Model) lister() discovery.Lister {
+	if m.local == nil {
+		return nil
+	}
+	return m.local
+}

@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
@@ -28,6 +29,14 @@ func (h panelHost) SignIn(name string) servers.SignIn     { return h.m.signInVie
 func (h panelHost) Now() time.Time                        { return h.m.now() }
 func (h panelHost) StartSignIn(name string) tea.Cmd       { return h.m.startSignIn(name) }
 func (h panelHost) Doctor(name string) tea.Cmd            { return h.m.openDoctor(name) }
+
+// ToolCost and Drift make the root the panel's servers.Insights.
+func (h panelHost) ToolCost(s *session.ServerState) (servers.Cost, bool) { return h.m.serverCost(s) }
+func (h panelHost) Drift(name string) (servers.Drift, bool)              { return h.m.serverDrift(name) }
+
+func (h panelHost) CallTool(server string, tool connector.Tool, offered bool) tea.Cmd {
+	return h.m.callToolDirect(server, tool, offered)
+}
 
 func (h panelHost) Rediscover(name string) {
 	if name == "" {

@@ -329,7 +329,7 @@ func (m *Model) rediscoverWithTokens() {
 func (m *Model) discoveryTargets() []discovery.Target {
 	targets := make([]discovery.Target, 0, len(m.sess.Servers))
 	for _, s := range m.sess.Servers {
-		targets = append(targets, discovery.Target{Name: s.Name, URL: s.URL, Token: s.Token})
+		targets = append(targets, s.Target(m.lister()))
 	}
 	return targets
 }

@@ -5,6 +5,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
@@ -45,4 +46,7 @@ type Host interface {
 	// its checks.
 	StartSignIn(name string) tea.Cmd
 	Doctor(name string) tea.Cmd
+	// CallTool calls a server's tool directly, without the model; offered
+	// says whether the model is offered it (checked, server on).
+	CallTool(server string, tool connector.Tool, offered bool) tea.Cmd
 }
