@@ -170,7 +170,6 @@ func (s *SignIn) View() string {
 			style, mark = th.ErrorBody.Render, "✗ "
 		}
 		add(style, mark+s.outcome)
-		add(th.PanelDetail.Render, k.Back.Help().Key+" closes")
 	}
 	h := max(s.height, 1)
 	if len(out) > h {
