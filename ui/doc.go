@@ -44,6 +44,14 @@
 //   - discovery.go: the discovery watcher and its statuses.
 //   - selection_save.go: saving the selection (selections.json) and the
 //     TOML snippet.
+//   - signin.go: OAuth sign-ins (L on a server): what the store holds for
+//     the panel ("signed in as … · expires in …", a failed renewal), the
+//     sign-in flow (connector/oauth.Login) on its own goroutine feeding
+//     modal.SignIn, rediscovery with the new token, KeepFresh's failures.
+//     The turn's renew-once on a refused token is session.Driver's
+//     (session/renew.go), shared with headless.
+//   - doctor.go: D on a server: connector/doctor's checks off the event
+//     loop, shown in modal.Doctor.
 //
 // Modals (drawn by ui/modal) and commands
 //   - keysview.go: the "?" view of every key; audit.go: the filter audit;
@@ -70,7 +78,8 @@
 //     wrap) every part shares.
 //   - modal: the Modal contract (HandleKey, SetSize, View, help.KeyMap),
 //     the Stack, and the modals: Text (audit, schema, keys, TOML), Pager,
-//     Picker (/sessions), Palette (ctrl+p).
+//     Picker (/sessions), Palette (ctrl+p), SignIn (a Paster: the
+//     terminal's paste goes to it, not the input) and Doctor.
 //   - servers: the servers panel and checklist as a pane with the same
 //     contract (HandleKey, SetSize, View, help.KeyMap) and a Host.
 //
