@@ -83,11 +83,13 @@ func (r *Drive) renewFor(ctx context.Context, server string) error {
 }
 
 // answerArrived reports whether ev is part of the answer: once one has
-// been passed on, sending the turn again would show it twice.
+// been passed on, sending the turn again would show it twice. Events
+// about the request (sent, retried, streaming) are not.
 func answerArrived(ev connector.Event) bool {
 	switch ev.(type) {
-	case connector.Retrying, connector.Streaming, connector.TurnDone:
-		return false
+	case connector.MessageStart, connector.BlockStart, connector.TextDelta, connector.InputDelta,
+		connector.BlockStop, connector.MessageDelta, connector.MessageStop, connector.Continuing:
+		return true
 	}
-	return true
+	return false
 }
