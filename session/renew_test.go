@@ -17,8 +17,8 @@ func (f renewerFunc) RenewToken(ctx context.Context, serverURL string) (string, 
 	return f(ctx, serverURL)
 }
 
-// refusedErr is the API's error for a server that refused its token.
-var refusedErr = errors.New("400 Bad Request: Invalid authorization token for MCP server 'docs'. Please check your token and try again.")
+// errRefused is the API's error for a server that refused its token.
+var errRefused = errors.New("400 Bad Request: Invalid authorization token for MCP server 'docs'. Please check your token and try again")
 
 // tokenRunner refuses every request whose docs token is not good, and
 // answers the others; it counts the requests.
@@ -28,7 +28,7 @@ func tokenRunner(good string, calls *int) connector.Runner {
 		*calls++
 		for _, s := range req.Servers {
 			if s.Name == "docs" && s.Token != good {
-				emit(connector.TurnDone{Err: refusedErr})
+				emit(connector.TurnDone{Err: errRefused})
 				return
 			}
 		}
@@ -94,7 +94,7 @@ func TestRefusedSignInIsRenewedAndSentOnce(t *testing.T) {
 	} {
 		calls = 0
 		_, turn := drive(t, c.d, c.sess, tokenRunner("new", &calls))
-		if calls != c.calls || turn.State != TurnFailed || !errors.Is(turn.Err, refusedErr) {
+		if calls != c.calls || turn.State != TurnFailed || !errors.Is(turn.Err, errRefused) {
 			t.Errorf("%s: calls %d, state %v, err %v; want one refused call", c.name, calls, turn.State, turn.Err)
 		}
 	}
@@ -144,11 +144,11 @@ func TestNoResendAfterTheAnswerStarted(t *testing.T) {
 		calls++
 		emit(connector.MessageStart{ID: "m"})
 		emit(connector.BlockStart{Index: 0, Type: "text", Block: text})
-		emit(connector.TurnDone{Err: refusedErr})
+		emit(connector.TurnDone{Err: errRefused})
 	})
 	renew := renewerFunc(func(context.Context, string) (string, error) { return "new", nil })
 	_, turn := drive(t, Driver{Renew: renew}, renewSession(""), runner)
-	if calls != 1 || !errors.Is(turn.Err, refusedErr) {
+	if calls != 1 || !errors.Is(turn.Err, errRefused) {
 		t.Errorf("calls %d, err %v; want one call ending with the refusal", calls, turn.Err)
 	}
 }
