@@ -139,11 +139,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return headless.Export(o.Export, sess, session.ExportOptions{ID: opened.ID, Config: cfg}, stdout, stderr)
 	}
 	warnings = append(warnings, opened.Notes...)
-	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login)
-		signIns := &oauth.Source{Store: oauth.NewStore(stateDir)}
+	var signIns *oauth.Source
+	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login, L)
+		signIns = &oauth.Source{Store: oauth.NewStore(stateDir)}
 		warnings = append(warnings, sess.UseSignIns(ctx, signIns, oauth.ErrNotSignedIn)...)
 		sess.ReadSignIns(signIns.Store)
-		go signIns.KeepFresh(ctx, sess.SignInURLs(), oauth.KeepFreshInterval, nil)
 	}
 	// Local servers run under patchbay's own MCP client; closing the pool
 	// stops their child processes, whatever way run returns.
@@ -180,6 +180,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			Discover:     headless.Discover(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, pool),
 			MaxRetryWait: o.MaxRetryWait.Duration(),
 		}
+		if signIns != nil {
+			opts.Renew = signIns
+			go signIns.KeepFresh(ctx, sess.SignInURLs(), oauth.KeepFreshInterval, nil)
+		}
 		if store != nil {
 			opts.Save = store.Save
 		} else {
@@ -199,7 +203,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		OfficialAPI: officialAPI, Resolver: resolver, RealServers: realServers, Session: sess,
 		Runner: guard.Runner(runner), Live: live, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, StateDir: stateDir, Getenv: getenv,
-		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, Local: pool, Elicit: elicit,
+		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, Local: pool, Elicit: elicit, SignIns: signIns,
 	}
 	if live {
 		opts.Models = client.Models

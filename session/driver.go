@@ -28,6 +28,10 @@ type Driver struct {
 	Preflight bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Renew, when not nil, renews the OAuth token of a signed-in server
+	// the API says refused it, and Run sends the turn once more (see
+	// Drive.Run). Nil: such a refusal ends the turn.
+	Renew Renewer
 }
 
 // Drive is one turn from its start to its TurnDone. Apply and the other
@@ -41,6 +45,8 @@ type Drive struct {
 	now      func() time.Time
 	done     bool
 	breaches []string
+	renew    Renewer
+	signIns  map[string]string // server name → URL, for the servers whose token is a sign-in's
 }
 
 // Start begins a turn of sess for prompt and readies its request. When
@@ -88,7 +94,10 @@ func (d Driver) start(sess *Session, prompt string, blocks []json.RawMessage, co
 			return nil, &NotBuiltError{Err: err}
 		}
 	}
-	r := &Drive{sess: sess, now: d.Now}
+	r := &Drive{sess: sess, now: d.Now, renew: d.Renew}
+	if d.Renew != nil {
+		r.signIns = signInURLs(sess)
+	}
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -134,21 +143,47 @@ var ErrNoRunner = errors.New("patchbay was started without a connection to run t
 // without one ends the turn with an error saying so, and a nil runner ends
 // it at once with ErrNoRunner. It blocks until the runner returns and
 // calls emit from the calling goroutine, which need not be Apply's.
+//
+// When the API refuses the request because a signed-in server refused its
+// OAuth token (oauth.RejectedServer) before any of the answer arrived, and
+// the Driver has a Renewer, Run renews that token once and sends the turn
+// once more; the refusal is not passed on. If renewing fails, or the
+// renewed token is refused too, the turn ends with a SignInError.
 func (r *Drive) Run(ctx context.Context, runner connector.Runner, emit func(connector.Event)) {
 	if runner == nil {
 		emit(connector.TurnDone{Err: ErrNoRunner})
 		return
 	}
-	done := false
-	runner.Run(ctx, r.req, func(ev connector.Event) {
-		if done {
-			return
+	for resent := false; ; resent = true {
+		done, answered := false, false
+		var refused string
+		runner.Run(ctx, r.req, func(ev connector.Event) {
+			if done {
+				return
+			}
+			td, isDone := ev.(connector.TurnDone)
+			done = isDone
+			if server, ok := r.rejected(td); isDone && ok && !answered {
+				if !resent {
+					refused = server // renewed and sent again below
+					return
+				}
+				ev = connector.TurnDone{Err: &SignInError{Server: server, Err: td.Err}}
+			}
+			answered = answered || answerArrived(ev)
+			emit(ev)
+		})
+		if refused != "" {
+			if err := r.renewFor(ctx, refused); err != nil {
+				emit(connector.TurnDone{Err: err})
+				return
+			}
+			continue
 		}
-		_, done = ev.(connector.TurnDone)
-		emit(ev)
-	})
-	if !done {
-		emit(connector.TurnDone{Err: errNoResult{}})
+		if !done {
+			emit(connector.TurnDone{Err: errNoResult{}})
+		}
+		return
 	}
 }
 
@@ -276,6 +311,10 @@ const (
 // headless run's refusal to wait.
 type explainer interface{ Explain() string }
 
+// audienceExplainer is an error whose advice depends on who reads it (a
+// key on screen, a command headless).
+type audienceExplainer interface{ ExplainFor(Audience) string }
+
 // ErrorSentence says in one plain sentence why a turn failed, or "" for
 // nil. servers is what the caller knows of the servers the turn's request
 // declared (named when the failure may be theirs); apiKeyEnv names the
@@ -284,6 +323,12 @@ type explainer interface{ Explain() string }
 func ErrorSentence(err error, apiKeyEnv string, servers []connector.ServerCheck, who Audience) string {
 	if err == nil {
 		return ""
+	}
+	var ea audienceExplainer
+	if errors.As(err, &ea) {
+		if s := ea.ExplainFor(who); s != "" {
+			return s
+		}
 	}
 	var ex explainer
 	if errors.As(err, &ex) {

@@ -43,6 +43,11 @@ func signInServer(srv *ServerState) bool {
 	return srv.TokenEnv == "" && srv.TokenFile == "" && !srv.TokenInline
 }
 
+// UsesSignIn reports whether the server's token may come from an OAuth
+// sign-in: its config gives none (a configured token always wins), and
+// the API calls it (a local server is patchbay's own to call).
+func (srv *ServerState) UsesSignIn() bool { return signInServer(srv) && !srv.Local() }
+
 // UseSignIns sets the token of every server whose config gives none
 // (no token_env, token_file or token) from src: a configured token always
 // wins, OAuth is for servers without. A server never signed in keeps no

@@ -82,6 +82,10 @@ func (m *Model) configured(name string) bool {
 // switchSession puts sess on screen in place of the current session.
 func (m *Model) switchSession(sess *session.Session, readOnly bool) {
 	m.sess = sess
+	if m.auth.src != nil {
+		// The session opened sends its servers' sign-ins as this one did.
+		sess.ReadSignIns(m.auth.src.Store)
+	}
 	// Discovery keeps running for the configured servers: their tool lists
 	// carry over to the session's own server entries.
 	for _, s := range sess.Servers {

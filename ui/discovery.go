@@ -54,12 +54,10 @@ func (m *Model) startDiscovery() tea.Cmd {
 	}
 	m.disc.ch = ch
 	m.disc.d = m.newDiscoverer(m.discOpts, notify)
-	targets := make([]discovery.Target, 0, len(m.sess.Servers))
 	for _, s := range m.sess.Servers {
-		targets = append(targets, s.Target(m.lister()))
 		m.disc.status[s.Name] = discovery.Status{Server: s.Name, State: discovery.Connecting}
 	}
-	m.disc.d.Set(m.ctx, targets)
+	m.disc.d.Set(m.ctx, m.discoveryTargets())
 	return tea.Batch(waitDiscovery(ch, done), m.spin.Tick)
 }
 

@@ -42,6 +42,14 @@
 //   - discovery.go: the discovery watcher and its statuses.
 //   - selection_save.go: saving the selection (selections.json) and the
 //     TOML snippet.
+//   - signin.go: OAuth sign-ins (L on a server): what the store holds for
+//     the panel ("signed in as … · expires in …", a failed renewal), the
+//     sign-in flow (connector/oauth.Login) on its own goroutine feeding
+//     modal.SignIn, rediscovery with the new token, KeepFresh's failures.
+//     The turn's renew-once on a refused token is session.Driver's
+//     (session/renew.go), shared with headless.
+//   - doctor.go: D on a server: connector/doctor's checks off the event
+//     loop, shown in modal.Doctor.
 //
 // Modals (drawn by ui/modal) and commands
 //   - keysview.go: the "?" view of every key; audit.go: the filter audit;
@@ -94,8 +102,9 @@
 //   - modal: the Modal contract (HandleKey, SetSize, View, help.KeyMap),
 //     the Stack, and the modals: Text (audit, schema, keys, TOML, results;
 //     WithAction adds a key such as attach), Pager, Picker (/sessions),
-//     Palette (ctrl+p), Confirm, Browser (/resources). A modal that ends
-//     on a message rather than a key sends DoneMsg.
+//     Palette (ctrl+p), Confirm, Browser (/resources), SignIn (a Paster:
+//     the terminal's paste goes to it, not the input) and Doctor. A modal
+//     that ends on a message rather than a key sends DoneMsg.
 //   - form: forms from JSON Schemas (huh): a tool's input, an
 //     elicitation, a resource template's variables, as a Modal.
 //   - servers: the servers panel and checklist as a pane with the same

@@ -16,6 +16,7 @@ import (
 	"patchbay/connector/discovery"
 	"patchbay/connector/local"
 	"patchbay/connector/mcpclient"
+	"patchbay/connector/oauth"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
@@ -98,6 +99,13 @@ type Options struct {
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
 	ExitAfterFirstFrame bool
 
+	// SignIns keeps and renews OAuth sign-ins (signin.go); nil: servers
+	// cannot be signed in to from the screen. OpenBrowser opens a sign-in
+	// address (nil: the system's browser); SignInTimeout bounds a sign-in
+	// (zero: oauth.DefaultLoginTimeout).
+	SignIns       *oauth.Source
+	OpenBrowser   func(ctx context.Context, url string) error
+	SignInTimeout time.Duration
 	// Local is patchbay's own MCP client for the config's local servers
 	// (stdio, route = "local"): discovery lists their tools through it.
 	// Turns run their tools through Runner (a local.Runner on the same
@@ -178,6 +186,9 @@ type Model struct {
 	// retry is the retry the running turn waits for, counted down on screen.
 	retry *retryWait
 
+	// auth is the OAuth sign-ins (signin.go).
+	auth signing
+
 	// Layout, from the last refresh.
 	mainHeight int
 	panelWidth int
@@ -226,6 +237,7 @@ func New(o Options) *Model {
 	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
+	m.initSignIns(o)
 	m.initQA(o)
 	m.initBeyond(o)
 
@@ -243,7 +255,7 @@ func newHelp() help.Model {
 // starts discovering every server's tools in the background, and waits for
 // local servers' requests for input.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock(), m.waitElicit())
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock(), m.waitElicit(), m.startSignIns())
 }
 
 func (m *Model) applyTheme() {
@@ -268,6 +280,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyPressMsg:
 		cmd = m.handleKey(msg)
 	case tea.PasteMsg:
+		if p, ok := m.modals.Top().(modal.Paster); ok {
+			p.Paste(msg.Content)
+			break
+		}
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
@@ -290,6 +306,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleRetryTick(msg)
 	case sessionSavedMsg, modelsListedMsg, sessionsListedMsg, sessionLoadedMsg, exportWrittenMsg, list.FilterMatchesMsg:
 		cmd = m.handleCommandMsg(msg)
+	case signInsLoadedMsg, signInTickMsg, signInProblemMsg, signInStepMsg, doctorDoneMsg:
+		cmd = m.handleAuthMsg(msg)
 	case transcript.RelayoutMsg:
 		m.tr.Relayout(msg)
 	case toolsCountedMsg, lockReadMsg, assertWrittenMsg:

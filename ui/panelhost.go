@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector"
@@ -23,6 +25,10 @@ func (h panelHost) Hint(text string)                      { h.m.hint = text }
 func (h panelHost) ExportSelection() tea.Cmd              { return h.m.exportSelection() }
 func (h panelHost) OpenModal(md modal.Modal)              { h.m.modals.Push(md) }
 func (h panelHost) Leave()                                { h.m.setFocus(focusInput) }
+func (h panelHost) SignIn(name string) servers.SignIn     { return h.m.signInView(name) }
+func (h panelHost) Now() time.Time                        { return h.m.now() }
+func (h panelHost) StartSignIn(name string) tea.Cmd       { return h.m.startSignIn(name) }
+func (h panelHost) Doctor(name string) tea.Cmd            { return h.m.openDoctor(name) }
 
 func (h panelHost) CallTool(server string, tool connector.Tool, notOffered string) tea.Cmd {
 	return h.m.callToolDirect(server, tool, notOffered)

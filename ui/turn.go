@@ -63,7 +63,11 @@ func (m *Model) canContinue() bool {
 // the runner's goroutine (no Preflight): at 500 turns that is
 // milliseconds the event loop would spend before the next key.
 func (m *Model) driver() session.Driver {
-	return session.Driver{OfficialAPI: m.officialAPI, Now: m.now}
+	d := session.Driver{OfficialAPI: m.officialAPI, Now: m.now}
+	if m.auth.src != nil {
+		d.Renew = m.auth.src
+	}
+	return d
 }
 
 // canStart says, where the user is looking, why a turn cannot be sent now.
@@ -130,7 +134,9 @@ func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 		}
 		if st.Done {
 			m.finish(r)
-			return tea.Batch(m.saveSession(), m.afterFailure(), m.sendQueued())
+			m.noteSignInFailure(t)
+			// A refused token may have been renewed: the panel's expiry.
+			return tea.Batch(m.saveSession(), m.afterFailure(), m.sendQueued(), m.loadSignIns())
 		}
 	}
 	if save {

@@ -294,3 +294,10 @@ func (s *Source) AccessToken(ctx context.Context, serverURL string) (string, err
 	tok, _, err := s.Token(ctx, serverURL)
 	return tok, err
 }
+
+// RenewToken is Renew without the record: for a turn the API refused
+// because the server refused its token (session.Renewer).
+func (s *Source) RenewToken(ctx context.Context, serverURL string) (string, error) {
+	tok, _, err := s.Renew(ctx, serverURL)
+	return tok, err
+}

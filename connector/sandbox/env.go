@@ -8,6 +8,7 @@ import (
 
 	"patchbay/connector/sandbox/demo"
 	"patchbay/connector/sandbox/emulator"
+	"patchbay/connector/sandbox/oauthdemo"
 )
 
 // OptionsFromEnv reads the test variables FaultEnv and DemoEnv into
@@ -21,7 +22,38 @@ func OptionsFromEnv(getenv func(string) string) (Options, error) {
 	if err != nil {
 		return Options{}, err
 	}
-	return Options{Faults: faults, Demo: demo}, nil
+	o := Options{Faults: faults, Demo: demo}
+	o.OAuth, o.OAuthOptions, err = ParseOAuth(getenv(OAuthEnv))
+	if err != nil {
+		return Options{}, err
+	}
+	return o, nil
+}
+
+// OAuthEnv names a variable that adds the OAuth-protected demo server
+// (OAuthServerName) and its in-process authorization server to the
+// sandbox, so signing in can be tried offline: "1", or
+// "access_ttl=DURATION" for tokens that expire that soon (to watch them
+// renewed). It has no effect outside the sandbox.
+const OAuthEnv = "PATCHBAY_SANDBOX_OAUTH"
+
+// ParseOAuth reads $PATCHBAY_SANDBOX_OAUTH.
+func ParseOAuth(spec string) (bool, oauthdemo.Options, error) {
+	var o oauthdemo.Options
+	switch spec = strings.TrimSpace(spec); {
+	case spec == "" || spec == "0":
+		return false, o, nil
+	case spec == "1":
+		return true, o, nil
+	case strings.HasPrefix(spec, "access_ttl="):
+		d, err := time.ParseDuration(strings.TrimPrefix(spec, "access_ttl="))
+		if err != nil || d <= 0 {
+			return false, o, fmt.Errorf("$%s: %q needs a positive duration, e.g. access_ttl=2m", OAuthEnv, spec)
+		}
+		o.AccessTTL = d
+		return true, o, nil
+	}
+	return false, o, fmt.Errorf("$%s: %q is not known; use 1 or access_ttl=DURATION", OAuthEnv, spec)
 }
 
 // FaultEnv names a variable for tests and demos of failure: the

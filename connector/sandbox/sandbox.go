@@ -14,6 +14,7 @@ import (
 
 	"patchbay/connector/sandbox/demo"
 	"patchbay/connector/sandbox/emulator"
+	"patchbay/connector/sandbox/oauthdemo"
 )
 
 // APIKey is the key the sandbox emulator accepts. It is not a secret.
@@ -37,6 +38,9 @@ type Sandbox struct {
 	Servers []Server
 	// Emulator is the Messages API emulator, for fault injection.
 	Emulator *emulator.Emulator
+	// OAuth is the OAuth-protected demo server (Options.OAuth), nil
+	// without it.
+	OAuth *oauthdemo.Server
 
 	running []*demo.Running
 	// demoURLs are the endpoints of the demo servers started here.
@@ -63,7 +67,15 @@ type Options struct {
 	Noise emulator.Noise
 	// Faults are injected into the emulator at the start (Emulator.Inject).
 	Faults []emulator.Fault
+	// OAuth adds OAuthServerName, the crm demo behind OAuth with its
+	// in-process authorization server (oauthdemo), switched off until
+	// signed in to; OAuthOptions configure it.
+	OAuth        bool
+	OAuthOptions oauthdemo.Options
 }
+
+// OAuthServerName is the name of the OAuth-protected demo server.
+const OAuthServerName = "crm-oauth"
 
 // Start runs the demo servers (unless opts says not to) and the emulator on
 // loopback until Close is called or ctx is done.
@@ -85,6 +97,17 @@ func Start(ctx context.Context, opts Options) (*Sandbox, error) {
 			sb.demoURLs[run.URL], sb.demoURLs[run.SSEURL] = true, true
 			sb.Servers = append(sb.Servers, Server{Name: name, URL: run.URL, SSEURL: run.SSEURL, DefaultOn: demo.DefaultOn(name)})
 		}
+	}
+	if opts.OAuth && !opts.NoDemoServers {
+		o, err := oauthdemo.Start(ctx, opts.OAuthOptions)
+		if err != nil {
+			_ = sb.Close()
+			return nil, fmt.Errorf("start sandbox server %s: %w", OAuthServerName, err)
+		}
+		sb.OAuth = o
+		sb.demoURLs[o.URL] = true
+		// Off until signed in to: every turn would otherwise fail on it.
+		sb.Servers = append(sb.Servers, Server{Name: OAuthServerName, URL: o.URL})
 	}
 	// Every server that is not one of these demo servers is someone's
 	// real server: the scripted model asks before a destructive call.
@@ -144,5 +167,10 @@ func (sb *Sandbox) close() error {
 		}
 	}
 	sb.running = nil
+	if sb.OAuth != nil {
+		if err := sb.OAuth.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	return errors.Join(errs...)
 }

@@ -159,7 +159,7 @@ func login(ctx context.Context, env Env, cfg *session.Config, store *oauth.Store
 	}
 	open := env.Open
 	if open == nil {
-		open = systemBrowser(env.Getenv)
+		open = SystemBrowser(env.Getenv)
 	}
 	var paste chan string
 	if env.Stdin != nil {
@@ -209,8 +209,9 @@ func readPaste(r io.Reader, paste chan<- string) {
 	}
 }
 
-// systemBrowser opens an address with $BROWSER, else the platform's opener.
-func systemBrowser(getenv func(string) string) func(context.Context, string) error {
+// SystemBrowser opens an address with $BROWSER, else the platform's
+// opener; the screen's sign-in uses it too.
+func SystemBrowser(getenv func(string) string) func(context.Context, string) error {
 	return func(ctx context.Context, u string) error {
 		var cmd *exec.Cmd
 		switch b := getenv("BROWSER"); {

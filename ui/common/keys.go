@@ -45,6 +45,10 @@ type KeyMap struct {
 	RefreshAll   key.Binding
 	Pin          key.Binding
 	Export       key.Binding
+	// SignIn signs in to the selected server with OAuth; Doctor checks
+	// it the way the API will use it.
+	SignIn key.Binding
+	Doctor key.Binding
 	// CallTool calls the tool under the cursor directly (a form from its
 	// input schema, no model); ServerLog opens a local server's log.
 	CallTool  key.Binding
@@ -126,6 +130,8 @@ func DefaultKeyMap() KeyMap {
 		RefreshAll:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rediscover all")),
 		Pin:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin/unpin tool list")),
 		Export:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write selection as TOML")),
+		SignIn:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "sign in (OAuth)")),
+		Doctor:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "check server (doctor)")),
 		CallTool:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "call tool directly")),
 		ServerLog:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "local server's log")),
 		Attach:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "attach to next message")),

@@ -91,7 +91,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	var wg sync.WaitGroup
 	for i, s := range servers {
 		wg.Go(func() {
-			t := doctor.Target{Name: s.Name, URL: s.URL, Auth: resolveAuth(ctx, s, src, env.Getenv),
+			t := doctor.Target{Name: s.Name, URL: s.URL, Auth: Auth(ctx, s, src, env.Getenv),
 				LoginHint: "patchbay auth login " + s.Name}
 			reports[i] = doctor.Run(ctx, t, opts)
 		})
@@ -159,10 +159,10 @@ func pick(cfg *session.Config, names []string) ([]session.ServerConfig, error) {
 	return out, nil
 }
 
-// resolveAuth says how patchbay authenticates to s: the config's token
-// when it has one, else a stored OAuth sign-in (renewed if about to
-// expire), else none.
-func resolveAuth(ctx context.Context, s session.ServerConfig, src *oauth.Source, getenv func(string) string) doctor.Auth {
+// Auth says how patchbay authenticates to s: the config's token when it
+// has one, else a stored OAuth sign-in (renewed if about to expire), else
+// none. The screen's doctor key uses it too.
+func Auth(ctx context.Context, s session.ServerConfig, src *oauth.Source, getenv func(string) string) doctor.Auth {
 	var source string
 	switch {
 	case s.TokenEnv != "":

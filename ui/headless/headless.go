@@ -101,6 +101,9 @@ type Options struct {
 	// is about to make; a longer wait (the API's retry-after, or the
 	// SDK's backoff) ends the run at once with ExitAPI. Zero: no limit.
 	MaxRetryWait time.Duration
+	// Renew, when not nil, renews a signed-in server's OAuth token the API
+	// says it refused, and the turn is sent once more (session.Driver).
+	Renew session.Renewer
 	// After is the timer the silence of a reply is checked with, once a
 	// second while it streams; nil means time.After.
 	After func(time.Duration) <-chan time.Time
@@ -214,7 +217,7 @@ func Run(ctx context.Context, o Options) Summary {
 	}
 	// A selection that cannot be sent is a usage error, found before
 	// anything is recorded or sent.
-	d, err := session.Driver{OfficialAPI: o.Live, Preflight: true, Now: r.now}.Start(sess, o.Prompt)
+	d, err := session.Driver{OfficialAPI: o.Live, Preflight: true, Now: r.now, Renew: o.Renew}.Start(sess, o.Prompt)
 	if err != nil {
 		r.out.failed(r.describe(err), err)
 		r.sum.ExitCode, r.sum.State, r.sum.Error = ExitUsage, "not_sent", err.Error()

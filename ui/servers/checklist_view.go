@@ -48,6 +48,9 @@ func (p *Panel) wideBody(v panelView, inner, height int) []string {
 func (p *Panel) preListLines(v panelView, s *session.ServerState, inner int) []string {
 	th := v.th
 	out := p.failureLines(v, s, inner)
+	if text, style := p.signInLine(v, s); text != "" && !p.needsSignIn(v, s) {
+		out = append(out, common.StyleLines(clipRows(common.WrapWords(text, inner), maxFailureRows, inner), style.Render)...)
+	}
 	if len(s.Pinned) > 0 && s.Known != nil {
 		added, removed := session.PinDiff(s.Pinned, s.Known)
 		if len(added)+len(removed) > 0 {
@@ -94,16 +97,23 @@ func (p *Panel) failureLines(v panelView, s *session.ServerState, inner int) []s
 	if !ok || st.State == discovery.Ready || st.State == discovery.Connecting {
 		return nil
 	}
-	lines := common.WrapWords(statusText(st, s.Known != nil, v.frame), inner)
-	if len(lines) > maxFailureRows {
-		lines = lines[:maxFailureRows]
-		lines[maxFailureRows-1] = termsafe.Clip(lines[maxFailureRows-1]+" …", inner)
-	}
+	_, text, _ := p.state(v, s)
+	lines := clipRows(common.WrapWords(text, inner), maxFailureRows, inner)
 	style := v.th.ErrorBody
 	if st.State == discovery.NeedsAuth {
 		style = v.th.Warning
 	}
 	return common.StyleLines(lines, style.Render)
+}
+
+// clipRows keeps at most n of lines, the last one marked " …" when some
+// were left out.
+func clipRows(lines []string, n, width int) []string {
+	if len(lines) > n {
+		lines = lines[:n]
+		lines[n-1] = termsafe.Clip(lines[n-1]+" …", width)
+	}
+	return lines
 }
 
 // listHeader is "crm tools · deny · 4/5 on · pinned +1 −0", the counts from

@@ -11,7 +11,8 @@
 //     server lacks) and its filter; checklist_view.go: drawing them.
 //   - keys.go: the panel's keys, the checklist toggle and edits, the
 //     schema view, the mouse, and the help.
-//   - status.go: discovery's status of a server in words.
+//   - status.go: discovery's status of a server in words; signin.go: its
+//     OAuth sign-in in words (SignIn, from the Host).
 //   - signature.go: a tool's one-line signature from its input schema.
 //   - host.go: what the panel asks of the screen.
 //   - insights.go: what a Host may also give (Insights): the tool

@@ -1,6 +1,8 @@
 package servers
 
 import (
+	"time"
+
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector"
@@ -42,4 +44,12 @@ type Host interface {
 	CallTool(server string, tool connector.Tool, notOffered string) tea.Cmd
 	// OpenLog shows a local server's stderr and JSON-RPC traffic.
 	OpenLog(server string) tea.Cmd
+	// SignIn is what the screen knows of the named server's OAuth
+	// sign-in; Now is the clock its expiry is read against.
+	SignIn(name string) SignIn
+	Now() time.Time
+	// StartSignIn opens the sign-in to the named server; Doctor opens
+	// its checks.
+	StartSignIn(name string) tea.Cmd
+	Doctor(name string) tea.Cmd
 }

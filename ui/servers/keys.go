@@ -96,6 +96,10 @@ func (p *Panel) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.togglePin(s), true
 	case key.Matches(msg, k.Export):
 		return p.host.ExportSelection(), true
+	case key.Matches(msg, k.SignIn) && !s.Local():
+		return p.host.StartSignIn(s.Name), true
+	case key.Matches(msg, k.Doctor):
+		return p.host.Doctor(s.Name), true
 	case key.Matches(msg, k.CallTool):
 		return p.callTool(s), true
 	case key.Matches(msg, k.ServerLog):
@@ -249,7 +253,11 @@ func (p *Panel) ShortHelp() []key.Binding {
 	if p.list.filtering {
 		return []key.Binding{common.Relabel(k.Confirm, "keep filter"), common.Relabel(k.Back, "clear filter"), k.ArrowUp, k.ArrowDown}
 	}
-	return []key.Binding{k.ToggleTool, k.CycleMode, k.FilterTools, k.Audit}
+	b := []key.Binding{k.ToggleTool, k.CycleMode, k.FilterTools, k.Audit}
+	if s := p.Selected(); s != nil && p.host.SignIn(s.Name).Possible {
+		b = append(b, k.SignIn)
+	}
+	return append(b, k.Doctor)
 }
 
 // FullHelp implements help.KeyMap.
@@ -259,7 +267,7 @@ func (p *Panel) FullHelp() [][]key.Binding { return HelpGroups(p.keys) }
 // servers panel's, then the tool checklist's.
 func HelpGroups(k common.KeyMap) [][]key.Binding {
 	return [][]key.Binding{
-		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export, k.ServerLog},
+		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export, k.SignIn, k.ServerLog, k.Doctor},
 		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema, k.CallTool},
 	}
 }

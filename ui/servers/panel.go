@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -73,7 +74,7 @@ func (p *Panel) Lines() []string {
 // view is what the panel draws from, as the host has it now.
 func (p *Panel) view() panelView {
 	return panelView{servers: p.host.Session().Servers, status: p.host.Statuses(),
-		focused: p.focused, frame: p.host.SpinnerFrame(), th: p.th}
+		focused: p.focused, frame: p.host.SpinnerFrame(), th: p.th, signIn: p.host.SignIn, now: p.host.Now()}
 }
 
 // Selected is the server the panel has selected, or nil.
@@ -265,6 +266,8 @@ type panelView struct {
 	focused bool
 	frame   string
 	th      *common.Theme
+	signIn  func(name string) SignIn
+	now     time.Time
 }
 
 // lines renders the panel as height lines of width cells, its left border
@@ -319,6 +322,11 @@ func (p *Panel) planCompact(v panelView, width, height int) {
 		}
 		for _, l := range p.stateLines(v, s, inner-2) {
 			b = append(b, "  "+l)
+		}
+		if text, style := p.signInLine(v, s); text != "" && !p.needsSignIn(v, s) {
+			for _, l := range common.StyleLines(common.WrapWords(text, inner-2), style.Render) {
+				b = append(b, "  "+l)
+			}
 		}
 		for _, l := range p.summaryLines(v, s, inner-2) {
 			b = append(b, "  "+l)
@@ -376,7 +384,10 @@ func (p *Panel) serverLine(v panelView, i, width int, sel bool) string {
 // focused panel's, which spells the reason out below it.
 func (p *Panel) stateLine(v panelView, s *session.ServerState, width int) string {
 	st, text, style := p.state(v, s)
-	if failed(st) {
+	switch {
+	case p.needsSignIn(v, s):
+		text = "not signed in"
+	case failed(st):
 		text = st.State.String()
 	}
 	return style.Render(termsafe.Clip(text, width))
@@ -413,7 +424,20 @@ func (p *Panel) state(v panelView, s *session.ServerState) (discovery.Status, st
 	case discovery.Unreachable, discovery.ProtocolError:
 		style = th.ErrorBody
 	}
+	if p.needsSignIn(v, s) {
+		// Signing in is the fix, and what the person is told.
+		text, _ := p.signInLine(v, s)
+		return st, text, th.Warning
+	}
 	return st, statusText(st, s.Known != nil, v.frame), style
+}
+
+// needsSignIn reports whether s refuses patchbay for want of a sign-in
+// it could get with the sign-in key: the server answered 401 and no
+// sign-in is stored (or running).
+func (p *Panel) needsSignIn(v panelView, s *session.ServerState) bool {
+	si := v.signIn(s.Name)
+	return si.Possible && !si.SignedIn && !si.Busy && si.Problem == "" && v.status[s.Name].State == discovery.NeedsAuth
 }
 
 // failed reports whether discovery ended without a tool list.

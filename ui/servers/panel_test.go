@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -23,13 +24,27 @@ type fakeHost struct {
 	hint    string
 	left    bool
 	opened  []modal.Modal
+	status  map[string]discovery.Status
+	signIns map[string]SignIn
+	started []string
+	doctors []string
 	called  []string // server·tool, offered or not
 }
 
 func (h *fakeHost) Session() *session.Session             { return h.sess }
-func (h *fakeHost) Statuses() map[string]discovery.Status { return nil }
-func (h *fakeHost) SpinnerFrame() string                  { return "" }
-func (h *fakeHost) SelectionVersion() int                 { return h.version }
+func (h *fakeHost) Statuses() map[string]discovery.Status { return h.status }
+func (h *fakeHost) SignIn(name string) SignIn             { return h.signIns[name] }
+func (h *fakeHost) Now() time.Time                        { return testNow }
+func (h *fakeHost) StartSignIn(name string) tea.Cmd {
+	h.started = append(h.started, name)
+	return nil
+}
+func (h *fakeHost) Doctor(name string) tea.Cmd {
+	h.doctors = append(h.doctors, name)
+	return nil
+}
+func (h *fakeHost) SpinnerFrame() string  { return "" }
+func (h *fakeHost) SelectionVersion() int { return h.version }
 func (h *fakeHost) SelectionChanged() tea.Cmd {
 	h.version++
 	h.saves++
