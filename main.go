@@ -29,6 +29,7 @@ import (
 	"patchbay/ui/crashreport"
 	"patchbay/ui/doctorcmd"
 	"patchbay/ui/headless"
+	"patchbay/ui/importcmd"
 	"patchbay/ui/qa"
 )
 
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return qa.RunTest(ctx, args[1:], getenv, stdout, stderr)
 		case "lock":
 			return qa.RunLock(ctx, args[1:], getenv, stdout, stderr)
+		case "import":
+			return importcmd.Run(args[1:], importcmd.Env{Stdout: stdout, Stderr: stderr})
 		}
 	}
 	o, code, ok := cmdline.Parse(args, stdout, stderr)
