@@ -72,7 +72,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return headless.ListSessions(ctx, storeDir, storeErr, stdout, stderr)
 	}
 	apiKey := getenv(cfg.API.APIKeyEnv)
-	live := apiKey != "" && !o.Sandbox
+	// Bedrock and Vertex take their credentials from the AWS and Google
+	// standard places, checked when the client is made.
+	provider := cfg.API.Provider
+	live := (apiKey != "" || !provider.HasConnector()) && !o.Sandbox
+	if !live {
+		provider = connector.ProviderAnthropic // the sandbox is an Anthropic API emulator
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -134,8 +140,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sess.ReadSignIns(signIns.Store)
 		go signIns.KeepFresh(ctx, sess.SignInURLs(), oauth.KeepFreshInterval, nil)
 	}
-	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
-	officialAPI := live && connector.AnthropicAPI(baseURL)
+	client, err := connector.NewProviderClient(ctx, connector.ProviderOptions{Provider: provider, Region: cfg.API.Region,
+		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
+			StallTimeout: cfg.API.StallTimeout}})
+	if err != nil {
+		return fail(headless.ExitUsage, err)
+	}
+	officialAPI := live && provider.HasConnector() && connector.AnthropicAPI(baseURL)
+	if note := session.ProviderNote(cfg.API); live && note != "" {
+		warnings = append(warnings, note)
+	}
 	if o.Headless && o.Locked {
 		if code := qa.CheckLocked(ctx, cfg, getenv, stderr); code != qa.ExitOK {
 			return code
@@ -171,6 +185,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store,
 	}
 	if live {
+		opts.APILabel = session.ProviderLabel(cfg.API)
+	}
+	if live && provider.HasConnector() { // Bedrock and Vertex have no models list
 		opts.Models = client.Models
 	} else {
 		opts.SandboxKey = sandbox.APIKey

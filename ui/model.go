@@ -29,6 +29,9 @@ type Options struct {
 	Runner  connector.Runner
 	// Live is false in the sandbox, which the screen then says plainly.
 	Live bool
+	// APILabel names where live turns go, in the header ("" is Anthropic's
+	// API): on Bedrock or Vertex it also says the servers run locally.
+	APILabel string
 	// OfficialAPI says turns go to Anthropic's own API, which cannot reach
 	// MCP servers on this machine or a private network: a turn with such
 	// a server switched on is not sent.
@@ -101,6 +104,7 @@ type Model struct {
 	sess      *session.Session
 	runner    connector.Runner
 	live      bool
+	apiLabel  string
 	apiKeyEnv string
 	keys      common.KeyMap
 	theme     common.Theme
@@ -169,6 +173,7 @@ func New(o Options) *Model {
 		sess:      o.Session,
 		runner:    o.Runner,
 		live:      o.Live,
+		apiLabel:  o.APILabel,
 		apiKeyEnv: o.APIKeyEnv,
 		keys:      common.DefaultKeyMap(),
 		theme:     common.NewTheme(true),

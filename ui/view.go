@@ -99,7 +99,11 @@ func (m *Model) header() string {
 	th := &m.theme
 	s := th.Title.Render("patchbay") + "  "
 	if m.live {
-		s += th.LiveLabel.Render("live · Anthropic API")
+		label := "Anthropic API"
+		if m.apiLabel != "" {
+			label = m.apiLabel
+		}
+		s += th.LiveLabel.Render(termsafe.Clip("live · "+label, max(m.width-10, 1)))
 	} else {
 		s += th.SandboxLabel.Render(m.sandboxLabel())
 	}
