@@ -32,7 +32,7 @@ func TestPanicRestoresTerminalSavesSessionAndReports(t *testing.T) {
 			}
 			s := startTmux(t, 120, 40, env, "sh", "-c",
 				`ANTHROPIC_API_KEY="$PB_TEST_KEY" `+shellWord(bin)+` -config `+shellWord(f.config)+
-					`; echo "EXIT=$?"; stty -a; sleep 600`)
+					`; echo "EXIT=$?"; stty -a; echo "STTY-DONE"; sleep 600`)
 			s.waitFor(10*time.Second, "live", "crm")
 			s.typeText("Find the customer Ada Lovelace")
 			s.keys("Enter")
@@ -43,6 +43,9 @@ func TestPanicRestoresTerminalSavesSessionAndReports(t *testing.T) {
 				s.keys("Enter")
 			}
 			s.waitFor(10*time.Second, "EXIT=70")
+			// stty prints after the exit line: read the screen only once
+			// it has (under load the capture could otherwise come first).
+			s.waitFor(10*time.Second, "STTY-DONE")
 
 			state := func(format string) string {
 				out, err := exec.Command("tmux", "-L", s.socket, "display-message", "-p", "-t", s.name, format).Output()

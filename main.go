@@ -20,6 +20,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/local"
 	"patchbay/connector/oauth"
 	"patchbay/connector/sandbox"
 	"patchbay/session"
@@ -53,6 +54,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return qa.RunLock(ctx, args[1:], getenv, stdout, stderr)
 		case "import":
 			return importcmd.Run(args[1:], importcmd.Env{Stdout: stdout, Stderr: stderr})
+		case sandbox.StdioCommand: // the sandbox's demo local server, started by patchbay itself
+			if len(args) != 2 {
+				fmt.Fprintf(stderr, "patchbay: %s takes one demo server name: %v\n", sandbox.StdioCommand, sandbox.LocalServers())
+				return headless.ExitUsage
+			}
+			if err := sandbox.ServeStdio(ctx, args[1], getenv); err != nil {
+				fmt.Fprintf(stderr, "patchbay: %v\n", err)
+				return headless.ExitAPI
+			}
+			return headless.ExitOK
 		}
 	}
 	o, code, ok := cmdline.Parse(args, stdout, stderr)
@@ -107,6 +118,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 					"your config's servers are used only with -sandbox -config FILE.")
 			}
 			cfg.Servers = session.SandboxServers(sb.Servers)
+			if exe, err := os.Executable(); err == nil {
+				cfg.Servers = append(cfg.Servers, session.SandboxLocalServers(exe)...)
+			}
 		}
 		baseURL, apiKey = sb.URL, sandbox.APIKey
 	}
@@ -140,12 +154,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		sess.ReadSignIns(signIns.Store)
 		go signIns.KeepFresh(ctx, sess.SignInURLs(), oauth.KeepFreshInterval, nil)
 	}
+	// Local servers run under patchbay's own MCP client; closing the pool
+	// stops their child processes, whatever way run returns.
+	specs, err := session.LocalSpecs(cfg, getenv)
+	if err != nil {
+		return fail(headless.ExitUsage, err)
+	}
+	pool, err := local.NewPool(specs, local.Options{})
+	if err != nil {
+		return fail(headless.ExitUsage, err)
+	}
+	defer pool.Close()
 	client, err := connector.NewProviderClient(ctx, connector.ProviderOptions{Provider: provider, Region: cfg.API.Region,
 		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
 			StallTimeout: cfg.API.StallTimeout}})
 	if err != nil {
 		return fail(headless.ExitUsage, err)
 	}
+	runner := local.Runner{Runner: client, Pool: pool}
 	officialAPI := live && provider.HasConnector() && connector.AnthropicAPI(baseURL)
 	if note := session.ProviderNote(cfg.API); live && note != "" {
 		warnings = append(warnings, note)
@@ -158,9 +184,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 	if o.Headless {
 		opts := headless.Options{
-			Session: sess, Runner: client, Prompt: o.Prompt, Format: o.Output, Live: officialAPI,
+			Session: sess, Runner: runner, Prompt: o.Prompt, Format: o.Output, Live: officialAPI,
 			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
-			Discover:     headless.Discover(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}),
+			Discover:     headless.Discover(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, pool),
 			MaxRetryWait: o.MaxRetryWait.Duration(),
 		}
 		if store != nil {
@@ -180,15 +206,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	guard := crashreport.Guard(getenv, apiKey, sess) // a panic restores the terminal and is reported
 	opts := ui.Options{
 		OfficialAPI: officialAPI, Resolver: resolver, RealServers: realServers, Session: sess,
-		Runner: guard.Runner(client), Live: live, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
+		Runner: guard.Runner(runner), Live: live, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, StateDir: stateDir, Getenv: getenv,
-		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store,
+		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, Local: pool,
 	}
 	if live {
 		opts.APILabel = session.ProviderLabel(cfg.API)
 	}
 	if live && provider.HasConnector() { // Bedrock and Vertex have no models list
 		opts.Models = client.Models
+		opts.Counter = client
 	} else {
 		opts.SandboxKey = sandbox.APIKey
 	}

@@ -89,6 +89,19 @@ type ServerConfig struct {
 	// server's metadata asks for.
 	ClientID string
 	Scopes   []string
+	// Transport is TransportHTTP or TransportStdio. A stdio server has
+	// Command, Args, Env and Cwd instead of URL and a token.
+	Transport string
+	Command   string
+	Args      []string
+	// Env maps each variable the command gets to the name of the variable
+	// of patchbay's environment that holds its value (never the value).
+	Env map[string]string
+	// Cwd is the absolute directory the command runs in; empty: patchbay's.
+	Cwd string
+	// Route is RouteLocal for an http server patchbay calls itself, else
+	// empty (RouteAPI).
+	Route string
 	// SelectionURL, when set, stands for URL where saved tool selections
 	// are matched. The sandbox's demo servers listen on new ports every
 	// run, so their selections are kept under "sandbox:NAME" instead. It

@@ -45,6 +45,13 @@ type fileServer struct {
 	Defer     []string `toml:"defer"`
 	ClientID  *string  `toml:"client_id"`
 	Scopes    []string `toml:"scopes"`
+	// Local servers (config_local.go).
+	Transport *string           `toml:"transport"`
+	Command   *string           `toml:"command"`
+	Args      []string          `toml:"args"`
+	Env       map[string]string `toml:"env"`
+	Cwd       *string           `toml:"cwd"`
+	Route     *string           `toml:"route"`
 }
 
 // valueKind is the TOML type a key must have.
@@ -55,6 +62,7 @@ const (
 	kindInteger
 	kindBool
 	kindStrings
+	kindStringTable // a table whose values are strings (env)
 )
 
 // field describes one key of the schema, with an example for messages.
@@ -96,6 +104,12 @@ func serverFields() []field {
 		{"defer", kindStrings, `defer = ["search_*"]`},
 		{"client_id", kindString, `client_id = "patchbay-team"`},
 		{"scopes", kindStrings, `scopes = ["crm.read"]`},
+		{"transport", kindString, `transport = "stdio"`},
+		{"command", kindString, `command = "npx"`},
+		{"args", kindStrings, `args = ["-y", "@modelcontextprotocol/server-memory"]`},
+		{"env", kindStringTable, `env = { GITHUB_TOKEN = "$GITHUB_TOKEN" }`},
+		{"cwd", kindString, `cwd = "~/src/my-server"`},
+		{"route", kindString, `route = "local"`},
 	}
 }
 
@@ -308,6 +322,16 @@ func typeMismatch(f field, v any) string {
 		for i, e := range list {
 			if _, ok := e.(string); !ok {
 				return fmt.Sprintf("%s must be an array of strings, but entry %d is %s", f.key, i+1, kindName(e))
+			}
+		}
+	case kindStringTable:
+		table, ok := v.(map[string]any)
+		if !ok {
+			return f.key + " must be a table of strings, not " + kindName(v)
+		}
+		for k, e := range table {
+			if _, ok := e.(string); !ok {
+				return fmt.Sprintf("%s.%s must be a string, not %s", f.key, k, kindName(e))
 			}
 		}
 	}

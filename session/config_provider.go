@@ -102,3 +102,19 @@ func ProviderLabel(a APIConfig) string {
 	}
 	return label + " · servers run locally"
 }
+
+// providerRoute makes an http server local on a provider without the MCP
+// connector: patchbay calls it itself, since the API cannot. A server that
+// asks for the API's route there cannot work, which is said.
+func (v *validator) providerRoute(label string, s *ServerConfig) error {
+	p := v.cfg.API.Provider
+	if p.HasConnector() {
+		return nil
+	}
+	if s.Route == RouteAPI {
+		return v.fail(`%s: route = "api" needs the MCP connector, which %s does not have; remove route `+
+			`(with provider = %q every server runs on this machine)`, label, p.Label(), p)
+	}
+	s.Route = RouteLocal
+	return nil
+}

@@ -64,3 +64,38 @@ func TestProviderConfigErrorsAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderRoutesServersLocally: on Bedrock and Vertex an http server
+// is called by patchbay itself (route = "local"), with no warning about the
+// API's reach; route = "api" is refused.
+func TestProviderRoutesServersLocally(t *testing.T) {
+	env := func(string) string { return "" }
+	cfg, err := Parse("config.toml", []byte(`[api]
+provider = "bedrock"
+region = "us-east-1"
+
+[[servers]]
+name = "crm"
+url = "https://mcp.example.com/mcp"
+
+[[servers]]
+name = "dev"
+url = "http://10.1.2.3:8080/mcp"
+`), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cfg.Servers {
+		if !s.Local() {
+			t.Errorf("server %s is not local on Bedrock", s.Name)
+		}
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings %q", cfg.Warnings)
+	}
+	_, err = Parse("config.toml", []byte("[api]\nprovider = \"vertex\"\nregion = \"global\"\n\n[[servers]]\nname = \"crm\"\n"+
+		"url = \"https://mcp.example.com/mcp\"\nroute = \"api\"\n"), env)
+	if err == nil || !strings.Contains(err.Error(), `route = "api" needs the MCP connector, which Google Vertex AI does not have`) {
+		t.Errorf("err = %v", err)
+	}
+}

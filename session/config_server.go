@@ -31,11 +31,24 @@ func (v *validator) server(i int, f fileServer, seen map[string]int) (ServerConf
 	if f.Enabled != nil {
 		s.Enabled = *f.Enabled
 	}
+	stdio, err := v.transport(label, f, &s)
+	if err != nil {
+		return s, err
+	}
+	if stdio {
+		if err := v.toolset(label, f, &s); err != nil {
+			return s, err
+		}
+		return s, nil
+	}
+	if err := v.providerRoute(label, &s); err != nil {
+		return s, err
+	}
 	if f.URL == nil || *f.URL == "" {
 		return s, v.fail("%s: url is missing; add the server's MCP endpoint, e.g. %s", label, urlExample)
 	}
 	s.URL = *f.URL
-	if err := v.serverURL(label, s.Name, s.URL); err != nil {
+	if err := v.serverURL(label, s.Name, s.URL, s.Route == RouteLocal); err != nil {
 		return s, err
 	}
 	if err := v.token(label, f, &s); err != nil {
@@ -90,7 +103,9 @@ func fixServerName(name string) string {
 
 // serverURL checks a server URL. The API takes https only; http is let
 // through for loopback hosts because the sandbox serves there.
-func (v *validator) serverURL(label, name, raw string) error {
+// A route = "local" server is reached by patchbay itself, so any http(s)
+// host will do and the API's reach does not matter.
+func (v *validator) serverURL(label, name, raw string, local bool) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		reason := err.Error()
@@ -108,14 +123,15 @@ func (v *validator) serverURL(label, name, raw string) error {
 	switch strings.ToLower(u.Scheme) {
 	case "https":
 	case "http":
-		if !loopback {
-			return v.fail("%s: url uses http://, but the API accepts only https:// URLs; use https "+
-				"(http is allowed only for loopback hosts such as localhost, 127.0.0.1 and [::1], for the sandbox)", label)
+		if !loopback && !local {
+			return v.fail("%s: url uses http://, but the API accepts only https:// URLs; use https, or add route = \"local\" "+
+				"if only this machine can reach the server (http is allowed only for loopback hosts such as localhost, "+
+				"127.0.0.1 and [::1], for the sandbox)", label)
 		}
 	default:
 		return v.fail("%s: url scheme %q is not supported; use an https:// URL, e.g. %s", label, u.Scheme, urlExample)
 	}
-	if why := connector.Unreachable(raw); why != "" {
+	if why := connector.Unreachable(raw); why != "" && !local {
 		v.unreachable = append(v.unreachable, name+" ("+why+")")
 	}
 	return nil

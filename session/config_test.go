@@ -90,7 +90,7 @@ func TestParseErrors(t *testing.T) {
 		{"name too long", "[[servers]]\nname = \"" + strings.Repeat("a", 65) + "\"\nurl = \"https://x.example.com\"\n", nil,
 			`config.toml: [[servers]] #1: name "` + strings.Repeat("a", 65) + `" is not accepted by the API, which allows only letters, digits, _ and - (1 to 64 characters); rename it, e.g. name = "` + strings.Repeat("a", 64) + `"`},
 		{"http to a public host", "[[servers]]\nname = \"crm\"\nurl = \"http://crm.example.com/mcp\"\n", nil,
-			`config.toml: [[servers]] #1 "crm": url uses http://, but the API accepts only https:// URLs; use https (http is allowed only for loopback hosts such as localhost, 127.0.0.1 and [::1], for the sandbox)`},
+			`config.toml: [[servers]] #1 "crm": url uses http://, but the API accepts only https:// URLs; use https, or add route = "local" if only this machine can reach the server (http is allowed only for loopback hosts such as localhost, 127.0.0.1 and [::1], for the sandbox)`},
 		{"other scheme", "[[servers]]\nname = \"crm\"\nurl = \"ws://crm.example.com/mcp\"\n", nil,
 			`config.toml: [[servers]] #1 "crm": url scheme "ws" is not supported; use an https:// URL, e.g. url = "https://mcp.example.com/mcp"`},
 		{"unparsable url", "[[servers]]\nname = \"crm\"\nurl = \"https://crm example.com/mcp\"\n", nil,

@@ -46,6 +46,12 @@ type Block struct {
 	Server string
 	Tool   string
 	Input  string
+	// Local marks a plain tool_use of a local server's tool, which
+	// patchbay runs itself: Server and Tool are then the server's own
+	// names, not the API name the model used. Progress is the last
+	// progress the server reported while it ran, nil if none.
+	Local    bool
+	Progress *connector.LocalProgress
 	// Result is the tool-result block answering this tool use, once it arrives.
 	Result *Block
 
@@ -109,6 +115,10 @@ type Turn struct {
 	// it started, with the rules behind it: what the audit judges against.
 	Offered []SentServer
 
+	// local maps the API names of the local tools the turn offered to
+	// their server and tool (set by Session.Prepare).
+	local map[string]connector.LocalRef
+
 	historyLen int // History length before this turn's user message
 	base       int // Blocks index of the current message's block 0
 	doneUsage  connector.Usage
@@ -140,6 +150,19 @@ func (c *Conversation) Begin(prompt string, now time.Time) *Turn {
 	t := &Turn{Prompt: prompt, Started: now, historyLen: len(c.History)}
 	c.History = append(c.History, connector.NewUserText(prompt))
 	c.Turns = append(c.Turns, t)
+	return t
+}
+
+// BeginWith is Begin with content blocks attached to the prompt (resources,
+// a direct call's result): they go before the prompt's text in the user
+// message, as the API's guidance puts long documents before the question.
+func (c *Conversation) BeginWith(prompt string, blocks []json.RawMessage, now time.Time) *Turn {
+	t := c.Begin(prompt, now)
+	if len(blocks) > 0 {
+		msg := &c.History[len(c.History)-1]
+		content := make([]json.RawMessage, 0, len(blocks)+len(msg.Content))
+		msg.Content = append(append(content, blocks...), msg.Content...)
+	}
 	return t
 }
 
@@ -222,6 +245,9 @@ func (c *Conversation) Apply(ev connector.Event, now time.Time) {
 		}
 		t.byIndex[ev.Index] = b
 		t.Blocks = append(t.Blocks, b)
+		if ref, ok := t.local[b.Tool]; ok && b.Type == "tool_use" {
+			b.Local, b.Server, b.Tool = true, ref.Server, ref.Tool
+		}
 		t.link(b, now)
 	case connector.TextDelta:
 		if b := t.byIndex[ev.Index]; b != nil {
@@ -245,6 +271,20 @@ func (c *Conversation) Apply(ev connector.Event, now time.Time) {
 		t.doneUsage = addUsage(t.doneUsage, t.msgUsage)
 		t.msgUsage = connector.Usage{}
 		t.Usage = t.doneUsage
+	case connector.LocalCallStarted:
+		if b := t.toolUses[ev.ID]; b != nil {
+			// The call's time is the run's, not the model's typing.
+			b.Local, b.Server, b.Tool, b.Started = true, ev.Server, ev.Tool, now
+			b.Version++
+		}
+	case connector.LocalCallProgress:
+		if b := t.toolUses[ev.ID]; b != nil {
+			p := ev.LocalProgress
+			b.Progress = &p
+			b.Version++
+		}
+	case connector.LocalCallDone:
+		t.pairLocalResult(ev.Block, now)
 	case connector.Continuing:
 		t.Notes = append(t.Notes, continuingNote(ev))
 	case connector.Retrying:
@@ -263,6 +303,22 @@ func (c *Conversation) Apply(ev connector.Event, now time.Time) {
 		t.State = TurnDone
 		c.History = append(c.History, ev.Appended...)
 	}
+}
+
+// pairLocalResult shows a tool_result patchbay sent (in a user message)
+// inside the tool use it answers. It is not one of the turn's Blocks,
+// which are the assistant's.
+func (t *Turn) pairLocalResult(raw json.RawMessage, now time.Time) {
+	r := newBlock("tool_result", raw, now)
+	u := t.toolUses[r.ToolUseID]
+	if r.ToolUseID == "" || u == nil || u.Result != nil || !u.Local {
+		return
+	}
+	u.Result, r.Paired = r, true
+	if !now.IsZero() {
+		u.Finished = now
+	}
+	u.Version++
 }
 
 // link pairs a tool result with its tool use.
@@ -297,7 +353,7 @@ func newBlock(typ string, raw json.RawMessage, now time.Time) *Block {
 	case "mcp_tool_use", "tool_use":
 		b.Kind = KindToolUse
 		b.ID, b.Server, b.Tool = f.ID, f.ServerName, f.Name
-	case "mcp_tool_result":
+	case "mcp_tool_result", "tool_result":
 		b.Kind = KindToolResult
 		b.ToolUseID = f.ToolUseID
 		b.IsError = f.IsError

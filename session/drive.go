@@ -16,6 +16,11 @@ import (
 func (s *Session) Prepare(t *Turn) (connector.Request, []string) {
 	req := s.Request()
 	t.Offered = s.Sent()
+	offered, _ := connector.LocalTools(req)
+	t.local = make(map[string]connector.LocalRef, len(offered))
+	for _, lt := range offered {
+		t.local[lt.Name] = lt.LocalRef
+	}
 	var warns []string
 	for _, w := range connector.SelectionWarnings(req) {
 		warns = append(warns, w.String())
@@ -64,7 +69,7 @@ func (s *Session) Unreachable() []string {
 	s.syncHistory()
 	for _, srv := range s.Servers {
 		// The servers the next request declares, without building it.
-		if !s.declares(srv) {
+		if !s.declares(srv) || srv.Local() {
 			continue
 		}
 		if why := connector.Unreachable(srv.URL); why != "" {
@@ -88,13 +93,25 @@ func (e unreachableError) Error() string {
 // Explain is the sentence ErrorSentence gives.
 func (e unreachableError) Explain() string { return e.Error() + "." }
 
-// Secrets are the MCP server tokens the session holds in memory, for
-// redaction wherever the session is saved or shown.
+// minEnvSecret is the shortest env value of a stdio server that Secrets
+// redacts.
+const minEnvSecret = 8
+
+// Secrets are the MCP server tokens the session holds in memory, and the
+// values of local servers' env, for redaction wherever the session is
+// saved or shown.
 func (s *Session) Secrets() connector.Secrets {
 	var out connector.Secrets
 	for _, srv := range s.Servers {
 		if srv.Token != "" {
 			out = append(out, srv.Token)
+		}
+		for _, v := range srv.envValues {
+			// A value this short is no secret (a region, a flag), and
+			// hiding it would blot out ordinary words everywhere.
+			if len(v) >= minEnvSecret {
+				out = append(out, v)
+			}
 		}
 	}
 	return out

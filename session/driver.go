@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,13 +47,19 @@ type Drive struct {
 // the turn may not be sent (see Driver) it returns the reason and records
 // nothing.
 func (d Driver) Start(sess *Session, prompt string) (*Drive, error) {
-	return d.start(sess, prompt, false)
+	return d.start(sess, prompt, nil, false)
+}
+
+// StartWith is Start with content blocks attached to the prompt
+// (Conversation.BeginWith).
+func (d Driver) StartWith(sess *Session, prompt string, blocks []json.RawMessage) (*Drive, error) {
+	return d.start(sess, prompt, blocks, false)
 }
 
 // Continue begins a turn of sess that continues an answer cut at
 // max_tokens (Conversation.BeginContinuation), as Start does.
 func (d Driver) Continue(sess *Session) (*Drive, error) {
-	return d.start(sess, ContinuePrompt, true)
+	return d.start(sess, ContinuePrompt, nil, true)
 }
 
 // Check says why sess cannot start a turn now, or nil: with OfficialAPI,
@@ -68,13 +75,15 @@ func (d Driver) Check(sess *Session) error {
 	return nil
 }
 
-func (d Driver) start(sess *Session, prompt string, continuation bool) (*Drive, error) {
+func (d Driver) start(sess *Session, prompt string, blocks []json.RawMessage, continuation bool) (*Drive, error) {
 	if err := d.Check(sess); err != nil {
 		return nil, err
 	}
 	if d.Preflight {
 		preview := sess.Request()
-		preview.Messages = append(preview.Messages, connector.NewUserText(prompt))
+		user := connector.NewUserText(prompt)
+		user.Content = append(append([]json.RawMessage{}, blocks...), user.Content...)
+		preview.Messages = append(preview.Messages, user)
 		if _, _, err := connector.BuildParams(preview); err != nil {
 			return nil, &NotBuiltError{Err: err}
 		}
@@ -86,7 +95,7 @@ func (d Driver) start(sess *Session, prompt string, continuation bool) (*Drive, 
 	if continuation {
 		r.turn = sess.Conv.BeginContinuation(r.now())
 	} else {
-		r.turn = sess.Conv.Begin(prompt, r.now())
+		r.turn = sess.Conv.BeginWith(prompt, blocks, r.now())
 	}
 	r.req, r.warnings = sess.Prepare(r.turn)
 	return r, nil

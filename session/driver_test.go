@@ -191,3 +191,19 @@ func TestStartRefusesWhatCannotBeSent(t *testing.T) {
 		t.Errorf("a turn that was not sent was recorded: %d turns", len(sess.Conv.Turns))
 	}
 }
+
+func TestStartWithPutsBlocksBeforeThePrompt(t *testing.T) {
+	sess := &Session{Settings: Settings{Model: "m", MaxTokens: 100}}
+	doc := json.RawMessage(`{"type":"document","source":{"type":"text","media_type":"text/plain","data":"x"}}`)
+	d, err := Driver{Preflight: true}.StartWith(sess, "what is this?", []json.RawMessage{doc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := sess.Conv.History[len(sess.Conv.History)-1]
+	if len(msg.Content) != 2 || string(msg.Content[0]) != string(doc) || !strings.Contains(string(msg.Content[1]), "what is this?") {
+		t.Fatalf("user message = %s", msg.Content)
+	}
+	if d.Turn().Prompt != "what is this?" {
+		t.Fatalf("prompt = %q", d.Turn().Prompt)
+	}
+}

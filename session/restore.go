@@ -140,8 +140,20 @@ func configuredServer(sc ServerConfig, enabled bool, getenv func(string) string)
 	if err != nil && enabled {
 		return nil, err
 	}
-	return &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
-		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL}, nil
+	st := &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
+		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL,
+		Transport: sc.Transport, Route: sc.Route, Command: sc.Command, Args: cloneStrings(sc.Args), Env: sc.Env, Cwd: sc.Cwd}
+	if st.SelectionURL == "" && sc.Transport == TransportStdio {
+		st.SelectionURL = "stdio:" + sc.Name
+	}
+	vals, err := sc.ResolveEnv(getenv)
+	if err != nil && enabled {
+		return nil, err
+	}
+	for _, v := range vals {
+		st.envValues = append(st.envValues, v)
+	}
+	return st, nil
 }
 
 func onOff(on bool) string {
@@ -216,7 +228,11 @@ func restoreFromMessages(t *Turn, msgs []savedMessage, times []savedBlock) {
 	n := 0
 	for _, m := range msgs {
 		if m.Role != "assistant" {
-			continue // a tool_result the connector sent on its own
+			// The tool_results patchbay sent: each shows in its tool use.
+			for _, raw := range m.Content {
+				t.pairLocalResult(raw, time.Time{})
+			}
+			continue
 		}
 		for _, raw := range m.Content {
 			var sb savedBlock
@@ -249,6 +265,12 @@ func rebuildBlock(raw json.RawMessage, started time.Time, done bool) *Block {
 func (t *Turn) addRestored(b *Block, sb savedBlock) {
 	t.Blocks = append(t.Blocks, b)
 	t.link(b, b.Started)
+	if l := sb.Local; l != nil && b.Kind == KindToolUse {
+		b.Local, b.Server, b.Tool = true, l.Server, l.Tool
+		if len(l.Result) > 0 {
+			t.pairLocalResult(l.Result, sb.Finished)
+		}
+	}
 	if b.Kind == KindToolUse && !sb.Finished.IsZero() {
 		b.Finished = sb.Finished
 	}

@@ -16,3 +16,17 @@ func SandboxServers(servers []sandbox.Server) []ServerConfig {
 	}
 	return out
 }
+
+// SandboxLocalServers configures the sandbox's demo local servers: each is
+// patchbay itself, started as exe with the hidden sandbox.StdioCommand. They
+// start switched off, so a sandbox turn offers what it always did until
+// the person switches one on (o in the servers panel, or -enable NAME).
+func SandboxLocalServers(exe string) []ServerConfig {
+	var out []ServerConfig
+	for _, name := range sandbox.LocalServers() {
+		out = append(out, ServerConfig{Name: name, Transport: TransportStdio, Command: exe,
+			Args: []string{sandbox.StdioCommand, name}, Enabled: false, Mode: connector.ModeAll,
+			SelectionURL: "sandbox:" + name})
+	}
+	return out
+}

@@ -28,6 +28,10 @@ type SentServer struct {
 	// went out: what a tool the API lists is judged by.
 	Filter connector.ToolFilter `json:"filter"`
 	Locks  []connector.Lock     `json:"locks,omitempty"`
+	// Local says patchbay ran the server itself ("stdio", or "local" for
+	// route = "local"): its tools went out as client tools, not in
+	// mcp_servers.
+	Local string `json:"local,omitempty"`
 }
 
 // Withholds reports whether the rules the request was sent under keep
@@ -41,12 +45,37 @@ func (s *Session) Sent() []SentServer {
 	var out []SentServer
 	s.syncHistory()
 	for _, srv := range s.Servers {
-		if !s.declares(srv) {
-			continue
+		switch {
+		case srv.Local():
+			if srv.Enabled {
+				out = append(out, sentLocal(srv))
+			}
+		case s.declares(srv):
+			out = append(out, sentServer(srv, s.Settings.Beta))
 		}
-		out = append(out, sentServer(srv, s.Settings.Beta))
 	}
 	return out
+}
+
+// sentLocal is what a request offers from a local server: the tools
+// connector.LocalTools, the rule the request is built by, lets out.
+func sentLocal(srv *ServerState) SentServer {
+	ss := SentServer{Name: srv.Name, Filter: srv.Filter, Locks: srv.Locks, Local: srv.LocalKind(), Enabled: []string{}}
+	if srv.Known != nil {
+		ss.Listed = sortedSet(toolNames(srv.Known))
+		if ss.Listed == nil {
+			ss.Listed = []string{}
+		}
+	}
+	offered, _ := connector.LocalTools(connector.Request{Local: []connector.LocalServer{srv.LocalSpec()}})
+	for _, lt := range offered {
+		ss.Enabled = append(ss.Enabled, lt.Tool)
+	}
+	ss.Enabled = sortedSet(ss.Enabled)
+	if ss.Enabled == nil {
+		ss.Enabled = []string{}
+	}
+	return ss
 }
 
 func sentServer(srv *ServerState, beta connector.Beta) SentServer {

@@ -48,6 +48,18 @@ type ServerState struct {
 	Pinned []connector.Tool
 	// SelectionURL is ServerConfig.SelectionURL.
 	SelectionURL string
+	// Transport, Route, Command, Args, Env and Cwd are the config's (see
+	// ServerConfig): a server with Local() true runs through patchbay's
+	// own MCP client, and its tools go out as client tools.
+	Transport string
+	Route     string
+	Command   string
+	Args      []string
+	Env       map[string]string // variable → name of the variable holding its value
+	Cwd       string
+	// envValues are the values Env resolved to, kept only to be redacted
+	// (Secrets): the child process gets them from the pool.
+	envValues []string
 	// ConfigFingerprint is ServerConfig.Fingerprint of the config the
 	// server came from, saved with its selection.
 	ConfigFingerprint string
@@ -111,17 +123,14 @@ func New(cfg *Config, getenv func(string) string) (*Session, error) {
 		ToolSearch: cfg.API.ToolSearch,
 	}}
 	for _, sc := range cfg.Servers {
-		tok, err := sc.ResolveToken(getenv)
 		// A disabled server's missing token is only a warning in the
 		// config: it stays off, and asks for auth if switched on.
-		if err != nil && sc.Enabled {
+		st, err := configuredServer(sc, sc.Enabled, getenv)
+		if err != nil {
 			return nil, err
 		}
-		s.Servers = append(s.Servers, &ServerState{
-			Name: sc.Name, URL: sc.URL, Enabled: sc.Enabled, Filter: sc.Filter(), Token: tok,
-			TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL,
-			Locks: configLocks(sc), ConfigFingerprint: sc.Fingerprint(),
-		})
+		st.Filter, st.Locks, st.ConfigFingerprint = sc.Filter(), configLocks(sc), sc.Fingerprint()
+		s.Servers = append(s.Servers, st)
 	}
 	return s, nil
 }
@@ -142,6 +151,12 @@ func (s *Session) Request() connector.Request {
 		// A server switched off stays declared, offering nothing, while
 		// the history holds its blocks: the API checks that every server
 		// the history names is declared (API-NOTES 5.1).
+		if srv.Local() {
+			// Patchbay runs it: its tools go out as client tools, and
+			// the API never hears of the server.
+			req.Local = append(req.Local, srv.LocalSpec())
+			continue
+		}
 		if s.declares(srv) {
 			srv.refreshToken()
 			s.refreshSignIn(srv)

@@ -117,6 +117,16 @@ type savedBlock struct {
 	Text  string          `json:"text,omitempty"`
 	Input string          `json:"input,omitempty"`
 	Done  bool            `json:"done,omitempty"`
+	// Local is set for a tool use patchbay ran on a local server.
+	Local *savedLocal `json:"local,omitempty"`
+}
+
+// savedLocal names the local server and tool behind a plain tool_use; the
+// result is kept here only when the history does not hold it.
+type savedLocal struct {
+	Server string          `json:"server"`
+	Tool   string          `json:"tool"`
+	Result json.RawMessage `json:"result,omitempty"`
 }
 
 // savedMessage reads a message back; each block's bytes are the file's own.

@@ -98,6 +98,14 @@ func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets co
 	st.Blocks = make([]savedBlock, len(t.Blocks))
 	for i, b := range t.Blocks {
 		sb := savedBlock{Started: b.Started, Finished: b.Finished}
+		if b.Local {
+			sb.Local = &savedLocal{Server: b.Server, Tool: b.Tool}
+			if !inHistory && b.Result != nil {
+				// The history does not hold the result of a turn that
+				// did not finish.
+				sb.Local.Result = secrets.RedactBytes(b.Result.Raw)
+			}
+		}
 		if !inHistory {
 			sb.Raw, sb.Done = b.Raw, b.Done
 			if !b.Done {

@@ -326,6 +326,11 @@ func (s *Session) NeedToolLists() []*ServerState {
 		if !srv.Enabled || srv.Known != nil || srv.Listed != nil || len(srv.Pinned) > 0 {
 			continue
 		}
+		if srv.Local() {
+			// Nothing of a local server is offered until its list is known.
+			out = append(out, srv)
+			continue
+		}
 		spec := srv.Spec()
 		if !spec.ClosedWorld() {
 			continue

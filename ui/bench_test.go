@@ -11,6 +11,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/session"
+	"patchbay/ui/internal/uitest"
 )
 
 // The benchmarks of issue 6. Each builds its screen at 120x40 outside the
@@ -18,46 +19,7 @@ import (
 
 const benchW, benchH = 120, 40
 
-// answerMarkdown is a plausible answer of about 700 characters: a heading,
-// paragraphs with inline styling, a list and a code block.
-func answerMarkdown(i int) string {
-	return fmt.Sprintf("## Result %d\n\nI found **%d customers** matching the query; the closest is "+
-		"*Ada Lovelace* at `Analytical Engines`, whose account has been open since 1843.\n\n"+
-		"- orders: %d, the last one shipped on time\n- balance: %d.00 EUR, nothing overdue\n"+
-		"- contact: ada@example.com\n\n```json\n{\"id\": \"c_%03d\", \"tier\": \"gold\"}\n```\n\n"+
-		"Let me know if you want me to look at her orders or update her record; I can also "+
-		"search the knowledge base for the refund policy that applies to gold customers.\n", i, i%7+1, i%13, i*3, i)
-}
-
-// historyTurn is a finished turn: a sentence, a tool call with a JSON
-// result of about 1 KB, and a Markdown answer.
-func historyTurn(i int) []connector.Event {
-	id := "mcptoolu_" + strconv.Itoa(i)
-	input := map[string]any{"query": "customer " + strconv.Itoa(i)}
-	use := map[string]any{"type": "mcp_tool_use", "id": id, "name": "find_customer", "server_name": "crm", "input": input}
-	var rows []map[string]any
-	for r := range 8 {
-		rows = append(rows, map[string]any{"id": fmt.Sprintf("c_%03d_%d", i, r), "name": "Customer " + strconv.Itoa(r), "company": "Company of turn " + strconv.Itoa(i)})
-	}
-	result := map[string]any{"type": "mcp_tool_result", "tool_use_id": id, "is_error": false,
-		"content": []any{map[string]any{"type": "text", "text": string(rawJSON(rows))}}}
-	text := func(s string) []byte { return rawJSON(map[string]any{"type": "text", "text": s}) }
-	return []connector.Event{
-		connector.MessageStart{ID: "msg_" + strconv.Itoa(i), RequestID: "req_" + strconv.Itoa(i)},
-		connector.BlockStart{Index: 0, Type: "text", Block: text("Let me look that up.")},
-		connector.BlockStop{Index: 0},
-		connector.BlockStart{Index: 1, Type: "mcp_tool_use", Block: rawJSON(use)},
-		connector.BlockStop{Index: 1, Block: rawJSON(use)},
-		connector.BlockStart{Index: 2, Type: "mcp_tool_result", Block: rawJSON(result)},
-		connector.BlockStop{Index: 2},
-		connector.BlockStart{Index: 3, Type: "text", Block: text("")},
-		connector.TextDelta{Index: 3, Text: answerMarkdown(i)},
-		connector.BlockStop{Index: 3},
-		connector.MessageDelta{StopReason: "end_turn", Usage: connector.Usage{OutputTokens: 200}},
-		connector.MessageStop{},
-		connector.TurnDone{StopReason: "end_turn"},
-	}
-}
+func historyTurn(i int) []connector.Event { return uitest.HistoryTurn(i) }
 
 // benchModel is a 120x40 screen with history finished turns, drawn once.
 func benchModel(tb testing.TB, history int) *Model {
@@ -78,16 +40,7 @@ func benchModel(tb testing.TB, history int) *Model {
 	return m
 }
 
-// streamingText is about n characters of Markdown, cut mid-paragraph as a
-// streaming answer is.
-func streamingText(n int) string {
-	var b strings.Builder
-	for i := 0; b.Len() < n; i++ {
-		b.WriteString(answerMarkdown(i))
-		b.WriteString("\n")
-	}
-	return b.String()[:n]
-}
+func streamingText(n int) string { return uitest.StreamingText(n) }
 
 // startStreaming opens a turn whose text block holds text, as if it had
 // streamed in; it returns the block.
@@ -152,45 +105,21 @@ func BenchmarkView(b *testing.B) {
 // screen's layout and the transcript's sync, then View).
 func BenchmarkScroll(b *testing.B) {
 	m := benchModel(b, 1000)
-	m.tr.scroll(-m.tr.totalRows() / 2)
+	m.tr.Scroll(-m.tr.TotalRows() / 2)
 	m.View()
 	b.Run("history=1000", func(b *testing.B) {
 		b.ReportAllocs()
 		for i := range b.N {
-			m.tr.scroll(1 - 2*(i%2))
+			m.tr.Scroll(1 - 2*(i%2))
 			m.Update(nil)
 			m.View()
 		}
 	})
 }
 
-// bigResult is a JSON-free text result of about size bytes in lines of
-// 64 bytes, like the lab server's big tool.
-func bigResult(size int) string {
-	var b strings.Builder
-	b.Grow(size)
-	for i := 1; b.Len() < size; i++ {
-		fmt.Fprintf(&b, "%08d the quick brown fox jumps over the lazy dog, 0123456789 ABCD\n", i)
-	}
-	return b.String()
-}
+func bigResult(size int) string { return uitest.BigResult(size) }
 
-// resultTurn is a finished turn whose tool call returned text.
-func resultTurn(text string) []connector.Event {
-	use := map[string]any{"type": "mcp_tool_use", "id": "mcptoolu_big", "name": "big", "server_name": "lab", "input": map[string]any{"kb": 10240}}
-	result := map[string]any{"type": "mcp_tool_result", "tool_use_id": "mcptoolu_big", "is_error": false,
-		"content": []any{map[string]any{"type": "text", "text": text}}}
-	return []connector.Event{
-		connector.MessageStart{ID: "msg_big"},
-		connector.BlockStart{Index: 0, Type: "mcp_tool_use", Block: rawJSON(use)},
-		connector.BlockStop{Index: 0, Block: rawJSON(use)},
-		connector.BlockStart{Index: 1, Type: "mcp_tool_result", Block: rawJSON(result)},
-		connector.BlockStop{Index: 1},
-		connector.MessageDelta{StopReason: "end_turn"},
-		connector.MessageStop{},
-		connector.TurnDone{StopReason: "end_turn"},
-	}
-}
+func resultTurn(text string) []connector.Event { return uitest.ResultTurn(text) }
 
 // BenchmarkExpandLargeResult expands a collapsed 10 MB tool result that has
 // never been expanded and draws the frame.
@@ -208,13 +137,15 @@ func BenchmarkExpandLargeResult(b *testing.B) {
 		}
 		m.Update(tea.WindowSizeMsg{Width: benchW, Height: benchH})
 		m.View()
-		press(m, "tab")
-		m.tr.focused = conv.Current().Blocks[0]
+		press(m, "tab") // focuses the one block, the tool call
+		if m.tr.FocusedBlock() != conv.Current().Blocks[0] {
+			b.Fatal("tab did not focus the tool call")
+		}
 		b.StartTimer()
 		press(m, "enter")
 		m.View()
 		b.StopTimer()
-		if !m.tr.isExpanded(conv.Current().Blocks[0]) {
+		if !strings.Contains(view(m), "▾ lab · big") {
 			b.Fatal("the result did not expand")
 		}
 		m.stop()

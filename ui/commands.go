@@ -33,6 +33,10 @@ func commands() []command {
 		{name: "edit", desc: "edit the last prompt and send it in its place", run: (*Model).cmdEdit},
 		{name: "copy", desc: "copy the last answer (OSC 52)", run: (*Model).cmdCopy},
 		{name: "export", args: "md|json [PATH]", desc: "write the session as Markdown or request JSON", takesArg: true, run: (*Model).cmdExport},
+		{name: "assert", args: "[FILE]", desc: "add the last turn to a contract file as a scenario for patchbay test", run: (*Model).cmdAssert},
+		{name: "drift", desc: "what changed in the servers' tools since patchbay lock", run: (*Model).cmdDrift},
+		{name: "prompt", args: "SERVER NAME [arg=value …]", desc: "put a server's prompt in the input (SERVER alone lists them)", takesArg: true, run: (*Model).cmdPrompt},
+		{name: "resources", args: "[SERVER]", desc: "browse servers' resources; attach one to the next message", takesArg: true, run: (*Model).cmdResources},
 		{name: "curl", desc: "show and copy a curl command for the last request", run: (*Model).cmdCurl},
 		{name: "quit", desc: "save the session and quit", run: (*Model).cmdQuit},
 	}

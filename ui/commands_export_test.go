@@ -105,24 +105,42 @@ func TestExportToADirectoryAndOfNothing(t *testing.T) {
 	}
 }
 
-// enter while an answer streams keeps the message in the input, and the
-// hint about it goes when the answer is done (issue 13 defect 2).
-func TestEnterWhileAnsweringKeepsTheMessageAndTheHintGoes(t *testing.T) {
+// enter while an answer streams queues the message, shown as queued, and
+// it is sent once the answer is done; nothing about answering stays on
+// screen after (issue 13 defect 2).
+func TestEnterWhileAnsweringQueuesTheMessage(t *testing.T) {
 	r := &queueRunner{scripts: [][]connector.Event{answer("First answer."), answer("Second answer.")}}
 	m, _ := cmdModel(t, r, 120, 30)
 	typeText(m, "first")
 	cmd := press(m, "enter")
 	typeText(m, "second")
 	press(m, "enter")
-	if !strings.Contains(view(m), "your message stays in the input") || m.input.Value() != "second" {
-		t.Fatalf("enter while answering: input %q\n%s", m.input.Value(), view(m))
+	if scr := view(m); !strings.Contains(scr, "queued: second · sends when the answer is done") ||
+		!strings.Contains(scr, "your message is queued") || m.input.Value() != "" {
+		t.Fatalf("enter while answering: input %q\n%s", m.input.Value(), scr)
 	}
 	pumpAll(t, m, cmd)
-	if scr := view(m); strings.Contains(scr, "still answering") || !strings.Contains(scr, "enter sends your message") {
-		t.Errorf("after the answer:\n%s", scr)
-	}
-	pumpAll(t, m, press(m, "enter"))
-	if scr := view(m); !strings.Contains(scr, "Second answer.") {
+	if scr := view(m); strings.Contains(scr, "answering") || strings.Contains(scr, "queued") ||
+		!strings.Contains(scr, "Second answer.") || !strings.Contains(scr, "› second") {
 		t.Errorf("the kept message was not sent:\n%s", scr)
+	}
+}
+
+// A message queued while answering comes back into the input when the
+// answer is cancelled: it is never lost, and never sent unasked.
+func TestQueuedMessageComesBackWhenTheAnswerIsCancelled(t *testing.T) {
+	r := &queueRunner{scripts: [][]connector.Event{answer("First answer."), answer("Second answer.")}}
+	m, _ := cmdModel(t, r, 80, 24)
+	typeText(m, "first")
+	press(m, "enter")
+	typeText(m, "second")
+	press(m, "enter")
+	typeText(m, "third")
+	press(m, "esc")
+	if got := m.input.Value(); got != "second\n\nthird" {
+		t.Errorf("after cancelling, the input holds %q, want the queued message then the draft", got)
+	}
+	if scr := view(m); strings.Contains(scr, "queued:") || !strings.Contains(scr, "queued message is back in the input") {
+		t.Errorf("after cancelling:\n%s", scr)
 	}
 }

@@ -17,10 +17,11 @@ type completion struct {
 }
 
 // completable reports whether tab completes in the input now rather than
-// moving the focus: the input holds one line of slash command.
+// moving the focus: the input holds one line of slash command, or ends
+// with an "@" word (a resource to attach).
 func (m *Model) completable() bool {
 	v := m.input.Value()
-	return m.focus == focusInput && isCommand(v) && !strings.Contains(v, "\n")
+	return m.focus == focusInput && (isCommand(v) && !strings.Contains(v, "\n") || atWord(v) != "")
 }
 
 // complete completes the word before the end of the input: a command
@@ -36,11 +37,14 @@ func (m *Model) complete() tea.Cmd {
 		m.hint = m.keys.Complete.Help().Key + ": " + strings.Join(c.cands, "  ")
 		return nil
 	}
-	prefix, word, cands, final := m.candidates(text)
+	prefix, word, cands, final, fetch := m.candidates(text)
 	*c = completion{}
 	switch len(cands) {
 	case 0:
 		m.hint = "nothing to complete"
+		if fetch != nil {
+			return fetch
+		}
 		if word == "" && strings.HasPrefix(prefix, "/model ") {
 			// The list may not have arrived from the Models API yet.
 			return m.fetchModels()
@@ -52,6 +56,9 @@ func (m *Model) complete() tea.Cmd {
 			done += " "
 		}
 		m.setInput(prefix + done)
+		if !isCommand(text) {
+			return m.attachMention(cands[0])
+		}
 		return m.fetchModelsFor(prefix + done)
 	}
 	common := commonPrefix(cands)
@@ -77,13 +84,16 @@ func (m *Model) fetchModelsFor(text string) tea.Cmd {
 
 func (m *Model) setInput(s string) {
 	m.input.SetValue(s)
-	m.input.CursorEnd()
 }
 
 // candidates splits the input into what stays and the word to complete,
 // and lists the words it may become. final marks candidates after which
-// nothing more is typed (no space is added).
-func (m *Model) candidates(text string) (prefix, word string, cands []string, final []bool) {
+// nothing more is typed (no space is added). fetch, when set, asks a
+// server for what the next tab can complete.
+func (m *Model) candidates(text string) (prefix, word string, cands []string, final []bool, fetch tea.Cmd) {
+	if !isCommand(text) {
+		return m.atCandidates(text)
+	}
 	name, rest, spaced := strings.Cut(strings.TrimPrefix(text, "/"), " ")
 	if !spaced {
 		for _, c := range commands() {
@@ -92,7 +102,7 @@ func (m *Model) candidates(text string) (prefix, word string, cands []string, fi
 				final = append(final, c.args == "")
 			}
 		}
-		return "/", name, cands, final
+		return "/", name, cands, final, nil
 	}
 	var pool []string
 	switch name {
@@ -102,13 +112,17 @@ func (m *Model) candidates(text string) (prefix, word string, cands []string, fi
 		for _, b := range connector.Betas {
 			pool = append(pool, string(b))
 		}
+	case "assert":
+		pool = []string{m.qa.contractsPath}
 	case "export":
 		if strings.Contains(rest, " ") {
-			return text, "", nil, nil // a path: left to the user
+			return text, "", nil, nil, nil // a path: left to the user
 		}
 		pool = []string{"md", "json"}
+	case "prompt":
+		return m.promptCandidates(rest)
 	default:
-		return text, "", nil, nil
+		return text, "", nil, nil, nil
 	}
 	for _, p := range pool {
 		if strings.HasPrefix(p, rest) {
@@ -116,7 +130,7 @@ func (m *Model) candidates(text string) (prefix, word string, cands []string, fi
 			final = append(final, name != "export")
 		}
 	}
-	return "/" + name + " ", rest, cands, final
+	return "/" + name + " ", rest, cands, final, nil
 }
 
 func commonPrefix(words []string) string {
@@ -138,6 +152,9 @@ func (m *Model) commandLabel() string {
 	}
 	if !m.completable() {
 		return ""
+	}
+	if !isCommand(m.input.Value()) {
+		return "@server:uri · " + m.keys.Complete.Help().Key + " completes a resource and attaches it"
 	}
 	name, _, spaced := strings.Cut(strings.TrimPrefix(m.input.Value(), "/"), " ")
 	if c, ok := findCommand(name); ok {

@@ -60,6 +60,26 @@ func TestCopyAndExportOfHostileTextAreSafe(t *testing.T) {
 			if want := termsafe.Text("ANSWER " + e.Text); clip[0] != want {
 				t.Errorf("/copy put %q on the clipboard, want the answer's text %q", clip[0], want)
 			}
+			// The copy key on a focused block: the answer's text, then
+			// the tool call, each sanitised and said so.
+			for _, want := range []string{"copied the answer's text", "copied the tool call"} {
+				if want == "copied the tool call" {
+					press(m, "up")
+				} else {
+					press(m, "tab")
+				}
+				clip := settle(t, m, press(m, "c"))
+				if len(clip) != 1 {
+					t.Fatalf("c on a focused block copied %d texts", len(clip))
+				}
+				if p := termsafetest.Check(clip[0]); p != "" {
+					t.Errorf("the clipboard holds %s after %q", p, want)
+				}
+				if scr := view(m); !strings.Contains(scr, want) {
+					t.Errorf("no %q feedback:\n%s", want, scr)
+				}
+			}
+			press(m, "esc")
 			path := filepath.Join(dir, "export-"+string(rune('a'+i))+".md")
 			enter(t, m, "/export md "+path)
 			data, err := os.ReadFile(path)

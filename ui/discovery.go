@@ -56,7 +56,7 @@ func (m *Model) startDiscovery() tea.Cmd {
 	m.disc.d = m.newDiscoverer(m.discOpts, notify)
 	targets := make([]discovery.Target, 0, len(m.sess.Servers))
 	for _, s := range m.sess.Servers {
-		targets = append(targets, discovery.Target{Name: s.Name, URL: s.URL, Token: s.Token})
+		targets = append(targets, s.Target(m.lister()))
 		m.disc.status[s.Name] = discovery.Status{Server: s.Name, State: discovery.Connecting}
 	}
 	m.disc.d.Set(m.ctx, targets)
@@ -147,4 +147,13 @@ func (m *Model) closeDiscovery() {
 		_ = m.disc.d.Close()
 		m.disc.d = nil
 	}
+}
+
+// lister is the local servers' pool as discovery takes it: nil, not a nil
+// pointer in an interface, when there is none.
+func (m *Model) lister() discovery.Lister {
+	if m.local == nil {
+		return nil
+	}
+	return m.local
 }

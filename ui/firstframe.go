@@ -11,7 +11,7 @@ func (m *Model) afterRefresh() tea.Cmd {
 		m.quit()
 		return tea.Quit
 	}
-	return m.tr.relayoutCmd()
+	return tea.Batch(m.tr.RelayoutCmd(), m.countCmd())
 }
 
 // FirstFrameEnv, when set, makes the TUI draw one frame at 120x40 and

@@ -15,6 +15,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/session"
+	"patchbay/ui/internal/uitest"
 )
 
 // fakeRunner plays a scripted list of events for each turn. If gate is
@@ -54,13 +55,7 @@ func (f *fakeRunner) requests() []connector.Request {
 	return append([]connector.Request(nil), f.reqs...)
 }
 
-func rawJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
+func rawJSON(v any) json.RawMessage { return uitest.RawJSON(v) }
 
 // toolTurn is a full turn: text, an MCP tool call with streamed input, its
 // result, more text, then the end.
@@ -113,30 +108,7 @@ func newModel(t *testing.T, r connector.Runner, w, h int) *Model {
 }
 
 // keyMsg builds the key press a terminal would send for a key name.
-func keyMsg(name string) tea.KeyPressMsg {
-	special := map[string]tea.KeyPressMsg{
-		"enter":       {Code: tea.KeyEnter},
-		"shift+enter": {Code: tea.KeyEnter, Mod: tea.ModShift},
-		"esc":         {Code: tea.KeyEscape},
-		"tab":         {Code: tea.KeyTab},
-		"shift+tab":   {Code: tea.KeyTab, Mod: tea.ModShift},
-		"space":       {Code: tea.KeySpace, Text: " "},
-		"up":          {Code: tea.KeyUp},
-		"down":        {Code: tea.KeyDown},
-		"pgup":        {Code: tea.KeyPgUp},
-		"pgdown":      {Code: tea.KeyPgDown},
-		"home":        {Code: tea.KeyHome},
-		"end":         {Code: tea.KeyEnd},
-		"ctrl+c":      {Code: 'c', Mod: tea.ModCtrl},
-		"ctrl+d":      {Code: 'd', Mod: tea.ModCtrl},
-		"ctrl+o":      {Code: 'o', Mod: tea.ModCtrl},
-	}
-	if k, ok := special[name]; ok {
-		return k
-	}
-	r := []rune(name)[0]
-	return tea.KeyPressMsg{Code: r, Text: name}
-}
+func keyMsg(name string) tea.KeyPressMsg { return uitest.Key(name) }
 
 // press sends keys to the model and returns the command of the last one.
 func press(m *Model, keys ...string) tea.Cmd {

@@ -5,6 +5,8 @@ import (
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+
+	"patchbay/ui/transcript"
 )
 
 // ticks runs cmd (a batch or one command) and reports whether it yields a
@@ -40,17 +42,33 @@ func TestIdleScreenSchedulesNothing(t *testing.T) {
 	}
 	discover(t, m, fake, ready("crm", crmTools()), ready("knowledge-base", nil))
 	send(t, m, "Who is Ada?")
-	press(m, "tab", "up", "enter") // expand the tool call: a redraw
+	// Expand the tool call: a redraw, and background drawing to do.
+	var pending []tea.Cmd
+	for _, k := range []string{"tab", "up", "enter"} {
+		pending = append(pending, press(m, k))
+	}
 
-	// The background drawing runs to its end...
-	for range 100 {
-		_, cmd = m.Update(relayoutMsg{gen: m.tr.bg.gen})
-		if cmd == nil {
-			break
+	// The background drawing runs to its end, asking for nothing else...
+	steps := 0
+	for len(pending) > 0 && steps < 1000 {
+		c := pending[0]
+		pending = pending[1:]
+		if c == nil {
+			continue
 		}
-		if _, ok := runCmd(t, cmd).(relayoutMsg); !ok {
-			t.Fatalf("idle, the screen scheduled %T", runCmd(t, cmd))
+		switch msg := runCmd(t, c).(type) {
+		case tea.BatchMsg:
+			pending = append(pending, msg...)
+		case transcript.RelayoutMsg:
+			steps++
+			_, c = m.Update(msg)
+			pending = append(pending, c)
+		default:
+			t.Fatalf("idle, the screen scheduled %T", msg)
 		}
+	}
+	if len(pending) > 0 {
+		t.Fatal("the background drawing never ended")
 	}
 	// ...and a tick still on its way when everything settled asks for
 	// nothing more.

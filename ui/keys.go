@@ -6,6 +6,7 @@ import (
 
 	"patchbay/ui/common"
 	"patchbay/ui/servers"
+	"patchbay/ui/transcript"
 )
 
 // helpKeys adapts the key map to bubbles/help for the pane in focus, so
@@ -15,9 +16,12 @@ type helpKeys struct {
 	focus     focusArea
 	streaming bool
 	draft     bool // the input holds text
-	// panel is the servers panel's keys; filtering: its filter is typed.
-	panel     help.KeyMap
-	filtering bool
+	// panel is the servers panel's keys, transcript the transcript's;
+	// filtering: the panel's filter is typed.
+	panel      help.KeyMap
+	transcript help.KeyMap
+	input      help.KeyMap
+	filtering  bool
 }
 
 // ShortHelp implements help.KeyMap: the focused pane's keys, then the
@@ -32,12 +36,12 @@ func (h helpKeys) ShortHelp() []key.Binding {
 	switch h.focus {
 	case focusInput:
 		if h.streaming {
-			b = append(b, k.Cancel)
+			b = append(b, common.Relabel(k.Send, "queue message"), k.Cancel)
 		} else {
-			b = append(b, k.Send, k.Newline)
+			b = append(b, h.input.ShortHelp()...)
 		}
 	case focusTranscript:
-		b = append(b, k.Up, k.Down, k.Toggle, k.Bottom)
+		b = append(b, h.transcript.ShortHelp()...)
 		if h.streaming {
 			b = append(b, k.Cancel)
 		}
@@ -61,7 +65,7 @@ func (h helpKeys) FullHelp() [][]key.Binding {
 	return append([][]key.Binding{
 		{k.Send, k.Newline, k.Cancel, k.Continue, k.Palette, k.ClearDraft, k.Quit},
 		{k.NextFocus, k.PrevFocus, k.Back, k.Audit, k.Help, k.Complete},
-		{k.Up, k.Down, k.Toggle, k.ViewAll, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		transcript.HelpGroup(k),
 		{k.ViewPageUp, k.ViewPageDown, k.Search, k.NextMatch, k.PrevMatch, k.Close, k.Copy},
 	}, servers.HelpGroups(k)...)
 }

@@ -4,23 +4,25 @@ import (
 	"context"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/list"
 	"charm.land/bubbles/v2/spinner"
-	"charm.land/bubbles/v2/textarea"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/local"
+	"patchbay/connector/mcpclient"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
+	"patchbay/ui/input"
 	"patchbay/ui/modal"
 	"patchbay/ui/servers"
+	"patchbay/ui/transcript"
 )
 
 // Options configure the screen.
@@ -72,6 +74,9 @@ type Options struct {
 	// SandboxKey is the key the offline sandbox accepts (no secret), which
 	// /curl names for a command sent to it.
 	SandboxKey string
+	// Counter, with a live API, asks the token counting endpoint what each
+	// server's tool definitions cost; nil (the sandbox) shows estimates.
+	Counter *connector.Client
 	// Models lists the models /model offers from the Models API; nil (the
 	// sandbox) means a built-in list.
 	Models func(context.Context) ([]connector.ModelInfo, error)
@@ -83,9 +88,20 @@ type Options struct {
 	// the screen answers to, and every key its help names, comes from it.
 	Keys *common.KeyMap
 
+	// MCP is patchbay's own client for prompts, resources and direct tool
+	// calls; nil means one that reaches connector servers with
+	// Discovery's options.
+	MCP *mcpclient.Client
+
 	// ExitAfterFirstFrame quits as soon as the first frame with a size is
 	// drawn, to time start-up (main's PATCHBAY_FIRST_FRAME).
 	ExitAfterFirstFrame bool
+
+	// Local is patchbay's own MCP client for the config's local servers
+	// (stdio, route = "local"): discovery lists their tools through it.
+	// Turns run their tools through Runner (a local.Runner on the same
+	// pool). Nil: no local servers; main closes it on exit.
+	Local *local.Pool
 }
 
 // focusArea is the pane that receives keys.
@@ -116,12 +132,11 @@ type Model struct {
 
 	width, height int
 	focus         focusArea
-	input         textarea.Model
+	input         *input.Model
 	help          help.Model
 	spin          spinner.Model
-	tr            *transcript
+	tr            *transcript.Model
 	panel         *servers.Panel
-	md            *markdown
 
 	run  *run // the turn streaming, nil when idle
 	runs int
@@ -130,6 +145,7 @@ type Model struct {
 	// Discovery of each server's tools.
 	disc          discovering
 	discOpts      discovery.Options
+	local         *local.Pool
 	newDiscoverer func(discovery.Options, func(discovery.Status)) Discoverer
 
 	// selVersion changes whenever any server's tool selection or tool list
@@ -152,11 +168,13 @@ type Model struct {
 	modals modal.Stack
 	// exitAfterFirstFrame quits once a frame with a size is drawn.
 	exitAfterFirstFrame bool
-	// inputCache keeps the input's drawing between frames.
-	inputCache inputCache
 
+	// bx is direct calls, prompts, resources and attachments (beyond.go).
+	bx beyondState
 	// cs is the slash commands' state: saving, notes, palette, picker.
 	cs commandState
+	// qa is the tool definitions' cost, drift from the lock file, /assert.
+	qa qaState
 	// retry is the retry the running turn waits for, counted down on screen.
 	retry *retryWait
 
@@ -182,8 +200,6 @@ func New(o Options) *Model {
 		stop:      stop,
 		help:      newHelp(),
 		spin:      spinner.New(spinner.WithSpinner(spinner.MiniDot)),
-		tr:        newTranscript(),
-		md:        &markdown{},
 	}
 	if m.sess == nil {
 		m.sess = &session.Session{}
@@ -192,12 +208,14 @@ func New(o Options) *Model {
 		m.keys = *o.Keys
 	}
 	m.panel = servers.New(panelHost{m}, &m.theme, m.keys)
-	m.tr.footer = m.footerLines
+	m.tr = transcript.New(transcriptHost{m}, &m.theme, m.keys)
+	m.input = input.New(inputHost{m}, &m.theme, m.keys)
 	for _, w := range o.Warnings {
-		m.tr.notices = append(m.tr.notices, "⚠ "+termsafe.Text(w))
+		m.tr.AddNotice("⚠ " + termsafe.Text(w))
 	}
 	m.disc.status = map[string]discovery.Status{}
 	m.discOpts = o.Discovery
+	m.local = o.Local
 	m.newDiscoverer = o.NewDiscoverer
 	if m.newDiscoverer == nil {
 		m.newDiscoverer = func(opts discovery.Options, notify func(discovery.Status)) Discoverer {
@@ -209,23 +227,9 @@ func New(o Options) *Model {
 	m.resolver, m.realServers, m.officialAPI = o.Resolver, o.RealServers, o.OfficialAPI
 	m.loadSelections()
 	m.initCommands(o)
+	m.initQA(o)
+	m.initBeyond(o)
 
-	in := textarea.New()
-	in.ShowLineNumbers = false
-	in.Prompt = inputPrompt
-	in.Placeholder = "Ask Claude… (" + m.keys.Send.Help().Key + " sends, " + m.keys.Newline.Help().Key + " adds a line)"
-	in.DynamicHeight = true
-	in.MinHeight = 1
-	in.MaxHeight = 5
-	in.MaxContentHeight = 10000
-	in.CharLimit = 0
-	// Enter sends and newlines are ours (shift+enter, alt+enter, ctrl+j);
-	// ctrl+d quits, as in a shell.
-	in.KeyMap.InsertNewline.SetEnabled(false)
-	in.KeyMap.DeleteCharacterForward.SetKeys("delete")
-	in.SetVirtualCursor(false)
-	in.Focus()
-	m.input = in
 	m.applyTheme()
 	return m
 }
@@ -239,11 +243,11 @@ func newHelp() help.Model {
 // Init asks the terminal for its background colour, to pick the theme, and
 // starts discovering every server's tools in the background.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery())
+	return tea.Batch(tea.RequestBackgroundColor, m.startDiscovery(), m.readLock())
 }
 
 func (m *Model) applyTheme() {
-	m.input.SetStyles(m.theme.Input)
+	m.input.ApplyTheme()
 	m.help.Styles = m.theme.Help
 	m.spin.Style = m.theme.ToolRunning
 }
@@ -267,8 +271,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.focus != focusInput {
 			m.setFocus(focusInput)
 		}
-		msg.Content = common.StripJoiners(msg.Content)
-		m.input, cmd = m.input.Update(msg)
+		cmd = m.input.Paste(msg)
 	case tea.MouseWheelMsg:
 		m.handleWheel(msg)
 	case tea.MouseClickMsg:
@@ -287,12 +290,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd = m.handleRetryTick(msg)
 	case sessionSavedMsg, modelsListedMsg, sessionsListedMsg, sessionLoadedMsg, exportWrittenMsg, list.FilterMatchesMsg:
 		cmd = m.handleCommandMsg(msg)
-	case relayoutMsg:
-		m.tr.relayoutStep(msg)
+	case transcript.RelayoutMsg:
+		m.tr.Relayout(msg)
+	case toolsCountedMsg, lockReadMsg, assertWrittenMsg:
+		cmd = m.handleQAMsg(msg)
 	case spinner.TickMsg:
 		if m.streaming() || m.connecting() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
+	default:
+		cmd = m.handleBeyond(msg)
 	}
 	m.refresh()
 	return m, tea.Batch(cmd, m.afterRefresh())
@@ -324,7 +331,7 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		!(m.focus == focusServers && m.panel.Query() != "" && key.Matches(msg, k.Back)):
 		m.cancel()
 		return m.saveSession()
-	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.hasDraft():
+	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.input.HasDraft():
 		// A draft is never lost to one key: the first ctrl+c clears it
 		// (and closes what covers the input, so that can be seen).
 		for m.modals.Len() > 0 {
@@ -363,10 +370,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Continue):
 		return m.continueAnswer()
 	case key.Matches(msg, k.PageUp):
-		m.tr.scroll(-max(m.tr.height-1, 1))
+		m.tr.ScrollPage(-1)
 		return nil
 	case key.Matches(msg, k.PageDown):
-		m.tr.scroll(max(m.tr.height-1, 1))
+		m.tr.ScrollPage(1)
 		return nil
 	}
 	switch m.focus {
@@ -378,59 +385,23 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	return m.inputKey(msg)
 }
 
+// inputKey gives a key to the input, which types what it does not use.
 func (m *Model) inputKey(msg tea.KeyPressMsg) tea.Cmd {
-	switch {
-	case key.Matches(msg, m.keys.Send):
-		return m.send()
-	case key.Matches(msg, m.keys.Newline):
-		m.input.InsertString("\n")
+	// With nothing typed, the detach key takes back the last attachment.
+	if key.Matches(msg, m.keys.Detach) && m.input.Value() == "" && m.detachLast() {
 		return nil
 	}
-	msg, ok := typedKey(msg)
-	if !ok {
-		return nil
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	cmd, _ := m.input.HandleKey(msg)
 	return cmd
 }
 
-// typedKey is a key typed into the input without the code points that
-// join emoji into one glyph: the terminal and the screen would count its
-// width differently (see flattenClusters), and what is sent is what was
-// shown. ok is false for a key that was only such a code point.
-func typedKey(msg tea.KeyPressMsg) (tea.KeyPressMsg, bool) {
-	if msg.Text == "" || !common.HasJoiners(msg.Text) {
-		return msg, true
-	}
-	msg.Text = common.StripJoiners(msg.Text)
-	if msg.Text == "" {
-		return msg, false
-	}
-	msg.Code, _ = utf8.DecodeRuneInString(msg.Text)
-	return msg, true
-}
-
+// transcriptKey gives a key to the transcript; what it has no use for is
+// typed into the input.
 func (m *Model) transcriptKey(msg tea.KeyPressMsg) tea.Cmd {
-	k := m.keys
-	switch {
-	case key.Matches(msg, k.Up):
-		m.tr.moveFocus(-1)
-	case key.Matches(msg, k.Down):
-		m.tr.moveFocus(1)
-	case key.Matches(msg, k.Toggle):
-		m.toggleFocused()
-	case key.Matches(msg, k.Top):
-		m.tr.offset = 0
-		m.tr.follow = m.tr.atBottom()
-	case key.Matches(msg, k.Bottom):
-		m.tr.toBottom()
-	case key.Matches(msg, k.ViewAll):
-		m.openPager()
-	default:
-		return m.typeIntoInput(msg)
+	if cmd, ok := m.tr.HandleKey(msg); ok {
+		return cmd
 	}
-	return nil
+	return m.typeIntoInput(msg)
 }
 
 // panelKey gives a key to the servers panel; what it has no use for is
@@ -449,12 +420,7 @@ func (m *Model) typeIntoInput(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	m.setFocus(focusInput)
-	msg, ok := typedKey(msg)
-	if !ok {
-		return nil
-	}
-	var cmd tea.Cmd
-	m.input, cmd = m.input.Update(msg)
+	cmd, _ := m.input.Type(msg)
 	return cmd
 }
 
@@ -465,7 +431,7 @@ func (m *Model) nextFocus(dir int) focusArea {
 	f := m.focus
 	for range focusAreas {
 		f = (f + focusArea(dir) + focusAreas) % focusAreas
-		if f != focusTranscript || m.tr.hasBlocks() {
+		if f != focusTranscript || m.tr.HasBlocks() {
 			return f
 		}
 	}
@@ -474,37 +440,9 @@ func (m *Model) nextFocus(dir int) focusArea {
 
 func (m *Model) setFocus(f focusArea) {
 	m.focus = f
-	if f == focusInput {
-		m.input.Focus()
-		m.input.Prompt = inputPrompt
-	} else {
-		m.input.Blur()
-		m.input.Prompt = inputPromptBlurred
-	}
+	m.input.SetFocused(f == focusInput)
 	m.panel.SetFocused(f == focusServers)
-	if f == focusTranscript {
-		m.tr.refocus()
-	}
-}
-
-// The input's left edge is the focus marker every pane shares: a heavy
-// bar in the accent colour on the pane in focus.
-const (
-	inputPrompt        = "┃ "
-	inputPromptBlurred = "│ "
-)
-
-func (m *Model) toggleFocused() {
-	b := m.tr.focused
-	i := m.tr.indexOf(b)
-	if i < 0 || !m.tr.items[i].toggleable() {
-		return
-	}
-	m.tr.toggle(b)
-	m.tr.sync(m.shownConv(), m.painter())
-	if i = m.tr.indexOf(b); i >= 0 {
-		m.tr.reveal(i)
-	}
+	m.tr.SetFocused(f == focusTranscript)
 }
 
 func (m *Model) quit() {
@@ -523,9 +461,9 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	step := 0
 	switch msg.Mouse().Button {
 	case tea.MouseWheelUp:
-		step = -lineStep
+		step = -transcript.LineStep
 	case tea.MouseWheelDown:
-		step = lineStep
+		step = transcript.LineStep
 	}
 	switch top := m.modals.Top(); {
 	case top != nil:
@@ -535,7 +473,7 @@ func (m *Model) handleWheel(msg tea.MouseWheelMsg) {
 	case m.focus == focusServers && msg.Mouse().X >= m.width-m.panelWidth:
 		m.panel.Scroll(step)
 	default:
-		m.tr.scroll(step)
+		m.tr.Scroll(step)
 	}
 }
 
@@ -549,15 +487,8 @@ func (m *Model) handleClick(msg tea.MouseClickMsg) {
 	top := headerHeight
 	switch {
 	case mouse.Y >= top && mouse.Y < top+m.mainHeight && mouse.X < m.width-m.panelWidth:
-		i, within := m.tr.itemAt(m.tr.offset + mouse.Y - top)
-		if i < 0 || within < 0 || m.tr.items[i].id.kind != itemBlock {
-			return
-		}
-		it := m.tr.items[i]
-		m.setFocus(focusTranscript)
-		m.tr.focus(it.id.block)
-		if within == 0 && it.toggleable() {
-			m.toggleFocused()
+		if m.tr.Click(mouse.Y - top) {
+			m.setFocus(focusTranscript)
 		}
 	case mouse.Y >= top && mouse.Y < top+m.mainHeight:
 		// Read the click against the layout it was made on: the panel
@@ -587,15 +518,15 @@ func (m *Model) refresh() {
 	case m.width >= 100:
 		m.panelWidth = min(max(m.width/5, 28), 36)
 	}
-	m.input.SetWidth(m.width)
+	m.input.SetSize(m.width, 0)
 	m.help.SetWidth(m.width)
 	top := m.modals.Top()
 	if top != nil {
 		m.helpView = m.help.View(top)
 	} else {
 		m.helpView = m.help.View(helpKeys{k: m.keys, focus: m.focus, streaming: m.streaming(),
-			draft: !m.streaming() && m.hasDraft(), // only idle help names it; spares a copy per frame
-			panel: m.panel, filtering: panelFocused && m.panel.Filtering()})
+			draft: !m.streaming() && m.input.HasDraft(), // only idle help names it; spares a copy per frame
+			panel: m.panel, transcript: m.tr, input: m.input, filtering: panelFocused && m.panel.Filtering()})
 	}
 	if strings.Contains(m.helpView, "\n") || ansi.StringWidth(m.helpView) > m.width {
 		// bubbles' help adds an item that does not fit when its "…" would
@@ -609,25 +540,17 @@ func (m *Model) refresh() {
 	fixed := headerHeight + 1 + m.input.Height() + len(m.statusLines()) + strings.Count(m.helpView, "\n") + 1
 	m.mainHeight = max(m.height-fixed, 1)
 	// One blank column keeps the transcript's text off the panel's rule.
-	m.tr.width = m.width - m.panelWidth - 1
-	if m.panelWidth == 0 || m.tr.width <= 0 {
+	trWidth := m.width - m.panelWidth - 1
+	if m.panelWidth == 0 || trWidth <= 0 {
 		// The panel covers the transcript; keep its layout for later.
-		m.tr.width = m.width
+		trWidth = m.width
 	}
-	m.tr.height = m.mainHeight
-	m.tr.sync(m.shownConv(), m.painter())
-	if m.focus == focusTranscript {
-		m.tr.keepFocusOnScreen()
-	}
+	m.tr.SetSize(trWidth, m.mainHeight)
+	m.tr.Sync(m.shownConv(), m.spin.View())
 	m.panel.SetSize(m.panelWidth, m.mainHeight)
 	if _, inline := top.(modal.Inline); inline {
-		top.SetSize(m.tr.width, m.mainHeight)
+		top.SetSize(trWidth, m.mainHeight)
 	} else if top != nil {
 		top.SetSize(m.width, m.height-headerHeight-strings.Count(m.helpView, "\n")-1)
 	}
-}
-
-func (m *Model) painter() painter {
-	return painter{theme: &m.theme, width: m.tr.width, frame: m.spin.View(), md: m.md,
-		viewKey: m.keys.ViewAll.Help().Key}
 }

@@ -114,7 +114,7 @@ func TestToolBlockExpandsAndCollapses(t *testing.T) {
 
 	press(m, "tab") // transcript: focuses the last block
 	press(m, "up")  // the tool call
-	if b := m.tr.focused; b == nil || b.Kind != session.KindToolUse {
+	if b := m.tr.FocusedBlock(); b == nil || b.Kind != session.KindToolUse {
 		t.Fatalf("focused block = %+v, want the tool use", b)
 	}
 	press(m, "enter")
@@ -355,24 +355,24 @@ func TestStickyScroll(t *testing.T) {
 		connector.TurnDone{StopReason: "end_turn"}), before: 3, gate: make(chan struct{})}
 	m := newModel(t, r, 80, 24)
 	pending := startGated(t, m, "write a lot")
-	if !m.tr.atBottom() || m.tr.offset == 0 {
-		t.Fatalf("not following output: offset %d of %d", m.tr.offset, m.tr.maxOffset())
+	if !m.tr.AtBottom() || m.tr.Offset() == 0 {
+		t.Fatalf("not following output: offset %d of %d rows", m.tr.Offset(), m.tr.TotalRows())
 	}
 	press(m, "pgup")
-	held := m.tr.offset
-	if m.tr.atBottom() {
+	held := m.tr.Offset()
+	if m.tr.AtBottom() {
 		t.Fatal("pgup did not scroll up")
 	}
 	close(r.gate)
 	pump(t, m, pending)
-	if m.tr.offset != held {
-		t.Errorf("scrolled-up view moved with new output: offset %d, was %d", m.tr.offset, held)
+	if m.tr.Offset() != held {
+		t.Errorf("scrolled-up view moved with new output: offset %d, was %d", m.tr.Offset(), held)
 	}
 	if strings.Contains(view(m), "THE END") {
 		t.Error("scrolled-up view shows the newest output")
 	}
 	press(m, "tab", "end")
-	if !m.tr.atBottom() || !strings.Contains(view(m), "THE END") {
+	if !m.tr.AtBottom() || !strings.Contains(view(m), "THE END") {
 		t.Errorf("end did not return to the bottom:\n%s", view(m))
 	}
 	// Following again: a new turn's output stays in view.
@@ -396,15 +396,15 @@ func TestWheelScrollsAndStopsFollowing(t *testing.T) {
 	}
 	m := newModel(t, &fakeRunner{script: script}, 80, 24)
 	send(t, m, "go")
-	bottom := m.tr.offset
+	bottom := m.tr.Offset()
 	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
-	if m.tr.offset >= bottom || m.tr.follow {
-		t.Fatalf("wheel up: offset %d (bottom %d), follow %v", m.tr.offset, bottom, m.tr.follow)
+	if m.tr.Offset() >= bottom || m.tr.Following() {
+		t.Fatalf("wheel up: offset %d (bottom %d), follow %v", m.tr.Offset(), bottom, m.tr.Following())
 	}
 	for range 10 {
 		m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
 	}
-	if !m.tr.follow {
+	if !m.tr.Following() {
 		t.Fatal("scrolling back to the bottom did not resume following")
 	}
 }
@@ -564,14 +564,31 @@ func TestHugeResultIsBounded(t *testing.T) {
 	m := newModel(t, &fakeRunner{script: script}, 100, 80)
 	send(t, m, "big")
 	press(m, "tab", "up", "enter")
-	// Expanded, the result shows at most a screenful, then what is left.
-	it := m.tr.items[m.tr.indexOf(m.tr.focused)]
-	all := ansi.Strip(strings.Join(it.lines, "\n"))
-	if !strings.Contains(all, "more lines — press v to view all") {
-		t.Fatalf("huge result not cut:\n%s", all)
+	// Expanded, the result shows at most a screenful, then what is left:
+	// read it page by page (↓ pages through a tall block).
+	rows := func() []string { return strings.Split(view(m), "\n")[1 : 1+m.tr.Height()] }
+	scr := rows()
+	n := strings.Count(strings.Join(scr, "\n"), "result line")
+	last := strings.Join(scr, "\n")
+	for range 10 {
+		if strings.Contains(last, "more lines — press v to view all") {
+			break
+		}
+		before := m.tr.Offset()
+		press(m, "down")
+		moved := m.tr.Offset() - before
+		if moved <= 0 {
+			break
+		}
+		scr = rows()
+		last = strings.Join(scr, "\n")
+		n += strings.Count(strings.Join(scr[len(scr)-moved:], "\n"), "result line")
 	}
-	if n := strings.Count(all, "result line"); n > m.tr.height {
-		t.Errorf("%d result lines shown, want at most a screenful (%d)", n, m.tr.height)
+	if !strings.Contains(last, "more lines — press v to view all") {
+		t.Fatalf("huge result not cut:\n%s", last)
+	}
+	if n > m.tr.Height() {
+		t.Errorf("%d result lines shown, want at most a screenful (%d)", n, m.tr.Height())
 	}
 }
 

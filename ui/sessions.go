@@ -33,8 +33,19 @@ func (m *Model) cmdSessions(string) tea.Cmd {
 		m.say("Sessions are not saved in this run, so there are none to open.")
 		return nil
 	}
+	// A save still under way may not have reached the disk: write the
+	// newest snapshot first, so the list holds the session open now.
+	var pending *session.Snapshot
+	if m.cs.saves > 0 && len(m.sess.Conv.Turns) > 0 {
+		pending, _ = store.Snapshot(m.sess)
+	}
 	ctx := m.ctx
 	return func() tea.Msg {
+		if pending != nil {
+			if err := pending.Write(ctx); err != nil {
+				return sessionsListedMsg{err: err}
+			}
+		}
 		l, p, err := store.List(ctx)
 		return sessionsListedMsg{list: l, problems: p, err: err}
 	}
@@ -97,7 +108,7 @@ func (m *Model) handleLoaded(msg sessionLoadedMsg) tea.Cmd {
 	if l.ReadOnly {
 		m.say(readOnlyNote)
 	}
-	m.tr.toBottom()
+	m.tr.ToBottom()
 	return save
 }
 

@@ -9,6 +9,7 @@ import (
 	"patchbay/connector/termsafe"
 	"patchbay/session"
 	"patchbay/ui/common"
+	"patchbay/ui/transcript"
 )
 
 // commandState is the screen's side of slash commands: what they need
@@ -56,7 +57,6 @@ func (m *Model) initCommands(o Options) {
 	st.readOnly = o.ReadOnly
 	st.models = connector.KnownModels()
 	st.notes = map[*session.Turn][]string{}
-	m.tr.footer = m.footerWithNotes
 }
 
 // shownConv is the conversation as the transcript shows it: without the
@@ -77,33 +77,32 @@ func (m *Model) say(text string) {
 	text = termsafe.Text(strings.TrimRight(text, "\n"))
 	shown := m.shownConv().Turns
 	if len(shown) == 0 {
-		m.tr.notices = append(m.tr.notices, text)
+		m.tr.AddNotice(text)
 	} else {
 		t := shown[len(shown)-1]
 		m.cs.notes[t] = append(m.cs.notes[t], text)
 		t.Touch()
 	}
-	m.tr.toBottom()
+	m.tr.ToBottom()
 }
 
 // footerWithNotes is the transcript's footer of a turn: how it ended, then
 // the notes commands left after it.
-func (m *Model) footerWithNotes(t *session.Turn, last bool, p painter) []string {
-	lines := m.footerLines(t, last, p)
+func (m *Model) footerWithNotes(t *session.Turn, last bool, width int, frame string) []string {
+	lines := m.footerLines(t, last, width, frame)
 	for _, n := range m.cs.notes[t] {
 		lines = append(lines, "")
-		lines = append(lines, noteLines(n, p)...)
+		lines = append(lines, noteLines(&m.theme, n, width)...)
 	}
 	return lines
 }
 
 // noteLines draws a system note: a bar on the left, the text wrapped.
-func noteLines(text string, p painter) []string {
-	th := p.theme
+func noteLines(th *common.Theme, text string, width int) []string {
 	var out []string
 	// Wrapped at spaces only: a model name such as claude-opus-4-1 stays
 	// whole.
-	for _, l := range common.WrapWords(text, max(p.width-2, 1)) {
+	for _, l := range common.WrapWords(text, max(width-2, 1)) {
 		out = append(out, th.Note.Render("│ ")+th.Status.Render(l))
 	}
 	return out
@@ -112,10 +111,7 @@ func noteLines(text string, p painter) []string {
 // resetTranscript gives the screen an empty transcript (after /clear, or
 // for another session): every cached rendering of the old one goes.
 func (m *Model) resetTranscript() {
-	tr := newTranscript()
-	tr.footer = m.footerWithNotes
-	tr.width, tr.height = m.tr.width, m.tr.height
-	m.tr = tr
+	m.tr.Reset()
 	m.cs.notes = map[*session.Turn][]string{}
 	if m.focus == focusTranscript {
 		m.setFocus(focusInput)
@@ -161,10 +157,10 @@ func (m *Model) welcomeLines(width int) []string {
 // welcome hint while no turn is shown, and an Inline modal (the palette)
 // over their bottom while it is the top of the stack.
 func (m *Model) decorateTranscript(lines []string) []string {
-	width := m.tr.width
+	width := m.tr.Width()
 	top := m.modals.Top()
 	if len(m.shownConv().Turns) == 0 && top == nil {
-		welcome := m.welcomeLines(max(width-gutterWidth-1, 10))
+		welcome := m.welcomeLines(max(width-transcript.GutterWidth-1, 10))
 		blank := strings.Repeat(" ", width)
 		// Only over blank lines at the bottom, clear of any notice.
 		free := 0
@@ -174,7 +170,7 @@ func (m *Model) decorateTranscript(lines []string) []string {
 		if len(welcome) < free {
 			at := len(lines) - len(welcome)
 			for i, l := range welcome {
-				lines[at+i] = common.Pad(strings.Repeat(" ", gutterWidth)+l, width)
+				lines[at+i] = common.Pad(strings.Repeat(" ", transcript.GutterWidth)+l, width)
 			}
 		}
 	}

@@ -12,12 +12,9 @@ import (
 	"patchbay/ui/common"
 )
 
-// stillAnsweringHint answers enter while a turn streams; the text stays in
-// the input, and the hint goes when the turn ends.
-const stillAnsweringHint = "Claude is still answering: your message stays in the input; enter sends it once the answer is done (esc cancels the answer)"
-
-// send starts a turn with the input's text. While a turn streams, enter
-// does not send: the text stays as the next draft.
+// send starts a turn with the input's text, or runs its slash command.
+// While a turn streams, the message is queued: it is sent once the answer
+// is done, or put back into the input if the answer fails or is cancelled.
 func (m *Model) send() tea.Cmd {
 	prompt := m.input.Value()
 	if strings.TrimSpace(prompt) == "" {
@@ -27,7 +24,7 @@ func (m *Model) send() tea.Cmd {
 		return m.runCommandLine(prompt)
 	}
 	if m.streaming() {
-		m.hint = stillAnsweringHint
+		m.input.Queue()
 		return nil
 	}
 	if m.cs.readOnly {
@@ -42,7 +39,7 @@ func (m *Model) send() tea.Cmd {
 	m.input.Reset()
 	prompt = literal(prompt)
 	m.replaceEdited()
-	return m.start(m.driver().Start(m.sess, prompt))
+	return m.startPrompt(prompt)
 }
 
 // continueAnswer continues an answer cut at max_tokens.
@@ -92,12 +89,13 @@ func (m *Model) start(d *session.Drive, err error) tea.Cmd {
 	}
 	t := d.Turn()
 	m.lastSent = &sentRecord{turn: t, servers: t.Offered, beta: d.Request().Beta}
+	m.noteTurnCost(t)
 	ctx, cancel := context.WithCancel(m.ctx)
 	m.runs++
 	prompt := t.Prompt // restored to the input if the turn fails early
 	m.run = &run{id: m.runs, drive: d, cancel: cancel, events: make(chan connector.Event, eventBuffer), prompt: prompt}
 	startRun(ctx, m.runner, m.run)
-	m.tr.toBottom()
+	m.tr.ToBottom()
 	// Saved as the turn starts, so a crash mid-answer leaves the prompt.
 	return tea.Batch(waitEvents(m.run), m.spin.Tick, m.saveSession())
 }
@@ -108,6 +106,7 @@ func (m *Model) cancel() {
 	r.cancel()
 	r.drive.Cancel()
 	m.run = nil
+	m.unqueue()
 	m.restoreDraft(r)
 }
 
@@ -124,14 +123,14 @@ func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 	var tick tea.Cmd // counts down a retry the SDK is waiting for
 	for _, ev := range msg.events {
 		st := r.drive.Apply(ev)
-		m.tr.noteArrived(t)
+		m.tr.NoteArrived(t)
 		save = save || st.Save
 		if c := m.noteRetry(r, ev); c != nil {
 			tick = c
 		}
 		if st.Done {
 			m.finish(r)
-			return tea.Batch(m.saveSession(), m.afterFailure())
+			return tea.Batch(m.saveSession(), m.afterFailure(), m.sendQueued())
 		}
 	}
 	if save {
@@ -144,35 +143,54 @@ func (m *Model) handleEvents(msg streamEventsMsg) tea.Cmd {
 func (m *Model) finish(r *run) {
 	r.cancel() // releases the context; the runner has returned or is returning
 	m.run = nil
-	if m.hint == stillAnsweringHint {
-		m.hint = "the answer is done: enter sends your message"
-	}
 	if t := r.drive.Turn(); t.State == session.TurnFailed {
+		m.unqueue()
 		m.restoreDraft(r)
+	}
+}
+
+// sendQueued sends the message queued while the last answer streamed, if
+// any; what cannot be sent goes back into the input, with why.
+func (m *Model) sendQueued() tea.Cmd {
+	if m.input.Queued() == "" {
+		return nil
+	}
+	if m.cs.readOnly {
+		m.say(readOnlyNote)
+		m.input.Unqueue()
+		return nil
+	}
+	if !m.canStart() {
+		m.input.Unqueue()
+		return nil
+	}
+	return m.start(m.driver().Start(m.sess, literal(m.input.TakeQueued())))
+}
+
+// unqueue puts a queued message back into the input when the answer it
+// waited for failed or was cancelled, and says so.
+func (m *Model) unqueue() {
+	if m.input.Unqueue() {
+		m.hint = "your queued message is back in the input: " + m.keys.Send.Help().Key + " sends it"
 	}
 }
 
 // restoreDraft puts the prompt of a turn that failed or was cancelled
 // before any answer arrived back in the input, unless the user has
-// started typing something new.
+// started typing (or queued) something new.
 func (m *Model) restoreDraft(r *run) {
 	t := m.sess.Conv.Current()
-	if r.prompt == "" || t == nil || len(t.Blocks) > 0 || m.hasDraft() {
+	if r.prompt == "" || t == nil || len(t.Blocks) > 0 || m.input.HasDraft() {
 		return
 	}
 	m.input.SetValue(r.prompt)
 }
 
-// hasDraft reports whether the input holds more than white space.
-func (m *Model) hasDraft() bool {
-	return strings.TrimSpace(m.input.Value()) != ""
-}
-
 // footerLines says how a turn ended (or that it is still running).
-func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
-	th := p.theme
+func (m *Model) footerLines(t *session.Turn, last bool, width int, frame string) []string {
+	th := &m.theme
 	say := func(style func(...string) string, text string) []string {
-		return common.StyleLines(common.WrapLines(text, p.width), style)
+		return common.StyleLines(common.WrapLines(text, width), style)
 	}
 	switch t.State {
 	case session.TurnStreaming:
@@ -183,7 +201,7 @@ func (m *Model) footerLines(t *session.Turn, last bool, p painter) []string {
 		if l := m.waitLabel(); l != "" {
 			label = l
 		}
-		return []string{th.ToolRunning.Render(p.frame + " " + label)}
+		return []string{th.ToolRunning.Render(frame + " " + label)}
 	case session.TurnFailed:
 		return say(th.Error.Render, "✗ failed: "+termsafe.Text(m.describeTurnError(t)))
 	case session.TurnCancelled:

@@ -64,7 +64,7 @@ func (m *Model) View() tea.View {
 			b.WriteByte('\n')
 		}
 	} else {
-		tlines := m.decorateTranscript(m.tr.lines(m.focus == focusTranscript, &m.theme))
+		tlines := m.decorateTranscript(m.tr.Lines())
 		for i, l := range tlines {
 			b.WriteString(l)
 			if plines != nil {
@@ -77,7 +77,7 @@ func (m *Model) View() tea.View {
 	b.WriteString(m.rule())
 	b.WriteByte('\n')
 	inputTop := headerHeight + m.mainHeight + 1
-	b.WriteString(m.inputView())
+	b.WriteString(m.input.View())
 	b.WriteByte('\n')
 	for _, l := range m.statusLines() {
 		b.WriteString(l)
@@ -124,10 +124,14 @@ func (m *Model) rule() string {
 		label = m.hint
 	case m.commandLabel() != "":
 		label = m.commandLabel()
+	case m.attachLabel() != "":
+		label = m.attachLabel()
 	case m.waitLabel() != "":
 		label = m.waitLabel() + " · " + m.keys.Cancel.Help().Key + " cancels"
+	case m.streaming() && m.input.Queued() != "":
+		label = "Claude is answering · your message is queued · " + m.keys.Cancel.Help().Key + " cancels and keeps it"
 	case m.streaming():
-		label = "Claude is answering · " + m.keys.Cancel.Help().Key + " cancels · you can type your next message"
+		label = "Claude is answering · " + m.keys.Cancel.Help().Key + " cancels · " + m.keys.Send.Help().Key + " queues your next message"
 	case m.canContinue():
 		label = "message · " + m.keys.Continue.Help().Key + " continues the cut answer"
 	}
@@ -146,7 +150,7 @@ func (m *Model) statusLines() []string {
 		badge = th.LiveBadge.Render("live")
 	}
 	set := m.sess.Settings
-	first := joinParts(termsafe.Line(set.Model), termsafe.Line(string(set.Beta)))
+	first := joinParts(termsafe.Line(set.Model), termsafe.Line(string(set.Beta)), m.toolShare())
 	conv := &m.sess.Conv
 	var last, reqID string
 	if t := conv.Current(); t != nil {

@@ -73,6 +73,11 @@ type pair struct {
 // discovery timeout, and merges the outcomes. The returned pair is nil when
 // neither session is open.
 func probeBoth(ctx context.Context, t Target, opts Options, changed func()) (Status, *pair) {
+	if t.Local != nil {
+		// Patchbay's own client holds the connection; there is nothing to
+		// keep open here.
+		return guarded(t.Name, time.Now(), func() Status { return listLocal(ctx, t, opts) }), nil
+	}
 	start := time.Now()
 	p := &pair{target: t}
 	var wg sync.WaitGroup

@@ -44,6 +44,9 @@ type Target struct {
 	Name  string
 	URL   string
 	Token string
+	// Local, when set, lists a server patchbay runs itself (a stdio child
+	// process, or route = "local"): URL and Token are then not used.
+	Local Lister
 }
 
 // Status is the outcome of one discovery of one server.

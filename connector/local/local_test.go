@@ -36,7 +36,14 @@ func resultText(res *mcp.CallToolResult) string {
 func TestNotebookOverStdio(t *testing.T) {
 	t.Parallel()
 	ctx := testCtx(t)
-	p := newPool(t, Options{}, spec(t, "notebook", "notebook"))
+	// The SDK hands a progress notification to its handler on a goroutine
+	// of its own, and the pool stops listening once the result is back, so
+	// a notification is only seen if it leads the result by more than a
+	// scheduling delay: under load (2 CPUs, 10 runnable test binaries) 5 ms
+	// was not always enough. 200 ms between steps is.
+	nb := spec(t, "notebook", "notebook")
+	nb.Env["PATCHBAY_NOTEBOOK_STEP"] = "200ms"
+	p := newPool(t, Options{}, nb)
 
 	tools, err := p.Tools(ctx, "notebook")
 	if err != nil {
@@ -58,12 +65,14 @@ func TestNotebookOverStdio(t *testing.T) {
 		}
 		// The SDK delivers notifications before the response, but on its
 		// own goroutine: drain what came.
+		wait := time.NewTimer(5 * time.Second)
+		defer wait.Stop()
 		for len(seen) < 1 {
 			select {
 			case pr := <-progress:
 				seen = append(seen, pr)
-			case <-ctx.Done():
-				t.Fatalf("progress seen: %v", seen)
+			case <-wait.C:
+				t.Fatalf("no progress notification within 5 s of the result; seen: %v", seen)
 			}
 		}
 		// The last notification may come after the result (the SDK runs

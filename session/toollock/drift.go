@@ -144,6 +144,9 @@ func addedMessage(s connector.Server, tool string, offered bool) string {
 		if l, ok := connector.LockedBy(s.Locks, tool); ok {
 			return fmt.Sprintf("new `%s` is withheld: `%s`'s %s deny list matches it", tool, name, l.Source)
 		}
+		if s.Filter.Mode == connector.ModeDeny {
+			return fmt.Sprintf("new `%s` is not offered: `%s`'s deny list names it", tool, name)
+		}
 		return fmt.Sprintf("new `%s` is not offered: `%s` uses an allowlist that does not match it", tool, name)
 	case s.Filter.Mode == connector.ModeDeny:
 		return fmt.Sprintf("new `%s` is offered because `%s` uses a denylist", tool, name)

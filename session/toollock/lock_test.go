@@ -57,6 +57,12 @@ func TestNewToolUnderADenylistIsOfferedAndRisky(t *testing.T) {
 	if len(got) != 1 || got[0].Risk || got[0].Offered || !strings.Contains(got[0].Message, "allowlist that does not match it") {
 		t.Fatalf("got %+v", got)
 	}
+	// Named by a deny list (an unchecked box, not the config's lock), it
+	// is not offered, and the sentence says the deny list, not an allowlist.
+	got = findings(t, lockOf(crmTools()), server(connector.ModeDeny, "delete_repo"), now)
+	if len(got) != 1 || got[0].Offered || got[0].Message != "new `delete_repo` is not offered: `crm`'s deny list names it" {
+		t.Fatalf("got %+v", got)
+	}
 	// Matched by an allowlist pattern, it is offered: say which entry.
 	got = findings(t, lockOf(crmTools()), server(connector.ModeAllow, "delete_*"), now)
 	if len(got) != 1 || !got[0].Offered || !strings.Contains(got[0].Message, "pattern `delete_*` matches it") {

@@ -45,6 +45,15 @@ type KeyMap struct {
 	RefreshAll   key.Binding
 	Pin          key.Binding
 	Export       key.Binding
+	// CallTool calls the tool under the cursor directly (a form from its
+	// input schema, no model); ServerLog opens a local server's log.
+	CallTool  key.Binding
+	ServerLog key.Binding
+	// Attach attaches what a view shows (a resource, a direct call's
+	// result) to the next message; Detach, on an empty draft, removes the
+	// last attachment.
+	Attach key.Binding
+	Detach key.Binding
 
 	// Audit opens the filter audit from anywhere, AuditLetter outside the
 	// input; Copy copies what a full-screen view shows.
@@ -117,6 +126,10 @@ func DefaultKeyMap() KeyMap {
 		RefreshAll:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rediscover all")),
 		Pin:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin/unpin tool list")),
 		Export:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write selection as TOML")),
+		CallTool:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "call tool directly")),
+		ServerLog:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "local server's log")),
+		Attach:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "attach to next message")),
+		Detach:       key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "remove last attachment (empty draft)")),
 
 		Audit:       key.NewBinding(key.WithKeys("ctrl+x"), key.WithHelp("ctrl+x/A", "filter audit")),
 		AuditLetter: key.NewBinding(key.WithKeys("A"), key.WithHelp("A", "filter audit")),

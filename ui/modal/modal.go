@@ -112,3 +112,17 @@ func (s *Stack) HandleKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	}
 	return cmd, r != Ignored
 }
+
+// DoneMsg says Modal finished on its own, not on a key (a form submitted
+// through its own messages): the root removes it from the Stack.
+type DoneMsg struct{ Modal Modal }
+
+// Remove closes m wherever it is on the stack; nothing when it is not open.
+func (s *Stack) Remove(m Modal) {
+	for i := len(s.items) - 1; i >= 0; i-- {
+		if s.items[i] == m {
+			s.items = append(s.items[:i], s.items[i+1:]...)
+			return
+		}
+	}
+}

@@ -27,6 +27,9 @@ type Text struct {
 	copyText, copyWhat string
 	// closeKeys close the view besides esc (? closes the keys view).
 	closeKeys []key.Binding
+	// actions are keys that close the view and do something with what it
+	// shows (attach a resource or a result to the next message).
+	actions []action
 	// note says what the last key did (the copy); it is drawn on the last
 	// row, as the rule above the input (covered here) would.
 	note string
@@ -58,6 +61,19 @@ func PlainText(th *common.Theme, text string) func(width int) []string {
 // the help line and the feedback ("the TOML snippet").
 func (t *Text) WithCopy(text, what string) *Text {
 	t.copyText, t.copyWhat = text, what
+	return t
+}
+
+type action struct {
+	b    key.Binding
+	desc string
+	run  func() tea.Cmd
+}
+
+// WithAction adds a key that closes the view and runs run; desc names it
+// in the help line.
+func (t *Text) WithAction(b key.Binding, desc string, run func() tea.Cmd) *Text {
+	t.actions = append(t.actions, action{b: b, desc: desc, run: run})
 	return t
 }
 
@@ -100,6 +116,8 @@ func (t *Text) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, Result) {
 	switch {
 	case key.Matches(msg, k.Back) || matchesAny(msg, t.closeKeys):
 		return nil, Closed
+	case t.action(msg) != nil:
+		return t.action(msg).run(), Closed
 	case key.Matches(msg, k.Up):
 		t.Scroll(-1)
 	case key.Matches(msg, k.Down):
@@ -124,6 +142,15 @@ func (t *Text) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, Result) {
 		return nil, Ignored
 	}
 	return nil, Handled
+}
+
+func (t *Text) action(msg tea.KeyPressMsg) *action {
+	for i := range t.actions {
+		if key.Matches(msg, t.actions[i].b) {
+			return &t.actions[i]
+		}
+	}
+	return nil
 }
 
 func matchesAny(msg tea.KeyPressMsg, bs []key.Binding) bool {
@@ -169,6 +196,9 @@ func (t *Text) closeHelp() string {
 		closers += b.Help().Key + " or "
 	}
 	s := closers + t.keys.Back.Help().Key + " closes"
+	for i := len(t.actions) - 1; i >= 0; i-- {
+		s = t.actions[i].b.Help().Key + " " + t.actions[i].desc + " · " + s
+	}
 	if t.copyText != "" {
 		s = t.keys.Copy.Help().Key + " copies · " + s
 	}
@@ -180,6 +210,9 @@ func (t *Text) closeHelp() string {
 func (t *Text) ShortHelp() []key.Binding {
 	k := t.keys
 	b := []key.Binding{scrollBinding(k), k.ViewPageDown}
+	for _, a := range t.actions {
+		b = append(b, common.Relabel(a.b, a.desc))
+	}
 	if t.copyText != "" {
 		b = append(b, common.Relabel(k.Copy, "copy "+t.copyWhat))
 	}
@@ -190,6 +223,9 @@ func (t *Text) ShortHelp() []key.Binding {
 func (t *Text) FullHelp() [][]key.Binding {
 	k := t.keys
 	b := []key.Binding{k.Up, k.Down, k.ViewPageUp, k.ViewPageDown, k.Top, common.Relabel(k.Bottom, "end")}
+	for _, a := range t.actions {
+		b = append(b, common.Relabel(a.b, a.desc))
+	}
 	if t.copyText != "" {
 		b = append(b, common.Relabel(k.Copy, "copy "+t.copyWhat))
 	}

@@ -66,6 +66,12 @@ func (p *Panel) preListLines(v panelView, s *session.ServerState, inner int) []s
 			out = append(out, common.StyleLines(lines, th.Warning.Render)...)
 		}
 	}
+	if cost := p.headerCost(s); cost != "" {
+		out = append(out, common.ClipStyled(th.PanelDetail.Render("tool defs ")+th.StatusValue.Render(cost), inner))
+	}
+	if d, ok := p.drift(s); ok {
+		out = append(out, driftLegend(th, d, inner)...)
+	}
 	c := &p.list
 	if c.filtering || c.query != "" {
 		q := "/ " + termsafe.Line(c.query)
@@ -217,6 +223,9 @@ func (p *Panel) rowLine(v panelView, s *session.ServerState, r *row, cur bool, i
 	}
 	if r.apiOnly {
 		suffix += " " + th.Warning.Render("API only")
+	}
+	if d, ok := p.drift(s); ok && driftSuffix(d, r.name) != "" {
+		suffix += " " + th.Warning.Render(driftSuffix(d, r.name))
 	}
 	if len(v.status[s.Name].OnlyWith[r.name]) > 0 {
 		suffix += " " + th.PanelDetail.Render("caps")

@@ -3,6 +3,7 @@ package servers
 import (
 	tea "charm.land/bubbletea/v2"
 
+	"patchbay/connector"
 	"patchbay/connector/discovery"
 	"patchbay/session"
 	"patchbay/ui/modal"
@@ -35,4 +36,7 @@ type Host interface {
 	OpenModal(m modal.Modal)
 	// Leave gives the focus back to the input.
 	Leave()
+	// CallTool calls a server's tool directly, without the model; offered
+	// says whether the model is offered it (checked, server on).
+	CallTool(server string, tool connector.Tool, offered bool) tea.Cmd
 }

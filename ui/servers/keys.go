@@ -96,6 +96,8 @@ func (p *Panel) key(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 		return p.togglePin(s), true
 	case key.Matches(msg, k.Export):
 		return p.host.ExportSelection(), true
+	case key.Matches(msg, k.CallTool):
+		return p.callTool(s), true
 	default:
 		return nil, false
 	}
@@ -195,6 +197,17 @@ func (p *Panel) openSchema() {
 		WithCopy(termsafe.Text(string(r.tool.InputSchema)), "the input schema as JSON"))
 }
 
+// callTool calls the tool under the cursor directly; the host asks first
+// when the model is not offered it.
+func (p *Panel) callTool(s *session.ServerState) tea.Cmd {
+	r := p.list.current()
+	if r == nil || r.kind != rowTool {
+		p.host.Hint("no tool under the cursor to call")
+		return nil
+	}
+	return p.host.CallTool(s.Name, r.tool, s.Enabled && p.list.checked(s, r))
+}
+
 // hintOf words an edit's outcome for the line above the input.
 func hintOf(note string, err error) string {
 	if err != nil {
@@ -236,6 +249,6 @@ func (p *Panel) FullHelp() [][]key.Binding { return HelpGroups(p.keys) }
 func HelpGroups(k common.KeyMap) [][]key.Binding {
 	return [][]key.Binding{
 		{k.PrevServer, k.NextServer, k.ToggleServer, k.Refresh, k.RefreshAll, k.Pin, k.Export},
-		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema},
+		{k.ToggleTool, k.AllTools, k.NoTools, k.InvertTools, k.CycleMode, k.FilterTools, k.Schema, k.CallTool},
 	}
 }

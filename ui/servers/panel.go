@@ -247,7 +247,9 @@ func (p *Panel) serverList(v panelView, inner int) []string {
 	end := min(l.serverFirst+l.serverShown, len(v.servers))
 	for i := l.serverFirst; i < end; i++ {
 		line := p.serverLine(v, i, nameW+6, i == p.selected)
-		out = append(out, line+"  "+p.stateLine(v, v.servers[i], max(inner-nameW-8, 1)))
+		room := max(inner-nameW-8, 1)
+		extra := p.insightSuffix(v, v.servers[i], room)
+		out = append(out, line+"  "+p.stateLine(v, v.servers[i], max(room-ansi.StringWidth(extra), 1))+extra)
 	}
 	if hidden := len(v.servers) - end; hidden > 0 {
 		out = append(out, moreLine(v.th, false, hidden, inner))
@@ -317,7 +319,10 @@ func (p *Panel) planCompact(v panelView, width, height int) {
 		for _, l := range p.stateLines(v, s, inner-2) {
 			b = append(b, "  "+l)
 		}
-		b = append(b, "  "+th.PanelDetail.Render(termsafe.Clip(toolSummary(s), inner-2)), "")
+		for _, l := range p.summaryLines(v, s, inner-2) {
+			b = append(b, "  "+l)
+		}
+		b = append(b, "")
 		blocks[i], heights[i] = b, len(b)
 	}
 	// The last block's blank line may fall off the bottom.

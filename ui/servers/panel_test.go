@@ -1,6 +1,7 @@
 package servers
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -22,6 +23,7 @@ type fakeHost struct {
 	hint    string
 	left    bool
 	opened  []modal.Modal
+	called  []string // server·tool, offered or not
 }
 
 func (h *fakeHost) Session() *session.Session             { return h.sess }
@@ -38,6 +40,10 @@ func (h *fakeHost) Rediscover(string)        {}
 func (h *fakeHost) ExportSelection() tea.Cmd { return nil }
 func (h *fakeHost) OpenModal(m modal.Modal)  { h.opened = append(h.opened, m) }
 func (h *fakeHost) Leave()                   { h.left = true }
+func (h *fakeHost) CallTool(server string, tool connector.Tool, offered bool) tea.Cmd {
+	h.called = append(h.called, fmt.Sprintf("%s·%s offered=%v", server, tool.Name, offered))
+	return nil
+}
 
 func testPanel(t *testing.T) (*Panel, *fakeHost) {
 	t.Helper()
@@ -106,5 +112,25 @@ func TestPanelFilterTakesEveryKey(t *testing.T) {
 	help := p.ShortHelp()
 	if len(help) == 0 || help[0].Help().Desc != "keep filter" {
 		t.Errorf("the help while filtering: %+v", help)
+	}
+}
+
+// x on a tool asks the host to call it directly, saying whether the model
+// is offered it; on no tool it says so.
+func TestPanelCallToolKey(t *testing.T) {
+	p, host := testPanel(t)
+	p.HandleKey(press('x', "x"))
+	p.HandleKey(press(tea.KeyDown, ""))
+	p.HandleKey(press(tea.KeySpace, " ")) // uncheck delete_customer
+	p.HandleKey(press('x', "x"))
+	want := []string{"crm·find_customer offered=true", "crm·delete_customer offered=false"}
+	if fmt.Sprint(host.called) != fmt.Sprint(want) {
+		t.Fatalf("called %v, want %v", host.called, want)
+	}
+	host.sess.Servers[0].Enabled = false
+	p.HandleKey(press(tea.KeyUp, ""))
+	p.HandleKey(press('x', "x"))
+	if got := host.called[2]; got != "crm·find_customer offered=false" {
+		t.Fatalf("a tool of a server switched off: %s", got)
 	}
 }

@@ -1,4 +1,4 @@
-package ui
+package transcript
 
 import (
 	"strings"
@@ -58,19 +58,19 @@ func pagerText(b *session.Block) (title, text string, ok bool) {
 }
 
 // openPager shows the focused block's whole text in the pager.
-func (m *Model) openPager() {
-	b := m.tr.focused
+func (tr *Model) openPager() {
+	b := tr.focused
 	if b == nil {
 		return
 	}
 	title, text, ok := pagerText(b)
 	if !ok {
-		m.hint = "this block has nothing more to show"
+		tr.host.Hint("this block has nothing more to show")
 		return
 	}
 	lines := strings.Count(text, "\n")
 	if !strings.HasSuffix(text, "\n") {
 		lines++
 	}
-	m.modals.Push(modal.NewPager(&m.theme, m.keys, title+" · "+common.Plural(lines, "line"), text))
+	tr.host.OpenModal(modal.NewPager(tr.theme, tr.keys, title+" · "+common.Plural(lines, "line"), text))
 }

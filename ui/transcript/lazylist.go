@@ -1,4 +1,4 @@
-package ui
+package transcript
 
 import (
 	"strings"
@@ -24,7 +24,7 @@ type layoutKey struct {
 // screenful now and scrolling stays instant afterwards.
 type background struct {
 	active   bool
-	inFlight bool // a relayoutMsg is on its way
+	inFlight bool // a RelayoutMsg is on its way
 	gen      int
 	seeded   bool
 	lo, hi   int // items in [lo, hi) have been checked
@@ -34,8 +34,8 @@ type background struct {
 // that a key pressed meanwhile waits less than a frame.
 const relayoutBudget = 4 * time.Millisecond
 
-// relayoutMsg asks for one step of the background pass gen.
-type relayoutMsg struct{ gen int }
+// RelayoutMsg asks for one step of the background pass gen.
+type RelayoutMsg struct{ gen int }
 
 func (bg *background) start() {
 	bg.active, bg.seeded = true, false
@@ -48,7 +48,7 @@ func (bg *background) clampTo(n int) {
 
 // relayoutCmd asks for the next background step, if one is due and none
 // is on its way.
-func (tr *transcript) relayoutCmd() tea.Cmd {
+func (tr *Model) relayoutCmd() tea.Cmd {
 	if tr.bg.active && tr.rows.total() <= tr.height {
 		tr.bg.active = false // everything is on screen, so drawn already
 	}
@@ -57,12 +57,12 @@ func (tr *transcript) relayoutCmd() tea.Cmd {
 	}
 	tr.bg.inFlight = true
 	gen := tr.bg.gen
-	return func() tea.Msg { return relayoutMsg{gen: gen} }
+	return func() tea.Msg { return RelayoutMsg{gen: gen} }
 }
 
 // relayoutStep draws stale items outwards from the screen until the budget
 // is spent or none is left.
-func (tr *transcript) relayoutStep(msg relayoutMsg) {
+func (tr *Model) relayoutStep(msg RelayoutMsg) {
 	bg := &tr.bg
 	bg.inFlight = false
 	if !bg.active || msg.gen != bg.gen || tr.p.theme == nil {
@@ -90,7 +90,7 @@ func (tr *transcript) relayoutStep(msg relayoutMsg) {
 
 // heightOf is item i's rows in the index: its lines, and a blank line
 // before it unless it is empty, first, or compact after a compact one.
-func (tr *transcript) heightOf(i int) int {
+func (tr *Model) heightOf(i int) int {
 	it := tr.items[i]
 	if it.n == 0 {
 		return 0
@@ -107,10 +107,10 @@ func (tr *transcript) heightOf(i int) int {
 }
 
 // gapOf is the blank rows before item i's lines.
-func (tr *transcript) gapOf(i int) int { return tr.rows.height(i) - tr.items[i].n }
+func (tr *Model) gapOf(i int) int { return tr.rows.height(i) - tr.items[i].n }
 
 // setLines records that item i now has n lines.
-func (tr *transcript) setLines(i, n int) {
+func (tr *Model) setLines(i, n int) {
 	it := tr.items[i]
 	wasEmpty := it.n == 0
 	it.n = n
@@ -128,7 +128,7 @@ func (tr *transcript) setLines(i, n int) {
 
 // setHeight updates item i's height in the index. An item wholly above
 // the screen moves the offset with it, so what is on screen stays put.
-func (tr *transcript) setHeight(i int) {
+func (tr *Model) setHeight(i int) {
 	old, h := tr.rows.height(i), tr.heightOf(i)
 	if h == old {
 		return
@@ -141,7 +141,7 @@ func (tr *transcript) setHeight(i int) {
 
 // firstOnScreen is the first item that can show on the top row,
 // including empty items just before it (which a stream may fill).
-func (tr *transcript) firstOnScreen() int {
+func (tr *Model) firstOnScreen() int {
 	i := min(max(tr.rows.find(tr.offset), 0), len(tr.items))
 	for i > 0 && tr.rows.height(i-1) == 0 {
 		i--
@@ -151,7 +151,7 @@ func (tr *transcript) firstOnScreen() int {
 
 // fillScreen places the window (at the bottom when following) and draws
 // the stale items in it, until the window no longer moves.
-func (tr *transcript) fillScreen() {
+func (tr *Model) fillScreen() {
 	if tr.p.theme == nil {
 		return
 	}
@@ -167,7 +167,7 @@ func (tr *transcript) fillScreen() {
 }
 
 // drawWindow draws the stale items on screen; it reports whether it drew.
-func (tr *transcript) drawWindow() bool {
+func (tr *Model) drawWindow() bool {
 	end := tr.offset + tr.height
 	i := tr.firstOnScreen()
 	row := tr.rows.start(i)
@@ -184,19 +184,19 @@ func (tr *transcript) drawWindow() bool {
 	return drew
 }
 
-func (tr *transcript) totalRows() int { return tr.rows.total() }
+func (tr *Model) totalRows() int { return tr.rows.total() }
 
-func (tr *transcript) maxOffset() int { return max(tr.rows.total()-tr.height, 0) }
+func (tr *Model) maxOffset() int { return max(tr.rows.total()-tr.height, 0) }
 
-func (tr *transcript) clamp() {
+func (tr *Model) clamp() {
 	tr.offset = min(max(tr.offset, 0), tr.maxOffset())
 }
 
 // atBottom reports whether the last line is on screen.
-func (tr *transcript) atBottom() bool { return tr.offset >= tr.maxOffset() }
+func (tr *Model) atBottom() bool { return tr.offset >= tr.maxOffset() }
 
 // scroll moves the view by n lines; reaching the bottom resumes following.
-func (tr *transcript) scroll(n int) {
+func (tr *Model) scroll(n int) {
 	tr.offset += n
 	tr.clamp()
 	tr.follow = tr.atBottom()
@@ -204,7 +204,7 @@ func (tr *transcript) scroll(n int) {
 }
 
 // toBottom jumps to the end and follows new output again.
-func (tr *transcript) toBottom() {
+func (tr *Model) toBottom() {
 	tr.offset = tr.maxOffset()
 	tr.follow = true
 	tr.fillScreen()
@@ -213,7 +213,7 @@ func (tr *transcript) toBottom() {
 // itemAt finds the item shown on transcript line n (0 is the first line of
 // the whole transcript) and the line within the item's content; -1 within
 // means the gap before it.
-func (tr *transcript) itemAt(n int) (int, int) {
+func (tr *Model) itemAt(n int) (int, int) {
 	i := tr.rows.find(n)
 	if i < 0 || i >= len(tr.items) {
 		return -1, 0
@@ -222,11 +222,11 @@ func (tr *transcript) itemAt(n int) (int, int) {
 }
 
 // top is the first row of item i's lines (after its gap).
-func (tr *transcript) top(i int) int { return tr.rows.start(i) + tr.gapOf(i) }
+func (tr *Model) top(i int) int { return tr.rows.start(i) + tr.gapOf(i) }
 
 // lines returns the visible window, exactly height lines of width cells.
 // Items hold their lines padded already, so this only picks and joins.
-func (tr *transcript) lines(focused bool, th *common.Theme) []string {
+func (tr *Model) lines(focused bool, th *common.Theme) []string {
 	tr.fillScreen()
 	out := make([]string, 0, tr.height)
 	blank := strings.Repeat(" ", tr.width)
@@ -264,7 +264,7 @@ func (tr *transcript) lines(focused bool, th *common.Theme) []string {
 }
 
 // indexOf is the index of block b's item, or -1 if it is not shown.
-func (tr *transcript) indexOf(b *session.Block) int {
+func (tr *Model) indexOf(b *session.Block) int {
 	if it := tr.blocks[b]; it != nil && b != nil && it.n > 0 {
 		return it.idx
 	}
@@ -272,7 +272,7 @@ func (tr *transcript) indexOf(b *session.Block) int {
 }
 
 // toggle expands or collapses block b and draws it again.
-func (tr *transcript) toggle(b *session.Block) {
+func (tr *Model) toggle(b *session.Block) {
 	tr.expanded[b] = !tr.isExpanded(b)
 	if it := tr.blocks[b]; it != nil && tr.p.theme != nil {
 		tr.draw(it.idx)

@@ -1,4 +1,4 @@
-package ui
+package transcript
 
 import (
 	"strings"
@@ -8,12 +8,15 @@ import (
 	"patchbay/ui/common"
 )
 
-// lineStep is how far a key or wheel notch scrolls.
-const lineStep = 3
+// LineStep is how far a wheel notch scrolls.
+const LineStep = 3
 
-// gutterWidth is the left margin of assistant content; the focused block
+// GutterWidth is the left margin of assistant content; the focused block
 // draws its bar there.
-const gutterWidth = 2
+const GutterWidth = 2
+
+// gutterWidth is GutterWidth inside the package.
+const gutterWidth = GutterWidth
 
 type itemKind int
 
@@ -92,11 +95,20 @@ type span struct {
 	first   int // index of its first item
 }
 
-// transcript is the scrolling conversation as a lazy list: it turns the
+// Model is the scrolling conversation as a lazy list: it turns the
 // session's turns into items, renders an item only when it is on screen
 // (or when a background pass gets to it), and keeps every item's height in
 // a row index, so the cost of a frame does not grow with the conversation.
-type transcript struct {
+type Model struct {
+	host  Host
+	theme *common.Theme
+	keys  common.KeyMap
+	md    *markdown
+	// conv is the conversation of the last Sync.
+	conv *session.Conversation
+	// hasFocus says the pane has the focus: the focused block shows its bar.
+	hasFocus bool
+
 	items  []*item
 	spans  []span
 	rows   rowIndex
@@ -122,14 +134,17 @@ type transcript struct {
 	bg     background
 	// renders counts item renderings, for tests of the cache.
 	renders int
-
-	// footer describes how a turn ended; it is the model's, which knows
-	// the keys and how to word errors.
-	footer func(t *session.Turn, last bool, p painter) []string
 }
 
-func newTranscript() *transcript {
-	return &transcript{
+// New is an empty transcript drawn with theme th (which the screen may
+// change in place) and answering to keys; host draws the turns' footers
+// and does what only the screen can.
+func New(host Host, th *common.Theme, keys common.KeyMap) *Model {
+	return &Model{
+		host:     host,
+		theme:    th,
+		keys:     keys,
+		md:       &markdown{},
 		blocks:   map[*session.Block]*item{},
 		expanded: map[*session.Block]bool{},
 		notesAt:  map[*session.Turn][]int{},
@@ -138,7 +153,7 @@ func newTranscript() *transcript {
 }
 
 // isExpanded is the block's expanded state.
-func (tr *transcript) isExpanded(b *session.Block) bool {
+func (tr *Model) isExpanded(b *session.Block) bool {
 	if v, ok := tr.expanded[b]; ok {
 		return v
 	}
@@ -152,7 +167,7 @@ func (tr *transcript) isExpanded(b *session.Block) bool {
 }
 
 // noteArrived records where a note of t belongs among its blocks.
-func (tr *transcript) noteArrived(t *session.Turn) {
+func (tr *Model) noteArrived(t *session.Turn) {
 	for len(tr.notesAt[t]) < len(t.Notes) {
 		tr.notesAt[t] = append(tr.notesAt[t], len(t.Blocks))
 	}
@@ -162,8 +177,9 @@ func (tr *transcript) noteArrived(t *session.Turn) {
 // is on screen. Only turns that changed since the last sync are rebuilt
 // (in practice the streaming one), and only stale items on screen are
 // drawn: finished turns cost a version check each.
-func (tr *transcript) sync(conv *session.Conversation, p painter) {
+func (tr *Model) sync(conv *session.Conversation, p painter) {
 	tr.p = p
+	tr.conv = conv
 	var anchor *item // the item at the top of a scrolled-up screen
 	within := 0
 	if l := (layoutKey{width: tr.width, dark: p.theme.Dark, rows: tr.height}); l != tr.layout {
@@ -185,7 +201,7 @@ func (tr *transcript) sync(conv *session.Conversation, p painter) {
 }
 
 // firstChanged is the index of the first span to rebuild, or -1.
-func (tr *transcript) firstChanged(conv *session.Conversation) int {
+func (tr *Model) firstChanged(conv *session.Conversation) int {
 	if len(tr.spans) == 0 || tr.noticesChanged() {
 		return 0
 	}
@@ -206,7 +222,7 @@ func (tr *transcript) firstChanged(conv *session.Conversation) int {
 	return -1
 }
 
-func (tr *transcript) noticesChanged() bool {
+func (tr *Model) noticesChanged() bool {
 	end := len(tr.items)
 	if len(tr.spans) > 1 {
 		end = tr.spans[1].first
@@ -224,7 +240,7 @@ func (tr *transcript) noticesChanged() bool {
 
 // rebuild replaces the items of span from onwards, reusing every item
 // whose id is unchanged (with its rendering).
-func (tr *transcript) rebuild(conv *session.Conversation, from int) {
+func (tr *Model) rebuild(conv *session.Conversation, from int) {
 	start := len(tr.items)
 	if from < len(tr.spans) {
 		start = tr.spans[from].first
@@ -277,7 +293,7 @@ func (tr *transcript) rebuild(conv *session.Conversation, from int) {
 
 // addTurn adds the items of turn t: its prompt, its blocks with the notes
 // where they arrived, and its footer.
-func (tr *transcript) addTurn(t *session.Turn, last bool, add func(itemID, string)) {
+func (tr *Model) addTurn(t *session.Turn, last bool, add func(itemID, string)) {
 	add(itemID{kind: itemPrompt, turn: t}, "")
 	at := tr.notesAt[t]
 	note := 0
@@ -302,7 +318,7 @@ func (tr *transcript) addTurn(t *session.Turn, last bool, add func(itemID, strin
 
 // estimate guesses the height of an item never drawn, so the row index
 // is roughly right before the background pass draws it.
-func (tr *transcript) estimate(it *item, text string) int {
+func (tr *Model) estimate(it *item, text string) int {
 	width := max(tr.width-gutterWidth, 1)
 	switch it.id.kind {
 	case itemBlock:
@@ -326,7 +342,7 @@ func (tr *transcript) estimate(it *item, text string) int {
 }
 
 // keyFor is what item it's rendering must match to be current.
-func (tr *transcript) keyFor(it *item) renderKey {
+func (tr *Model) keyFor(it *item) renderKey {
 	key := renderKey{width: tr.width, dark: tr.layout.dark}
 	t := it.id.turn
 	switch it.id.kind {
@@ -351,13 +367,13 @@ func (tr *transcript) keyFor(it *item) renderKey {
 	return key
 }
 
-func (tr *transcript) stale(it *item) bool {
+func (tr *Model) stale(it *item) bool {
 	return !it.rendered || it.key != tr.keyFor(it)
 }
 
 // draw renders item i if it is stale and updates its height; it reports
 // whether it rendered.
-func (tr *transcript) draw(i int) bool {
+func (tr *Model) draw(i int) bool {
 	it := tr.items[i]
 	key := tr.keyFor(it)
 	if it.rendered && it.key == key {
@@ -384,8 +400,8 @@ func (tr *transcript) draw(i int) bool {
 		}
 		lines = common.StyleLines(common.WrapWords("↻ "+termsafe.Text(it.text), content.width), p.theme.Note.Render)
 	case itemFooter:
-		if tr.footer != nil {
-			lines = tr.footer(it.id.turn, key.flag, content)
+		if tr.host != nil {
+			lines = tr.host.Footer(it.id.turn, key.flag, content.width, content.frame)
 		}
 	case itemBlock:
 		lines = renderBlock(content, it.id.block, key.expanded, key.flag, &it.chunks)
@@ -427,7 +443,7 @@ func renderBlock(p painter, b *session.Block, expanded, streaming bool, chunks *
 }
 
 // renderPrompt draws the user's prompt flush left: "› text".
-func (tr *transcript) renderPrompt(t *session.Turn, p painter) []string {
+func (tr *Model) renderPrompt(t *session.Turn, p painter) []string {
 	th := p.theme
 	if t.Continuation {
 		return []string{th.Note.Render(common.ClipStyled("↻ continuing the previous answer", tr.width))}

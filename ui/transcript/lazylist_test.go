@@ -1,40 +1,18 @@
-package ui
+package transcript
 
 import (
 	"strings"
 	"testing"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
-	"patchbay/session"
+	"patchbay/ui/internal/uitest"
 )
 
-// drainRelayout runs the background pass to its end, as the program would
-// run its commands, and returns how many steps it took.
-func drainRelayout(t *testing.T, m *Model) int {
-	t.Helper()
-	m.tr.bg.inFlight = false // a command issued earlier was never run
-	c := m.tr.relayoutCmd()
-	steps := 0
-	for ; steps < 10000; steps++ {
-		if c == nil {
-			return steps
-		}
-		msg, ok := c().(relayoutMsg)
-		if !ok {
-			t.Fatalf("the next command is not a background step: %T", msg)
-		}
-		_, c = m.Update(msg)
-	}
-	t.Fatal("the background pass did not end")
-	return steps
-}
-
 // staleItems counts items whose drawing is out of date.
-func staleItems(tr *transcript) int {
+func staleItems(tr *Model) int {
 	n := 0
 	for _, it := range tr.items {
 		if tr.stale(it) {
@@ -45,7 +23,8 @@ func staleItems(tr *transcript) int {
 }
 
 func TestLongHistoryDrawsOnlyWhatIsOnScreen(t *testing.T) {
-	m := benchModel(t, 1000)
+	hs := newHarness(t, 120, 34).history(1000)
+	m := hs
 	if len(m.tr.items) < 5000 {
 		t.Fatalf("only %d items for 1000 turns", len(m.tr.items))
 	}
@@ -53,39 +32,39 @@ func TestLongHistoryDrawsOnlyWhatIsOnScreen(t *testing.T) {
 	if m.tr.renders > 40 {
 		t.Errorf("the first frame drew %d items; a 40-row screen shows far fewer", m.tr.renders)
 	}
-	if scr := view(m); !strings.Contains(scr, "Result 999") {
+	if scr := hs.view(); !strings.Contains(scr, "Result 999") {
 		t.Errorf("the last answer is not on screen:\n%s", scr)
 	}
 	// Jumping to the top draws the top, still not everything.
 	before := m.tr.renders
-	press(m, "tab", "home")
-	if scr := view(m); !strings.Contains(scr, "› question number 0") {
+	hs.press("home")
+	if scr := hs.view(); !strings.Contains(scr, "› question number 0") {
 		t.Errorf("home does not show the first turn:\n%s", scr)
 	}
 	if n := m.tr.renders - before; n > 40 {
 		t.Errorf("jumping to the top drew %d items", n)
 	}
 	// The background pass draws the rest; the screen does not move.
-	top := view(m)
-	drainRelayout(t, m)
+	top := hs.view()
+	hs.drainRelayout()
 	if n := staleItems(m.tr); n != 0 {
 		t.Errorf("%d items still stale after the background pass", n)
 	}
-	if got := view(m); got != top {
+	if got := hs.view(); got != top {
 		t.Errorf("the background pass moved the screen:\n%s\nwas\n%s", got, top)
 	}
 }
 
 func TestFinishedBlocksAreNotRedrawnWhileAnotherStreams(t *testing.T) {
-	m := benchModel(t, 50)
-	blk := startStreaming(m, streamingText(5000))
-	old := m.tr.items[m.tr.indexOf(m.sess.Conv.Turns[49].Blocks[3])]
+	hs := newHarness(t, 120, 34).history(50)
+	m := hs
+	blk := hs.stream(uitest.StreamingText(5000))
+	old := m.tr.items[m.tr.indexOf(hs.conv.Turns[49].Blocks[3])]
 	oldLines := old.lines
-	id := m.run.id
 	for i := range 100 {
 		before := m.tr.renders
-		m.Update(streamEventsMsg{turnID: id, events: []connector.Event{connector.TextDelta{Index: 0, Text: " more words"}}})
-		m.View()
+		hs.apply(connector.TextDelta{Index: 0, Text: " more words"})
+		hs.view()
 		// The streaming block and the turn's footer ("answering…").
 		if n := m.tr.renders - before; n > 2 {
 			t.Fatalf("delta %d drew %d items", i, n)
@@ -97,102 +76,107 @@ func TestFinishedBlocksAreNotRedrawnWhileAnotherStreams(t *testing.T) {
 	if &old.lines[0] != &oldLines[0] {
 		t.Error("a finished block of an earlier turn was drawn again")
 	}
-	if !strings.Contains(view(m), "more words") {
-		t.Errorf("the streamed text is not on screen:\n%s", view(m))
+	if !strings.Contains(hs.view(), "more words") {
+		t.Errorf("the streamed text is not on screen:\n%s", hs.view())
 	}
 }
 
 func TestResizeDrawsTheScreenFirstAndTheRestInTheBackground(t *testing.T) {
-	m := benchModel(t, 300)
-	drainRelayout(t, m)
-	press(m, "tab", "pgup", "pgup", "pgup")
+	hs := newHarness(t, 120, 34).history(300)
+	m := hs
+	hs.drainRelayout()
+	hs.press("pgup", "pgup", "pgup")
 	if m.tr.follow {
 		t.Fatal("page up still follows the bottom")
 	}
 	before := m.tr.renders
-	m.Update(tea.WindowSizeMsg{Width: 100, Height: 40})
+	hs.resize(100, 34)
 	if n := m.tr.renders - before; n > 40 {
 		t.Errorf("a resize drew %d items at once; only the screen's are needed", n)
 	}
 	if staleItems(m.tr) == 0 {
 		t.Fatal("every item was drawn at once on resize")
 	}
-	for _, l := range m.tr.lines(false, &m.theme) {
+	for _, l := range m.tr.Lines() {
 		if w := ansi.StringWidth(l); w != m.tr.width {
 			t.Fatalf("a transcript line is %d cells wide after the resize, want %d: %q", w, m.tr.width, l)
 		}
 	}
-	shown := view(m)
-	if steps := drainRelayout(t, m); steps < 2 {
+	shown := hs.view()
+	if steps := hs.drainRelayout(); steps < 2 {
 		t.Errorf("the background pass took %d steps; it should yield between steps", steps)
 	}
 	if n := staleItems(m.tr); n != 0 {
 		t.Errorf("%d items still stale after the background pass", n)
 	}
-	if got := view(m); got != shown {
+	if got := hs.view(); got != shown {
 		t.Errorf("redrawing the items above the screen moved it:\n%s\nwas\n%s", got, shown)
 	}
 }
 
 func TestStreamingOffScreenKeepsTheViewStill(t *testing.T) {
-	m := benchModel(t, 20)
-	startStreaming(m, "first words")
-	press(m, "tab", "home")
-	shown := view(m)
+	hs := newHarness(t, 120, 34).history(20)
+	hs.stream("first words")
+	hs.press("home")
+	shown := hs.view()
 	for range 50 {
-		m.Update(streamEventsMsg{turnID: m.run.id, events: []connector.Event{connector.TextDelta{Index: 0, Text: "\n\nnew paragraph"}}})
+		hs.apply(connector.TextDelta{Index: 0, Text: "\n\nnew paragraph"})
 	}
-	if got := view(m); got != shown {
+	if got := hs.view(); got != shown {
 		t.Errorf("output below the screen moved the screen:\n%s\nwas\n%s", got, shown)
 	}
-	press(m, "end")
-	if !strings.Contains(view(m), "new paragraph") {
-		t.Errorf("end does not show the new output:\n%s", view(m))
+	hs.press("end")
+	if !strings.Contains(hs.view(), "new paragraph") {
+		t.Errorf("end does not show the new output:\n%s", hs.view())
 	}
 }
 
 func TestEmptyTextBlockThatFillsLaterIsShown(t *testing.T) {
-	m := newModel(t, &fakeRunner{}, 80, 24)
-	d, _ := session.Driver{}.Start(m.sess, "go")
-	m.run = &run{id: 1, drive: d, cancel: func() {}, events: make(chan connector.Event)}
-	m.runs = 1
-	m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{
-		connector.MessageStart{ID: "m"},
-		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": ""})},
-	}})
-	m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{connector.TextDelta{Index: 0, Text: "hello there"}}})
-	if !strings.Contains(view(m), "hello there") {
-		t.Errorf("text streamed into an empty block is not shown:\n%s", view(m))
+	hs := newHarness(t, 80, 18)
+	hs.conv.Begin("go", time.Now())
+	hs.apply(connector.MessageStart{ID: "m"},
+		connector.BlockStart{Index: 0, Type: "text", Block: uitest.RawJSON(map[string]any{"type": "text", "text": ""})})
+	hs.apply(connector.TextDelta{Index: 0, Text: "hello there"})
+	if !strings.Contains(hs.view(), "hello there") {
+		t.Errorf("text streamed into an empty block is not shown:\n%s", hs.view())
 	}
 }
 
 func TestResizeKeepsTheItemAtTheTop(t *testing.T) {
-	m := benchModel(t, 100)
-	press(m, "tab", "pgup", "pgup", "pgup", "pgup")
+	hs := newHarness(t, 120, 34).history(100)
+	m := hs
+	hs.press("pgup", "pgup", "pgup", "pgup")
 	top := m.tr.items[m.tr.rows.find(m.tr.offset)]
 	for _, w := range []int{90, 140, 120} {
-		m.Update(tea.WindowSizeMsg{Width: w, Height: 30})
+		hs.resize(w, 24)
 		if got := m.tr.items[m.tr.rows.find(m.tr.offset)]; got != top {
 			t.Fatalf("at width %d the top shows item %d, was item %d", w, got.idx, top.idx)
 		}
 	}
 	// An expanded result shows a screenful: a lower screen shortens it, and
 	// the screen still starts inside it, not in what followed.
-	m, b := resultModel(t, bigResult(1<<20), 120, 50)
-	for range 30 {
-		m.sess.Conv.Begin("next question", time.Now())
-		m.sess.Conv.Apply(connector.TurnDone{StopReason: "end_turn"}, time.Now())
+	hs = newHarness(t, 120, 44)
+	m = hs
+	hs.conv.Begin("big", time.Now())
+	hs.apply(uitest.ResultTurn(uitest.BigResult(1 << 20))...)
+	b := hs.conv.Current().Blocks[0]
+	hs.press("up") // focuses the one block
+	if m.tr.FocusedBlock() != b {
+		t.Fatal("the result is not focused")
 	}
-	m.Update(nil)
-	press(m, "enter", "pgdown")
+	for range 30 {
+		hs.conv.Begin("next question", time.Now())
+		hs.apply(connector.TurnDone{StopReason: "end_turn"})
+	}
+	hs.press("enter", "pgdown")
 	if m.tr.follow {
 		t.Fatal("the expanded result fits the screen; the test needs it taller")
 	}
 	if got := m.tr.items[m.tr.rows.find(m.tr.offset)]; got.id.block != b {
 		t.Fatalf("after page down the top shows item %d, not the result", got.idx)
 	}
-	m.Update(tea.WindowSizeMsg{Width: 120, Height: 20})
+	hs.resize(120, 14)
 	if got := m.tr.items[m.tr.rows.find(m.tr.offset)]; got.id.block != b {
-		t.Errorf("after the resize the top shows item %d (%v), not the result:\n%s", got.idx, got.id.kind, view(m))
+		t.Errorf("after the resize the top shows item %d (%v), not the result:\n%s", got.idx, got.id.kind, hs.view())
 	}
 }

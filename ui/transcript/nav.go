@@ -1,4 +1,4 @@
-package ui
+package transcript
 
 import "patchbay/session"
 
@@ -6,7 +6,7 @@ import "patchbay/session"
 // With no block focused, or the focused one scrolled out of view, it picks
 // a block on screen instead. A block taller than the screen is read a page
 // at a time before the focus moves on.
-func (tr *transcript) moveFocus(delta int) {
+func (tr *Model) moveFocus(delta int) {
 	at := tr.indexOf(tr.focused)
 	if at < 0 || !tr.onScreen(at) {
 		tr.focusVisible()
@@ -40,20 +40,20 @@ func (tr *transcript) moveFocus(delta int) {
 // focus makes b the focused block, noting how many turns there were: a
 // focus chosen before the latest turn is not kept when the transcript is
 // focused again.
-func (tr *transcript) focus(b *session.Block) {
+func (tr *Model) focus(b *session.Block) {
 	tr.focused = b
 	tr.focusTurns = len(tr.spans)
 }
 
 // onScreen reports whether any line of item i is on screen.
-func (tr *transcript) onScreen(i int) bool {
+func (tr *Model) onScreen(i int) bool {
 	top := tr.top(i)
 	return top < tr.offset+tr.height && top+tr.items[i].n > tr.offset
 }
 
 // hasBlocks reports whether the transcript shows a block that can take
 // the focus.
-func (tr *transcript) hasBlocks() bool {
+func (tr *Model) hasBlocks() bool {
 	for i := len(tr.items) - 1; i >= 0; i-- {
 		if it := tr.items[i]; it.id.kind == itemBlock && it.n > 0 {
 			return true
@@ -65,7 +65,7 @@ func (tr *transcript) hasBlocks() bool {
 // refocus is called when the transcript gets the focus: the block focused
 // before is kept only if it is on screen and no turn came since;
 // otherwise the newest block on screen is focused.
-func (tr *transcript) refocus() {
+func (tr *Model) refocus() {
 	at := tr.indexOf(tr.focused)
 	if at < 0 || !tr.onScreen(at) || tr.focusTurns != len(tr.spans) {
 		tr.focusVisible()
@@ -74,7 +74,7 @@ func (tr *transcript) refocus() {
 
 // keepFocusOnScreen moves the focus to a block on screen when scrolling
 // or new output took the focused one off it.
-func (tr *transcript) keepFocusOnScreen() {
+func (tr *Model) keepFocusOnScreen() {
 	if at := tr.indexOf(tr.focused); at < 0 || !tr.onScreen(at) {
 		tr.focusVisible()
 	}
@@ -82,7 +82,7 @@ func (tr *transcript) keepFocusOnScreen() {
 
 // focusVisible focuses the last block that starts on screen, or else the
 // block covering the screen, without scrolling.
-func (tr *transcript) focusVisible() {
+func (tr *Model) focusVisible() {
 	var visible, covering *session.Block
 	first := tr.firstOnScreen()
 	for i := first; i < len(tr.items); i++ {
@@ -113,7 +113,7 @@ func (tr *transcript) focusVisible() {
 
 // reveal scrolls so item i's first line is on screen, showing as much of
 // it as fits.
-func (tr *transcript) reveal(i int) {
+func (tr *Model) reveal(i int) {
 	top := tr.top(i)
 	bottom := top + tr.items[i].n
 	switch {

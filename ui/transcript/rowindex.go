@@ -1,4 +1,4 @@
-package ui
+package transcript
 
 // rowIndex maps the transcript's items to screen rows. It keeps each
 // item's height (its gap and its lines) in a Fenwick tree, so finding an

@@ -1,10 +1,11 @@
-package ui
+package transcript
 
 import (
 	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -215,4 +216,45 @@ func TestLongQuoteKeepsItsBarOnEveryLine(t *testing.T) {
 			}
 		}
 	}
+}
+
+// Rendered Markdown keeps every character of its text, in order, at any
+// width: nothing is cut where a line breaks after punctuation.
+func TestMarkdownLosesNoCharacterAtAnyWidth(t *testing.T) {
+	theme := common.NewTheme(true)
+	md := &markdown{}
+	words := []string{"billing,", "invoices,", "SSO", "setup,", "rate", "limits.", "API", "keys;", "case-insensitive", "a", "x+y", "|pipe|"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 300 {
+		var ws []string
+		for range 25 {
+			ws = append(ws, words[rng.IntN(len(words))])
+		}
+		para := strings.Join(ws, " ")
+		for _, text := range []string{para, "- " + para + "\n- " + para, "> " + para, "1. " + para} {
+			width := 12 + rng.IntN(100)
+			var c chunkCache
+			lines := md.render(text, width, &theme, false, &c)
+			for _, l := range lines {
+				if w := ansi.StringWidth(l); w != width {
+					t.Fatalf("case %d: a line is %d cells wide, want %d: %q", n, w, width, ansi.Strip(l))
+				}
+			}
+			got := squeeze(ansi.Strip(strings.Join(lines, "\n")))
+			if !strings.Contains(got, squeeze(para)) {
+				t.Fatalf("case %d at width %d lost text:\n%q\nrendered\n%s", n, width, para, ansi.Strip(strings.Join(lines, "\n")))
+			}
+		}
+	}
+}
+
+// squeeze drops white space and the bars quotes draw, to compare text
+// across line breaks.
+func squeeze(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || r == '┃' || r == '│' {
+			return -1
+		}
+		return r
+	}, s)
 }

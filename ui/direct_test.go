@@ -1,0 +1,151 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"patchbay/connector"
+	"patchbay/connector/discovery"
+	"patchbay/connector/sandbox/demo"
+	"patchbay/session"
+)
+
+// notebookSession serves the notebook demo on loopback as a connector
+// server named "notes", with its tools discovered for real.
+func notebookSession(t *testing.T) *session.Session {
+	t.Helper()
+	const token = "notebook-test-token"
+	r, err := demo.Serve(context.Background(), demo.NewNotebook(demo.NotebookOptions{Step: time.Millisecond}), demo.ServeOptions{BearerToken: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	st := discovery.Discover(ctx, discovery.Target{Name: "notes", URL: r.URL, Token: token}, discovery.Options{})
+	if st.State != discovery.Ready {
+		t.Fatalf("discovery: %+v", st)
+	}
+	return &session.Session{
+		Settings: session.Settings{Model: "claude-test", MaxTokens: 1024, Beta: connector.Beta20251120},
+		Servers: []*session.ServerState{{Name: "notes", URL: r.URL, Token: token, Enabled: true,
+			Filter: connector.ToolFilter{Mode: connector.ModeAll}, Known: st.Tools}},
+	}
+}
+
+// noDiscovery keeps the screen from probing the servers again: the test
+// session's tool lists are already known.
+type noDiscovery struct{}
+
+func (noDiscovery) Set(context.Context, []discovery.Target) {}
+func (noDiscovery) Refresh(string)                          {}
+func (noDiscovery) RefreshAll()                             {}
+func (noDiscovery) Close() error                            { return nil }
+
+func quietOptions(sess *session.Session, r connector.Runner) Options {
+	return Options{Session: sess, Runner: r, NewDiscoverer: func(discovery.Options, func(discovery.Status)) Discoverer { return noDiscovery{} }}
+}
+
+// A user calls add_note from the checklist through its form, sees the
+// result marked direct, attaches it, and sends it with the next message.
+func TestDirectCallFromTheChecklist(t *testing.T) {
+	const w, h = 100, 30
+	runner := &fakeRunner{script: []connector.Event{connector.TurnDone{StopReason: "end_turn"}}}
+	m := New(quietOptions(notebookSession(t), runner))
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+	rec := &recorder{r: tm.Output()}
+	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, SandboxLabel) })
+
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
+	tm.Type("/add_note")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	tm.Type("x")
+	waitScreen(t, rec, w, h, func(s string) bool {
+		return strings.Contains(s, "Call notes · add_note directly (Claude does not see it)") &&
+			strings.Contains(s, "body *") && strings.Contains(s, "title *")
+	})
+	// The fields come in the schema's order: body, then title.
+	tm.Type("Ship it")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	// huh moves to the next field through a message: wait for it.
+	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "┃ title *") })
+	tm.Type("Plan")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "┃ More arguments (JSON object)") })
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) // left empty
+	waitScreen(t, rec, w, h, func(s string) bool {
+		return strings.Contains(s, "⚡ direct · notes · add_note · ok") && strings.Contains(s, `"title":"Plan"`)
+	})
+	tm.Type("a")
+	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "attached direct notes·add_note to the next message") })
+
+	tm.Type("S") // the next key clears the hint: the chip is the input's label
+	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "📎 direct notes·add_note (text/plain") })
+	tm.Type("ummarise it")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "📎 attached direct notes·add_note") })
+	tm.Send(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	tm.WaitFinished(t, teatest.WithFinalTimeout(5*time.Second))
+
+	reqs := runner.requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	last := reqs[0].Messages[len(reqs[0].Messages)-1]
+	if len(last.Content) != 2 || !strings.Contains(string(last.Content[0]), "The user called the tool add_note on the MCP server notes directly") ||
+		!strings.Contains(string(last.Content[1]), "Summarise it") {
+		t.Fatalf("the user message = %s", last.Content)
+	}
+}
+
+// A direct call's result is not sent unless attached: the next turn's
+// request holds only the prompt.
+func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
+	runner := &fakeRunner{script: []connector.Event{connector.TurnDone{StopReason: "end_turn"}}}
+	m := New(quietOptions(notebookSession(t), runner))
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	cmd := m.runDirect(directCall{server: "notes", tool: "list_notes"})
+	m.Update(runCmd(t, cmd))
+	if v := view(m); !strings.Contains(v, "⚡ direct · notes · list_notes · ok") || !strings.Contains(v, "Release checklist") {
+		t.Fatalf("the result view:\n%s", v)
+	}
+	press(m, "esc")
+	if v := view(m); !strings.Contains(v, "not sent to Claude") {
+		t.Fatalf("the transcript has no direct note:\n%s", v)
+	}
+	typeText(m, "hello")
+	pump(t, m, press(m, "enter"))
+	reqs := runner.requests()
+	if len(reqs) != 1 || len(reqs[0].Messages) != 1 || len(reqs[0].Messages[0].Content) != 1 {
+		t.Fatalf("requests = %+v", reqs)
+	}
+}
+
+// Fail closed: a tool unchecked for the model is called only after a
+// confirmation that says so; esc calls nothing.
+func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
+	m := New(quietOptions(notebookSession(t), &fakeRunner{}))
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	press(m, "tab", "/")
+	typeText(m, "delete_note")
+	press(m, "enter", "space", "x")
+	v := view(m)
+	if !strings.Contains(v, "Call notes · delete_note directly?") || !strings.Contains(v, "disabled for the model") {
+		t.Fatalf("no confirmation:\n%s", v)
+	}
+	press(m, "esc")
+	if m.modals.Len() != 0 {
+		t.Fatal("esc left a modal open")
+	}
+	press(m, "x", "enter")
+	if v := view(m); !strings.Contains(v, "Call notes · delete_note directly (Claude does not see it)") {
+		t.Fatalf("enter did not open the form:\n%s", v)
+	}
+}

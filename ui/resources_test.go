@@ -1,0 +1,85 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+)
+
+// /resources lists a server's resources and templates; enter previews
+// one, the attach key attaches it, and it goes with the next message as a
+// document block.
+func TestResourceBrowserPreviewAndAttach(t *testing.T) {
+	runner := &fakeRunner{}
+	m := New(quietOptions(notebookSession(t), runner))
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	typeText(m, "/resources notes")
+	m.Update(await[resourcesListedMsg](t, press(m, "enter")))
+	v := view(m)
+	for _, want := range []string{"Resources of notes", "All notes (index)", "note://index · text/markdown · The list of notes.", "A note (note) (template)", "note://{id}"} {
+		if !strings.Contains(v, want) {
+			t.Fatalf("the browser lacks %q:\n%s", want, v)
+		}
+	}
+	m.Update(await[resourceReadMsg](t, press(m, "enter")))
+	if v := view(m); !strings.Contains(v, "notes:note://index · text/markdown") || !strings.Contains(v, "- n2: Customer call: Ada") {
+		t.Fatalf("the preview:\n%s", v)
+	}
+	press(m, "a")
+	press(m, "esc")
+	if v := view(m); !strings.Contains(v, "attached notes:note://index to the next message") {
+		t.Fatalf("attaching is not confirmed:\n%s", v)
+	}
+	typeText(m, "What is in it?")
+	if v := view(m); !strings.Contains(v, "📎 notes:note://index (text/markdown, 49 B)") {
+		t.Fatalf("no chip above the input:\n%s", v)
+	}
+	pump(t, m, press(m, "enter"))
+	if v := view(m); !strings.Contains(v, "📎 attached notes:note://index") {
+		t.Fatalf("the transcript does not show the attachment:\n%s", v)
+	}
+	req := runner.requests()[0]
+	user := req.Messages[len(req.Messages)-1]
+	if len(user.Content) != 2 || !strings.Contains(string(user.Content[0]), `"type":"document"`) ||
+		!strings.Contains(string(user.Content[0]), `"media_type":"text/plain"`) {
+		t.Fatalf("the user message = %s", user.Content)
+	}
+	if strings.Contains(view(m), "📎 notes:note://index (") {
+		t.Fatal("the chip stayed after sending")
+	}
+}
+
+// A template asks for its variables in a form, then previews the URI they
+// make.
+func TestResourceTemplateForm(t *testing.T) {
+	m := quietModel(t)
+	typeText(m, "/resources")
+	m.Update(await[resourcesListedMsg](t, press(m, "enter")))
+	press(m, "down")
+	press(m, "enter")
+	if v := view(m); !strings.Contains(v, "Read notes · note://{id}") || !strings.Contains(v, "id *") {
+		t.Fatalf("no template form:\n%s", v)
+	}
+	typeText(m, "n2")
+	drive(t, m, press(m, "enter"), is[resourceReadMsg])
+	if v := view(m); !strings.Contains(v, "notes:note://n2 · text/markdown") || !strings.Contains(v, "# Customer call: Ada") {
+		t.Fatalf("the preview of note://n2:\n%s", v)
+	}
+}
+
+// "@" in the input completes a resource from the listed ones and
+// attaches it.
+func TestAtCompletionAttaches(t *testing.T) {
+	m := quietModel(t)
+	typeText(m, "explain @no")
+	m.Update(await[resourcesListedMsg](t, press(m, "tab")))
+	m.Update(await[resourceReadMsg](t, press(m, "tab")))
+	if got := m.input.Value(); got != "explain @notes:note://index " {
+		t.Fatalf("input = %q", got)
+	}
+	if len(m.bx.attached) != 1 || m.bx.attached[0].Label != "notes:note://index" {
+		t.Fatalf("attached = %+v", m.bx.attached)
+	}
+}
