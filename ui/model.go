@@ -32,7 +32,8 @@ type Options struct {
 	// Live is false in the sandbox, which the screen then says plainly.
 	Live bool
 	// APILabel names where live turns go, in the header ("" is Anthropic's
-	// API): on Bedrock or Vertex it also says the servers run locally.
+	// API): on Bedrock or Vertex it also says the servers run locally, and
+	// the status line then shows no MCP beta (none is sent).
 	APILabel string
 	// OfficialAPI says turns go to Anthropic's own API, which cannot reach
 	// MCP servers on this machine or a private network: a turn with such
