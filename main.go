@@ -30,6 +30,7 @@ import (
 	"patchbay/ui/crashreport"
 	"patchbay/ui/doctorcmd"
 	"patchbay/ui/headless"
+	"patchbay/ui/importcmd"
 	"patchbay/ui/qa"
 )
 
@@ -51,6 +52,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return qa.RunTest(ctx, args[1:], getenv, stdout, stderr)
 		case "lock":
 			return qa.RunLock(ctx, args[1:], getenv, stdout, stderr)
+		case "import":
+			return importcmd.Run(args[1:], importcmd.Env{Stdout: stdout, Stderr: stderr})
 		case sandbox.StdioCommand: // the sandbox's demo local server, started by patchbay itself
 			if len(args) != 2 {
 				fmt.Fprintf(stderr, "patchbay: %s takes one demo server name: %v\n", sandbox.StdioCommand, sandbox.LocalServers())
@@ -80,7 +83,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return headless.ListSessions(ctx, storeDir, storeErr, stdout, stderr)
 	}
 	apiKey := getenv(cfg.API.APIKeyEnv)
-	live := apiKey != "" && !o.Sandbox
+	// Bedrock and Vertex take their credentials from the AWS and Google
+	// standard places, checked when the client is made.
+	provider := cfg.API.Provider
+	live := (apiKey != "" || !provider.HasConnector()) && !o.Sandbox
+	if !live {
+		provider = connector.ProviderAnthropic // the sandbox is an Anthropic API emulator
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -164,9 +173,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fail(headless.ExitUsage, err)
 	}
 	defer pool.Close()
-	client := connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
+	client, err := connector.NewProviderClient(ctx, connector.ProviderOptions{Provider: provider, Region: cfg.API.Region,
+		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
+			StallTimeout: cfg.API.StallTimeout}})
+	if err != nil {
+		return fail(headless.ExitUsage, err)
+	}
 	runner := local.Runner{Runner: client, Pool: pool}
-	officialAPI := live && connector.AnthropicAPI(baseURL)
+	officialAPI := live && provider.HasConnector() && connector.AnthropicAPI(baseURL)
+	if note := session.ProviderNote(cfg.API); live && note != "" {
+		warnings = append(warnings, note)
+	}
 	if o.Headless && o.Locked {
 		if code := qa.CheckLocked(ctx, cfg, getenv, stderr, pool); code != qa.ExitOK {
 			return code
@@ -206,6 +223,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, Local: pool, Elicit: elicit, SignIns: signIns,
 	}
 	if live {
+		opts.APILabel = session.ProviderLabel(cfg.API)
+	}
+	if live && provider.HasConnector() { // Bedrock and Vertex have no models list
 		opts.Models = client.Models
 		opts.Counter = client
 	} else {

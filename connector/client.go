@@ -39,6 +39,14 @@ type Client struct {
 	stallTimeout time.Duration // 0: no stall detection
 	// now is the clock Silence reads; tests set a fake one.
 	now func() time.Time
+	// provider is where requests go ("" is Anthropic's API); wire are the
+	// provider's request options (bedrock, vertex), given last on every
+	// request so they run closest to the wire: patchbay's middleware sees
+	// the request in the Anthropic shape, before it is rewritten and
+	// signed.
+	provider   Provider
+	wire       []option.RequestOption
+	httpClient *http.Client
 }
 
 // NewClient returns a client that reads nothing from the environment: the
@@ -71,7 +79,8 @@ func NewClient(o ClientOptions) *Client {
 	if o.BaseURL != "" {
 		opts = append(opts, option.WithBaseURL(o.BaseURL))
 	}
-	return &Client{api: anthropic.NewClient(opts...), maxRetries: retries, stallTimeout: stallTimeout(o.StallTimeout), now: time.Now}
+	return &Client{api: anthropic.NewClient(opts...), maxRetries: retries, stallTimeout: stallTimeout(o.StallTimeout), now: time.Now,
+		httpClient: hc}
 }
 
 // watchRetries returns a middleware that sees every attempt of one request

@@ -22,7 +22,7 @@ type ModelInfo struct {
 // Models lists the models the API key may use, newest first, from the
 // Models API (every page of it).
 func (c *Client) Models(ctx context.Context) ([]ModelInfo, error) {
-	pager := c.api.Models.ListAutoPaging(ctx, anthropic.ModelListParams{Limit: anthropic.Int(100)})
+	pager := c.api.Models.ListAutoPaging(ctx, anthropic.ModelListParams{Limit: anthropic.Int(100)}, c.wire...)
 	var out []ModelInfo
 	for pager.Next() && len(out) < maxModels {
 		m := pager.Current()

@@ -34,9 +34,8 @@ func (c *Client) streamMessage(ctx context.Context, params anthropic.BetaMessage
 	defer watch.disarm()
 	middleware := []option.Middleware{recordRequest(secrets, historyLen, emit), c.watchRetries(sctx, emit), watch.middleware}
 	var res *http.Response
-	stream := c.api.Beta.Messages.NewStreaming(sctx, params,
-		option.WithResponseInto(&res),
-		option.WithMiddleware(middleware...))
+	opts := append([]option.RequestOption{option.WithResponseInto(&res), option.WithMiddleware(middleware...)}, c.wire...)
+	stream := c.api.Beta.Messages.NewStreaming(sctx, params, opts...)
 	defer stream.Close()
 
 	var (

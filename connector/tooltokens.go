@@ -122,6 +122,7 @@ func (c *Client) CountTokens(ctx context.Context, req Request) (int64, error) {
 	for _, b := range p.Betas {
 		opts = append(opts, option.WithHeaderAdd("anthropic-beta", string(b)))
 	}
+	opts = append(opts, c.wire...)
 	var res struct {
 		InputTokens *int64 `json:"input_tokens"`
 	}

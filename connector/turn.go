@@ -45,6 +45,9 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 		// prefill, which current models refuse (API-NOTES §9.2).
 		return TurnDone{Err: ErrEndsWithAssistant}
 	}
+	if err := c.checkProvider(req); err != nil {
+		return TurnDone{Err: err}
+	}
 	var appended []Message
 	pauses, strays, rounds := 0, 0, 0
 	for {
@@ -53,6 +56,9 @@ func (c *Client) run(ctx context.Context, req Request, emit func(Event)) TurnDon
 		params, _, err := BuildParams(next)
 		if err != nil {
 			return TurnDone{Appended: appended, Err: fmt.Errorf("build request: %w", err)}
+		}
+		if err := c.checkParams(params); err != nil {
+			return TurnDone{Appended: appended, Err: err}
 		}
 		msg, stop, err := c.streamMessage(ctx, params, req.Secrets(), len(history), emit)
 		if err != nil {

@@ -53,6 +53,13 @@ type APIConfig struct {
 	ToolSearch connector.ToolSearch
 	// DiscoveryTimeout bounds listing one MCP server's tools.
 	DiscoveryTimeout time.Duration
+	// Provider is where the Messages API is served (connector.Provider):
+	// Anthropic's API (the default), Amazon Bedrock or Google Vertex AI.
+	// Region is the AWS region or Vertex location, ProjectID the Google
+	// Cloud project; credentials come from the providers' standard places.
+	Provider  connector.Provider
+	Region    string
+	ProjectID string
 	// StallTimeout is how long a reply may send nothing before it is
 	// given up (connector.ClientOptions.StallTimeout): stall_timeout = "0"
 	// is connector.NoStallTimeout, never.

@@ -28,6 +28,9 @@ type fileAPI struct {
 	DiscoveryTimeout *string `toml:"discovery_timeout"`
 	StallTimeout     *string `toml:"stall_timeout"`
 	ToolSearch       *string `toml:"tool_search"`
+	Provider         *string `toml:"provider"`
+	Region           *string `toml:"region"`
+	ProjectID        *string `toml:"project_id"`
 }
 
 type fileServer struct {
@@ -82,6 +85,9 @@ func apiFields() []field {
 		{"discovery_timeout", kindString, `discovery_timeout = "10s"`},
 		{"stall_timeout", kindString, `stall_timeout = "5m"`},
 		{"tool_search", kindString, `tool_search = "regex"`},
+		{"provider", kindString, `provider = "bedrock"`},
+		{"region", kindString, `region = "us-east-1"`},
+		{"project_id", kindString, `project_id = "my-project"`},
 	}
 }
 

@@ -41,6 +41,9 @@ func (v *validator) server(i int, f fileServer, seen map[string]int) (ServerConf
 		}
 		return s, nil
 	}
+	if err := v.providerRoute(label, &s); err != nil {
+		return s, err
+	}
 	if f.URL == nil || *f.URL == "" {
 		return s, v.fail("%s: url is missing; add the server's MCP endpoint, e.g. %s", label, urlExample)
 	}

@@ -58,7 +58,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown api key", "[api]\nmodle = \"x\"\n", nil,
 			`config.toml: unknown key "modle" in [api]; did you mean model?`},
 		{"unknown api key, nothing close", "[api]\ncolour = \"red\"\n", nil,
-			`config.toml: unknown key "colour" in [api]; valid keys are model, max_tokens, system, mcp_beta, api_key_env, base_url, discovery_timeout, stall_timeout, tool_search`},
+			`config.toml: unknown key "colour" in [api]; valid keys are model, max_tokens, system, mcp_beta, api_key_env, base_url, discovery_timeout, stall_timeout, tool_search, provider, region, project_id`},
 		{"unknown table", "[server]\nname = \"x\"\n", nil,
 			`config.toml: unknown top-level key "server"; did you mean servers?`},
 		{"api key at top level", "model = \"x\"\n", nil,

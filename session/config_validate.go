@@ -35,6 +35,9 @@ func (v *validator) warn(format string, args ...any) {
 // does not only uncover the next.
 func (v *validator) run(fc *fileConfig) error {
 	var errs []error
+	if err := v.provider(fc.API); err != nil {
+		errs = append(errs, err)
+	}
 	if err := v.api(fc.API); err != nil {
 		errs = append(errs, err)
 	}
@@ -114,7 +117,7 @@ func (v *validator) api(f fileAPI) error {
 				"or remove it to use the default")
 		}
 		a.BaseURL = *f.BaseURL
-	} else if env := v.getenv("ANTHROPIC_BASE_URL"); env != "" {
+	} else if env := v.getenv("ANTHROPIC_BASE_URL"); env != "" && a.Provider.HasConnector() {
 		if !isHTTPURL(env) {
 			return v.fail("ANTHROPIC_BASE_URL is not an http(s) URL; fix or unset it, or set base_url in [api]")
 		}

@@ -93,6 +93,9 @@
 //   - headless: one turn without the TUI (-p): its printers, the wait and
 //     retry display; -sessions and -export output.
 //   - cmdline: the command line's flags, help text and their checks.
+//   - importcmd: patchbay import FILE, another client's servers (.mcp.json,
+//     claude_desktop_config.json, VS Code's mcp.json) printed as
+//     [[servers]] TOML with references instead of secrets.
 //   - crashreport: after the guard caught a panic, the saved session and
 //     the redacted report.
 //

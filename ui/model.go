@@ -32,6 +32,10 @@ type Options struct {
 	Runner  connector.Runner
 	// Live is false in the sandbox, which the screen then says plainly.
 	Live bool
+	// APILabel names where live turns go, in the header ("" is Anthropic's
+	// API): on Bedrock or Vertex it also says the servers run locally, and
+	// the status line then shows no MCP beta (none is sent).
+	APILabel string
 	// OfficialAPI says turns go to Anthropic's own API, which cannot reach
 	// MCP servers on this machine or a private network: a turn with such
 	// a server switched on is not sent.
@@ -129,6 +133,7 @@ type Model struct {
 	sess      *session.Session
 	runner    connector.Runner
 	live      bool
+	apiLabel  string
 	apiKeyEnv string
 	keys      common.KeyMap
 	theme     common.Theme
@@ -202,6 +207,7 @@ func New(o Options) *Model {
 		sess:      o.Session,
 		runner:    o.Runner,
 		live:      o.Live,
+		apiLabel:  o.APILabel,
 		apiKeyEnv: o.APIKeyEnv,
 		keys:      common.DefaultKeyMap(),
 		theme:     common.NewTheme(true),

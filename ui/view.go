@@ -99,7 +99,11 @@ func (m *Model) header() string {
 	th := &m.theme
 	s := th.Title.Render("patchbay") + "  "
 	if m.live {
-		s += th.LiveLabel.Render("live · Anthropic API")
+		label := "Anthropic API"
+		if m.apiLabel != "" {
+			label = m.apiLabel
+		}
+		s += th.LiveLabel.Render(termsafe.Clip("live · "+label, max(m.width-10, 1)))
 	} else {
 		s += th.SandboxLabel.Render(m.sandboxLabel())
 	}
@@ -146,7 +150,11 @@ func (m *Model) statusLines() []string {
 		badge = th.LiveBadge.Render("live")
 	}
 	set := m.sess.Settings
-	first := joinParts(termsafe.Line(set.Model), termsafe.Line(string(set.Beta)), m.toolShare())
+	beta := string(set.Beta)
+	if m.live && m.apiLabel != "" {
+		beta = "" // Bedrock and Vertex: no MCP connector, so no beta is sent
+	}
+	first := joinParts(termsafe.Line(set.Model), termsafe.Line(beta), m.toolShare())
 	conv := &m.sess.Conv
 	var last, reqID string
 	if t := conv.Current(); t != nil {

@@ -309,7 +309,8 @@ func start(ctx context.Context, c common, getenv func(string) string, noise emul
 	}
 	env := &environment{cfg: cfg, configPath: path, getenv: getenv}
 	apiKey := getenv(cfg.API.APIKeyEnv)
-	env.live = apiKey != "" && !c.sandbox
+	provider := cfg.API.Provider // Bedrock and Vertex: credentials from the AWS and Google standard places
+	env.live = (apiKey != "" || !provider.HasConnector()) && !c.sandbox
 	baseURL := cfg.API.BaseURL
 	if !env.live {
 		useOwn := c.sandbox && explicit && len(cfg.Servers) > 0
@@ -329,8 +330,16 @@ func start(ctx context.Context, c common, getenv func(string) string, noise emul
 			}
 		}
 		baseURL, apiKey = sb.URL, sandbox.APIKey
+		provider = connector.ProviderAnthropic // the sandbox emulates Anthropic's API
 	}
-	env.client = connector.NewClient(connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL, StallTimeout: cfg.API.StallTimeout})
+	client, err := connector.NewProviderClient(ctx, connector.ProviderOptions{Provider: provider, Region: cfg.API.Region,
+		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
+			StallTimeout: cfg.API.StallTimeout}})
+	if err != nil {
+		env.close()
+		return nil, err
+	}
+	env.client = client
 	specs, err := session.LocalSpecs(cfg, getenv)
 	if err == nil {
 		env.pool, err = local.NewPool(specs, local.Options{})
