@@ -199,8 +199,7 @@ func (m *Model) handleDirectDone(msg directDoneMsg) tea.Cmd {
 	r.turn.EndDirect(content, isError, err, time.Now())
 	m.hint = ""
 	if b := r.turn.DirectBlock(); b.Result != nil {
-		m.hint = termsafe.Name(c.server) + " · " + termsafe.Name(c.tool) + " returned · not sent to Claude · " +
-			m.keys.Attach.Help().Key + " on its block attaches it to your next message"
+		m.hint = "not sent to Claude · " + m.keys.Attach.Help().Key + " on the block attaches it to your next message"
 		if m.focus == focusTranscript {
 			m.tr.Reveal(b) // it grew: show its result
 		}
