@@ -143,7 +143,7 @@ func configuredServer(sc ServerConfig, enabled bool, getenv func(string) string)
 	}
 	st := &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
 		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL,
-		Transport: sc.Transport, Route: sc.Route, Command: sc.Command, Args: cloneStrings(sc.Args), Env: sc.Env, Cwd: sc.Cwd}
+		Transport: sc.Transport, Route: sc.Route, Command: sc.Command, Args: cloneStrings(sc.Args), Env: sc.Env, Cwd: sc.Cwd, Shown: sc.Shown}
 	if st.SelectionURL == "" && sc.Transport == TransportStdio {
 		st.SelectionURL = "stdio:" + sc.Name
 	}

@@ -57,6 +57,8 @@ type ServerState struct {
 	Args      []string
 	Env       map[string]string // variable → name of the variable holding its value
 	Cwd       string
+	// Shown is ServerConfig.Shown.
+	Shown string
 	// envValues are the values Env resolved to, kept only to be redacted
 	// (Secrets): the child process gets them from the pool.
 	envValues []string
