@@ -175,7 +175,7 @@ func TestPanelNamesWhatAStdioServerRuns(t *testing.T) {
 	p := New(host, &th, common.DefaultKeyMap())
 	p.SetSize(80, 20)
 	v := ansi.Strip(p.View())
-	for _, want := range []string{"local stdio · npx -y @modelcontextprotocol/server-memory", "local stdio · sandbox demo (patchbay)"} {
+	for _, want := range []string{"local stdio · npx -y @modelcontextprotocol/server-memory", "local stdio · sandbox demo"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("%q is not in the panel:\n%s", want, v)
 		}
