@@ -16,6 +16,7 @@ import (
 // the next request is the same with or without it, and "the last turn"
 // (continue, retry, the audit) stays the model's.
 func TestDirectCallStaysOutOfTheHistory(t *testing.T) {
+	t.Parallel()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
 	sess := fixtureSession(t, cfg)
@@ -63,6 +64,7 @@ func TestDirectCallStaysOutOfTheHistory(t *testing.T) {
 // begun while a model turn was streaming too — and the loaded history is
 // the model's alone.
 func TestDirectCallsSaveAndLoad(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)

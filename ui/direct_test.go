@@ -200,6 +200,7 @@ func TestDirectCallShowsProgress(t *testing.T) {
 // notifications/cancelled, and the block says the call was cancelled.
 // ctrl+c does the same rather than quit.
 func TestDirectCallCancels(t *testing.T) {
+	t.Parallel()
 	// export_notes pauses a second before each of its two notes: the
 	// first progress says the call is running on the server, and the
 	// cancel comes a second before it would end.

@@ -161,6 +161,7 @@ func TestPanelCallToolKey(t *testing.T) {
 // but for the sandbox's demo, which is patchbay with a hidden subcommand, a
 // name a person understands.
 func TestPanelNamesWhatAStdioServerRuns(t *testing.T) {
+	t.Parallel()
 	demo := session.SandboxLocalServers("/opt/bin/patchbay", func(string) string { return "" })
 	if len(demo) == 0 {
 		t.Fatal("the sandbox has no local server")
