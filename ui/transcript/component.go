@@ -84,7 +84,12 @@ func (tr *Model) NoteArrived(t *session.Turn) { tr.noteArrived(t) }
 func (tr *Model) ToBottom() { tr.toBottom() }
 
 // Scroll moves the view by n rows; reaching the bottom resumes following.
-func (tr *Model) Scroll(n int) { tr.scroll(n) }
+func (tr *Model) Scroll(n int) {
+	tr.scroll(n)
+	if tr.hasFocus {
+		tr.keepFocusOnScreen() // now, so the help line names its keys
+	}
+}
 
 // ScrollPage moves the view a page up (dir < 0) or down (dir > 0).
 func (tr *Model) ScrollPage(dir int) {
@@ -92,7 +97,7 @@ func (tr *Model) ScrollPage(dir int) {
 	if dir < 0 {
 		page = -page
 	}
-	tr.scroll(page)
+	tr.Scroll(page)
 }
 
 // Reset empties the transcript (after /clear, or for another session):
@@ -150,8 +155,10 @@ func (tr *Model) HandleKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 		tr.offset = 0
 		tr.follow = tr.atBottom()
 		tr.fillScreen()
+		tr.keepFocusOnScreen() // now, so the help line names its keys
 	case key.Matches(msg, k.Bottom):
 		tr.toBottom()
+		tr.keepFocusOnScreen()
 	case key.Matches(msg, k.ViewAll):
 		tr.openPager()
 	case key.Matches(msg, k.Copy):
