@@ -133,6 +133,7 @@ func (v *validator) serverURL(label, name, raw string, local bool) error {
 	}
 	if why := connector.Unreachable(raw); why != "" && !local {
 		v.unreachable = append(v.unreachable, name+" ("+why+")")
+		v.unreachableNames = append(v.unreachableNames, name)
 	}
 	return nil
 }

@@ -20,6 +20,8 @@ type validator struct {
 	// unreachable is each server the API cannot reach, "name (why)", said
 	// in one warning once every server is read.
 	unreachable []string
+	// unreachableNames are their names alone.
+	unreachableNames []string
 }
 
 func (v *validator) fail(format string, args ...any) error {
@@ -58,8 +60,9 @@ func (v *validator) run(fc *fileConfig) error {
 		if n > 1 {
 			what = fmt.Sprintf("%d servers are", n)
 		}
-		v.warn("%s out of the Anthropic API's reach: %s. They work with the sandbox (-sandbox); with the API, "+
-			"switch them off or give them a public https:// URL.", what, strings.Join(v.unreachable, ", "))
+		v.warn("%s out of the Anthropic API's reach: %s. With the API, %s, switch them off, "+
+			"or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.",
+			what, strings.Join(v.unreachable, ", "), connector.RouteLocal(v.unreachableNames...))
 	}
 	if allToolsDeferred(v.cfg.Servers) {
 		return v.fail("defer covers every tool of every enabled server, but the API refuses a request in which " +

@@ -86,12 +86,21 @@ func UnreachableError(names []string) error { return unreachableError(names) }
 type unreachableError []string
 
 func (e unreachableError) Error() string {
-	return fmt.Sprintf("not sent: the Anthropic API cannot reach %s; switch them off (o in the servers panel, or "+
-		"enabled = false) or give them a public https:// URL, or try them with -sandbox", strings.Join(e, ", "))
+	return fmt.Sprintf("not sent: the Anthropic API cannot reach %s; %s, switch them off (o in the servers panel), "+
+		"or give them a public https:// URL", strings.Join(e, ", "), connector.RouteLocal(e.names()...))
 }
 
 // Explain is the sentence ErrorSentence gives.
 func (e unreachableError) Explain() string { return e.Error() + "." }
+
+// names are the servers without the "(why)" Unreachable adds.
+func (e unreachableError) names() []string {
+	out := make([]string, len(e))
+	for i, s := range e {
+		out[i], _, _ = strings.Cut(s, " (")
+	}
+	return out
+}
 
 // minEnvSecret is the shortest env value of a stdio server that Secrets
 // redacts.

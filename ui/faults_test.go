@@ -344,7 +344,7 @@ func TestLiveTurnWithUnreachableServersIsNotSent(t *testing.T) {
 	}
 	scr := strings.Join(strings.Fields(view(m)), " ")
 	for _, want := range []string{"not sent: the Anthropic API cannot reach crm (this machine), knowledge-base (this machine)",
-		"hello there"} {
+		`"local" to their [[servers]] entries so that patchbay calls them`, "hello there"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("%q is not on screen:\n%s", want, view(m))
 		}
