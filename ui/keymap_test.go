@@ -42,7 +42,7 @@ func TestReboundKeysActAndAreNamed(t *testing.T) {
 	}
 	press(m, "ctrl+x")
 	scr := view(m)
-	if !strings.Contains(scr, "Filter audit · x copies · ctrl+g closes") || !strings.Contains(footer(scr), "x copy the filter audit") {
+	if !strings.Contains(scr, "Filter audit · x copies · q or ctrl+g closes") || !strings.Contains(footer(scr), "x copy the filter audit") {
 		t.Errorf("the audit does not name the rebound keys:\n%s", scr)
 	}
 	if cmd := press(m, "c"); cmd != nil {
