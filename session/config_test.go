@@ -420,3 +420,45 @@ func TestParseReportsEveryProblemAtOnce(t *testing.T) {
 		t.Errorf("%T is not a *ConfigError", err)
 	}
 }
+
+// Unknown keys and wrong types are reported all together too, with the
+// other problems of the file: one fix does not only uncover the next.
+func TestParseReportsEveryUnknownKeyAndTypeAtOnce(t *testing.T) {
+	getenv := func(string) string { return "" }
+	// Unknown keys only: they come with the file's other problems.
+	doc := "[api]\nmodle = \"x\"\nmax_tokens = 0\n" +
+		"[[servers]]\nname = \"crm\"\nurll = \"https://crm.example.com/mcp\"\n" +
+		"[[servers]]\nname = \"kb\"\nurl = \"https://kb.example.com/mcp\"\ntokn_env = \"KB\"\n"
+	_, err := Parse("config.toml", []byte(doc), getenv)
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	for _, want := range []string{
+		`unknown key "modle" in [api]; did you mean model?`,
+		`unknown key "urll" in [[servers]] #1 "crm"; did you mean url?`,
+		`unknown key "tokn_env" in [[servers]] #2 "kb"; did you mean token_env?`,
+		"max_tokens is 0",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q is not reported; got:\n%s", want, err)
+		}
+	}
+	// Wrong types stop the decoding, but every one of them is reported,
+	// with the unknown keys.
+	doc = "[api]\nmax_tokens = \"many\"\ncolour = 1\n" +
+		"[[servers]]\nname = \"crm\"\nurl = 3\n" +
+		"[[servers]]\nname = \"kb\"\nurl = \"https://kb.example.com/mcp\"\nenabled = \"yes\"\n"
+	_, err = Parse("config.toml", []byte(doc), getenv)
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for i, want := range []string{`[api] max_tokens must be`, `"crm": url must be`, `"kb": enabled must be`, `unknown key "colour" in [api]`} {
+		if i >= len(lines) || !strings.Contains(lines[i], want) || !strings.HasPrefix(lines[i], "config.toml") {
+			t.Errorf("line %d should name %q; got:\n%s", i+1, want, err)
+		}
+	}
+	if len(lines) != 4 {
+		t.Errorf("want 4 problems, one per line; got:\n%s", err)
+	}
+}
