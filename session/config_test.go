@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -204,12 +205,12 @@ func TestParseWarnings(t *testing.T) {
 			`1 server is out of the Anthropic API's reach: local (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
 		{"http on localhost and [::1]", "[[servers]]\nname = \"a\"\nurl = \"http://localhost/mcp\"\n" +
 			"[[servers]]\nname = \"b\"\nurl = \"http://[::1]:9000/mcp\"\n", nil, []string{
-			`2 servers are out of the Anthropic API's reach: a (this machine), b (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
+			`2 servers are out of the Anthropic API's reach: a, b (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
 		{"https on loopback", "[[servers]]\nname = \"local\"\nurl = \"https://127.8.9.10/mcp\"\n", nil, []string{
 			`1 server is out of the Anthropic API's reach: local (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
 		{"private network and a local name", "[[servers]]\nname = \"a\"\nurl = \"https://10.0.0.5/mcp\"\n" +
 			"[[servers]]\nname = \"b\"\nurl = \"https://mcp.internal/mcp\"\n", nil, []string{
-			`2 servers are out of the Anthropic API's reach: a (a private network address), b (a local network name). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
+			`2 servers are out of the Anthropic API's reach: a (a private network address); b (a local network name). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
 		{"inline token", server1 + "token = \"inline-secret\"\n", nil, []string{
 			`Server "crm" has its token written in the config file; prefer token_env (or token_file) so the secret stays out of it.`}},
 		{"legacy beta", "[api]\nmcp_beta = \"mcp-client-2025-04-04\"\n", nil, []string{
@@ -460,5 +461,25 @@ func TestParseReportsEveryUnknownKeyAndTypeAtOnce(t *testing.T) {
 	}
 	if len(lines) != 4 {
 		t.Errorf("want 4 problems, one per line; got:\n%s", err)
+	}
+}
+
+// Ten servers on this machine are one short warning: the reason is said
+// once for all of them, not after each name (issue 13 #4).
+func TestTenUnreachableServersAreOneShortWarning(t *testing.T) {
+	var doc strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&doc, "[[servers]]\nname = \"srv%d\"\nurl = \"http://127.0.0.1:%d/mcp\"\n", i, 1+i)
+	}
+	doc.WriteString("[[servers]]\nname = \"lan\"\nurl = \"https://10.1.2.3/mcp\"\n")
+	cfg, err := Parse("config.toml", []byte(doc.String()), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "11 servers are out of the Anthropic API's reach: srv0, srv1, srv2, srv3, srv4, srv5, srv6, srv7, srv8, srv9 " +
+		"(this machine); lan (a private network address). They work with the sandbox (-sandbox); with the API, " +
+		"switch them off or give them a public https:// URL."
+	if len(cfg.Warnings) != 1 || cfg.Warnings[0] != want {
+		t.Errorf("warnings %q\nwant one: %q", cfg.Warnings, want)
 	}
 }

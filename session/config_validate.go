@@ -17,9 +17,9 @@ type validator struct {
 	file   string
 	getenv func(string) string
 	cfg    *Config
-	// unreachable is each server the API cannot reach, "name (why)", said
-	// in one warning once every server is read.
-	unreachable []string
+	// unreachable is each server the API cannot reach, said in one
+	// warning once every server is read.
+	unreachable []Unreach
 }
 
 func (v *validator) fail(format string, args ...any) error {
@@ -59,7 +59,7 @@ func (v *validator) run(fc *fileConfig) error {
 			what = fmt.Sprintf("%d servers are", n)
 		}
 		v.warn("%s out of the Anthropic API's reach: %s. They work with the sandbox (-sandbox); with the API, "+
-			"switch them off or give them a public https:// URL.", what, strings.Join(v.unreachable, ", "))
+			"switch them off or give them a public https:// URL.", what, JoinUnreach(v.unreachable))
 	}
 	if allToolsDeferred(v.cfg.Servers) {
 		return v.fail("defer covers every tool of every enabled server, but the API refuses a request in which " +
