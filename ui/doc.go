@@ -104,7 +104,8 @@
 //     wrap) every part shares.
 //   - modal: the Modal contract (HandleKey, SetSize, View, help.KeyMap),
 //     the Stack, and the modals: Text (audit, schema, keys, TOML, results;
-//     WithAction adds a key such as attach), Pager, Picker (/sessions),
+//     read-only, so q closes it as esc does; WithAction adds a key such as
+//     attach), Pager, Picker (/sessions),
 //     Palette (ctrl+p), Confirm, Browser (/resources), SignIn (a Paster:
 //     the terminal's paste goes to it, not the input) and Doctor. A modal
 //     that ends on a message rather than a key sends DoneMsg.
