@@ -19,6 +19,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"patchbay/connector"
+	"patchbay/connector/cloud"
 	"patchbay/connector/discovery"
 	"patchbay/connector/local"
 	"patchbay/connector/oauth"
@@ -176,7 +177,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fail(headless.ExitUsage, err)
 	}
 	defer pool.Close()
-	client, err := connector.NewProviderClient(ctx, connector.ProviderOptions{Provider: provider, Region: cfg.API.Region,
+	client, err := cloud.NewClient(ctx, cloud.Options{Provider: provider, Region: cfg.API.Region,
 		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
 			StallTimeout: cfg.API.StallTimeout}})
 	if err != nil {

@@ -35,6 +35,7 @@ import (
 	"strings"
 
 	"patchbay/connector"
+	"patchbay/connector/cloud"
 	"patchbay/connector/discovery"
 	"patchbay/connector/local"
 	"patchbay/connector/sandbox"
@@ -332,7 +333,7 @@ func start(ctx context.Context, c common, getenv func(string) string, noise emul
 		baseURL, apiKey = sb.URL, sandbox.APIKey
 		provider = connector.ProviderAnthropic // the sandbox emulates Anthropic's API
 	}
-	client, err := connector.NewProviderClient(ctx, connector.ProviderOptions{Provider: provider, Region: cfg.API.Region,
+	client, err := cloud.NewClient(ctx, cloud.Options{Provider: provider, Region: cfg.API.Region,
 		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
 			StallTimeout: cfg.API.StallTimeout}})
 	if err != nil {

@@ -1,4 +1,4 @@
-package connector
+package cloud
 
 import (
 	"context"
@@ -19,6 +19,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"
+
+	"patchbay/connector"
 )
 
 // providerFake stands in for Bedrock's or Vertex's endpoint on loopback: it
@@ -99,12 +101,12 @@ func eventStreamReply(w http.ResponseWriter, frames []string) {
 
 // providerRequest offers one local tool, as Bedrock and Vertex turns do:
 // their servers all run on this machine.
-func providerRequest() Request {
-	return Request{
-		Model: "claude-test", MaxTokens: 100, Beta: Beta20251120,
-		Local: []LocalServer{{Server: Server{Name: "notebook", Filter: ToolFilter{Mode: ModeAll}},
-			Tools: []Tool{{Name: "add_note", InputSchema: json.RawMessage(`{"type":"object"}`)}}}},
-		Messages: []Message{NewUserText("hi")},
+func providerRequest() connector.Request {
+	return connector.Request{
+		Model: "claude-test", MaxTokens: 100, Beta: connector.Beta20251120,
+		Local: []connector.LocalServer{{Server: connector.Server{Name: "notebook", Filter: connector.ToolFilter{Mode: connector.ModeAll}},
+			Tools: []connector.Tool{{Name: "add_note", InputSchema: json.RawMessage(`{"type":"object"}`)}}}},
+		Messages: []connector.Message{connector.NewUserText("hi")},
 	}
 }
 
@@ -130,11 +132,43 @@ func noMCP(t *testing.T, r *http.Request, body map[string]any) {
 	}
 }
 
-func runProviderTurn(t *testing.T, c *Client) TurnDone {
+// runTurn runs one turn and returns its end.
+func runTurn(t *testing.T, c *connector.Client, req connector.Request) connector.TurnDone {
 	t.Helper()
-	var rec recorder
-	c.Run(context.Background(), providerRequest(), rec.emit)
-	d := rec.done(t)
+	var done []connector.TurnDone
+	c.Run(context.Background(), req, func(e connector.Event) {
+		if d, ok := e.(connector.TurnDone); ok {
+			done = append(done, d)
+		}
+	})
+	if len(done) != 1 {
+		t.Fatalf("%d ends of the turn, want 1", len(done))
+	}
+	return done[0]
+}
+
+// frame is one SSE frame whose event name is the data's type.
+func frame(data string) string {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal([]byte(data), &head); err != nil {
+		panic(err)
+	}
+	return "event: " + head.Type + "\ndata: " + data + "\n\n"
+}
+
+func mustString(s string) string {
+	b, err := json.Marshal(s)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func runProviderTurn(t *testing.T, c *connector.Client) connector.TurnDone {
+	t.Helper()
+	d := runTurn(t, c, providerRequest())
 	if d.Err != nil {
 		t.Fatalf("turn failed: %v", d.Err)
 	}
@@ -161,8 +195,8 @@ func awsEnv(t *testing.T) {
 func TestBedrockRequest(t *testing.T) {
 	awsEnv(t)
 	fake := newProviderFake(t, eventStreamReply)
-	c, err := NewProviderClient(context.Background(), ProviderOptions{Provider: ProviderBedrock, Region: "eu-west-3",
-		ClientOptions: ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
+	c, err := NewClient(context.Background(), Options{Provider: connector.ProviderBedrock, Region: "eu-west-3",
+		ClientOptions: connector.ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +227,8 @@ func TestBedrockBearerToken(t *testing.T) {
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	t.Setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-test")
 	fake := newProviderFake(t, eventStreamReply)
-	c, err := NewProviderClient(context.Background(), ProviderOptions{Provider: ProviderBedrock, Region: "us-east-1",
-		ClientOptions: ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
+	c, err := NewClient(context.Background(), Options{Provider: connector.ProviderBedrock, Region: "us-east-1",
+		ClientOptions: connector.ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,11 +243,11 @@ func TestBedrockWithoutCredentialsSaysSo(t *testing.T) {
 	awsEnv(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
-	_, err := NewProviderClient(context.Background(), ProviderOptions{Provider: ProviderBedrock, Region: "us-east-1"})
-	if !errors.Is(err, errNoCredentials) || !strings.Contains(err.Error(), "aws sso login") {
+	_, err := NewClient(context.Background(), Options{Provider: connector.ProviderBedrock, Region: "us-east-1"})
+	if !errors.Is(err, ErrNoCredentials) || !strings.Contains(err.Error(), "aws sso login") {
 		t.Errorf("err = %v, want the missing credentials said with the fix", err)
 	}
-	_, err = NewProviderClient(context.Background(), ProviderOptions{Provider: ProviderBedrock})
+	_, err = NewClient(context.Background(), Options{Provider: connector.ProviderBedrock})
 	if err == nil || !strings.Contains(err.Error(), "needs a region") {
 		t.Errorf("no region: err = %v", err)
 	}
@@ -254,8 +288,8 @@ func TestVertexRequest(t *testing.T) {
 	vertexCredentials(t)
 	fake := newProviderFake(t, sseReply)
 	for _, c := range []struct{ project, want string }{{"my-proj", "my-proj"}, {"", "adc-project"}} {
-		c2, err := NewProviderClient(context.Background(), ProviderOptions{Provider: ProviderVertex, Region: "us-east5",
-			ProjectID: c.project, ClientOptions: ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
+		c2, err := NewClient(context.Background(), Options{Provider: connector.ProviderVertex, Region: "us-east5",
+			ProjectID: c.project, ClientOptions: connector.ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -274,7 +308,7 @@ func TestVertexRequest(t *testing.T) {
 		}
 		noMCP(t, r, body)
 	}
-	if _, err := NewProviderClient(context.Background(), ProviderOptions{Provider: ProviderVertex}); err == nil ||
+	if _, err := NewClient(context.Background(), Options{Provider: connector.ProviderVertex}); err == nil ||
 		!strings.Contains(err.Error(), "needs a region") {
 		t.Errorf("no region: err = %v", err)
 	}
@@ -285,29 +319,25 @@ func TestVertexRequest(t *testing.T) {
 func TestProviderRefusesConnectorServers(t *testing.T) {
 	awsEnv(t)
 	fake := newProviderFake(t, eventStreamReply)
-	c, err := NewProviderClient(context.Background(), ProviderOptions{Provider: ProviderBedrock, Region: "us-east-1",
-		ClientOptions: ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
+	c, err := NewClient(context.Background(), Options{Provider: connector.ProviderBedrock, Region: "us-east-1",
+		ClientOptions: connector.ClientOptions{BaseURL: fake.srv.URL, MaxRetries: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := providerRequest()
-	req.Servers = []Server{{Name: "crm", URL: "https://mcp.example.com/mcp", Filter: ToolFilter{Mode: ModeAll}}}
-	var rec recorder
-	c.Run(context.Background(), req, rec.emit)
-	if d := rec.done(t); d.Err == nil || !strings.Contains(d.Err.Error(), `crm must run on this machine (route = "local")`) {
+	req.Servers = []connector.Server{{Name: "crm", URL: "https://mcp.example.com/mcp", Filter: connector.ToolFilter{Mode: connector.ModeAll}}}
+	if d := runTurn(t, c, req); d.Err == nil || !strings.Contains(d.Err.Error(), `crm must run on this machine (route = "local")`) {
 		t.Errorf("err = %v", d.Err)
 	}
 	req = providerRequest()
-	req.Messages = []Message{
-		NewUserText("hi"),
+	req.Messages = []connector.Message{
+		connector.NewUserText("hi"),
 		{Role: "assistant", Content: []json.RawMessage{json.RawMessage(`{"type":"mcp_tool_use","id":"mcptoolu_1","name":"x","server_name":"crm","input":{}}`),
 			json.RawMessage(`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_1","is_error":false,"content":[{"type":"text","text":"ok"}]}`),
 			json.RawMessage(`{"type":"text","text":"done"}`)}},
-		NewUserText("again"),
+		connector.NewUserText("again"),
 	}
-	rec = recorder{}
-	c.Run(context.Background(), req, rec.emit)
-	if d := rec.done(t); d.Err == nil || !strings.Contains(d.Err.Error(), "MCP connector blocks") {
+	if d := runTurn(t, c, req); d.Err == nil || !strings.Contains(d.Err.Error(), "MCP connector blocks") {
 		t.Errorf("err = %v", d.Err)
 	}
 	fake.mu.Lock()
