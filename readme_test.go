@@ -44,7 +44,7 @@ func TestREADMELinksAndBuild(t *testing.T) {
 		}
 	}
 	build := strings.Index(text, "go build -o patchbay .")
-	first := regexp.MustCompile("(?m)^(\\$ )?patchbay ").FindStringIndex(text)
+	first := regexp.MustCompile(`(?m)^(\$ )?patchbay `).FindStringIndex(text)
 	if build < 0 || first == nil || build > first[0] {
 		t.Errorf("the README must say `go build -o patchbay .` before its first example that runs patchbay (build at %d, first example at %v)", build, first)
 	}
