@@ -60,3 +60,24 @@ func TestReboundKeysActAndAreNamed(t *testing.T) {
 		t.Fatal("ctrl+g did not close the audit")
 	}
 }
+
+// q closes the keys view and the other read-only views as esc does, back
+// to the screen as it was; typed into the input it is a letter.
+func TestQClosesReadOnlyViews(t *testing.T) {
+	m := newModel(t, &fakeRunner{}, 100, 30)
+	before := view(m)
+	for _, open := range []string{"?", "ctrl+x"} {
+		press(m, open)
+		if scr := view(m); scr == before || !strings.Contains(scr, "q or esc closes") {
+			t.Fatalf("%s did not open a view that says q closes it:\n%s", open, scr)
+		}
+		press(m, "q")
+		if scr := view(m); scr != before {
+			t.Errorf("q did not close the view opened by %s:\n%s\nwant:\n%s", open, scr, before)
+		}
+	}
+	press(m, "q")
+	if !strings.Contains(view(m), "┃ q") {
+		t.Errorf("q in the input is not typed:\n%s", view(m))
+	}
+}
