@@ -15,6 +15,7 @@ import (
 // focuses after a new turn, joined emoji pushing the servers panel off
 // its column, and a long list of unreachable servers.
 func TestE2ENewcomerScreens(t *testing.T) {
+	t.Parallel()
 	bin := buildBinary(t)
 
 	t.Run("first tab goes to the servers, as the hint says", func(t *testing.T) {

@@ -81,6 +81,7 @@ func summaryOf(t *testing.T, recs []map[string]any) map[string]any {
 }
 
 func TestHeadlessExitCodesAgainstTheSandbox(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		fault string
@@ -162,6 +163,7 @@ func TestHeadlessExitCodesAgainstTheSandbox(t *testing.T) {
 }
 
 func TestHeadlessUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name string
 		env  map[string]string
@@ -197,6 +199,7 @@ func TestHeadlessUsageErrors(t *testing.T) {
 }
 
 func TestHeadlessTextModeSeparatesAnswerAndTools(t *testing.T) {
+	t.Parallel()
 	res := runPB(t, testEnv(t), "-p", "find customer Ada Lovelace")
 	if res.code != 0 {
 		t.Fatalf("exit %d\n%s", res.code, res.stderr)
@@ -213,6 +216,7 @@ func TestHeadlessTextModeSeparatesAnswerAndTools(t *testing.T) {
 }
 
 func TestHeadlessContinueResumeListAndExport(t *testing.T) {
+	t.Parallel()
 	env := testEnv(t)
 	first := runPB(t, env, "-p", "find customer Ada Lovelace", "-output", "json")
 	id := summaryOf(t, ndjson(t, first.stdout))["session_id"].(string)
@@ -271,6 +275,7 @@ func TestHeadlessContinueResumeListAndExport(t *testing.T) {
 }
 
 func TestADamagedSessionFileIsSkippedNotFatal(t *testing.T) {
+	t.Parallel()
 	env := testEnv(t)
 	first := runPB(t, env, "-p", "find customer Ada Lovelace", "-output", "json")
 	id := summaryOf(t, ndjson(t, first.stdout))["session_id"].(string)
@@ -305,6 +310,7 @@ func TestADamagedSessionFileIsSkippedNotFatal(t *testing.T) {
 // -help goes to stdout (so it can be paged), exit 0; a bad flag is one
 // line on stderr pointing to -help, exit 2, not the whole help again.
 func TestHelpAndBadFlags(t *testing.T) {
+	t.Parallel()
 	env := testEnv(t)
 	res := runPB(t, env, "-help")
 	if res.code != 0 || !strings.Contains(res.stdout, "Usage:") || !strings.Contains(res.stdout, "-max-retry-wait") || res.stderr != "" {
@@ -329,6 +335,7 @@ func TestHelpAndBadFlags(t *testing.T) {
 // the scripted model at the user's servers: the demo servers are used and
 // a warning says how to use one's own (issue 11 item 9).
 func TestNoKeyUsesTheDemoServersOnly(t *testing.T) {
+	t.Parallel()
 	env := testEnv(t)
 	cfg := filepath.Join(t.TempDir(), "mine.toml")
 	if err := os.WriteFile(cfg, []byte("[[servers]]\nname = \"prod\"\nurl = \"https://prod.example.com/mcp\"\n"), 0o600); err != nil {

@@ -12,6 +12,7 @@ import (
 // patchbay test and lock are dispatched to ui/qa; a headless run with
 // -locked exits 5, sending nothing, when the tools drifted from the lock.
 func TestHeadlessLockedExitsOnDrift(t *testing.T) {
+	t.Parallel()
 	env := testEnv(t)
 	cfg := filepath.Join(t.TempDir(), "team.toml")
 	if err := os.WriteFile(cfg, []byte("[api]\n"), 0o600); err != nil {

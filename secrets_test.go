@@ -145,6 +145,7 @@ func (s *scan) files(dir string) int {
 // all of it (every screen, every stream, every file left in the state
 // directory and home) for those values.
 func TestNothingWrittenHoldsASecret(t *testing.T) {
+	t.Parallel()
 	f := newLiveFixture(t)
 	sc := &scan{t: t, secrets: f.secrets}
 

@@ -131,6 +131,7 @@ func firstFrame(tb testing.TB, bin, config string) (frame, exit time.Duration) {
 }
 
 func TestStartupDoesNotWaitForSilentServers(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

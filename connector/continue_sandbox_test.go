@@ -19,6 +19,7 @@ const continuePrompt = "Continue exactly where your previous answer was cut off,
 // leaves such a tool use out of what it sends back (connector's history
 // hygiene), and the model calls it again.
 func TestSandboxContinueAfterMaxTokensMakesProgress(t *testing.T) {
+	t.Parallel()
 	for _, prompt := range []string{"What tools do you have available?", "Find the customer Ada Lovelace then search docs for billing"} {
 		t.Run(prompt, func(t *testing.T) { continueUntilDone(t, prompt) })
 	}

@@ -12,6 +12,7 @@ import (
 )
 
 func TestDescribeAPIErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		status  int
 		typ     string
@@ -57,6 +58,7 @@ func TestDescribeAPIErrors(t *testing.T) {
 }
 
 func TestDescribeConnectionErrors(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -106,6 +108,7 @@ func failedTurn(t *testing.T, reply http.HandlerFunc) error {
 }
 
 func TestDescribeServerErrorNamesTheMCPServers(t *testing.T) {
+	t.Parallel()
 	servers := []ServerCheck{
 		{Name: "crm", State: "ready", Tools: 5},
 		{Name: "kb", State: "unreachable", Reason: "connection refused"},
@@ -140,6 +143,7 @@ func TestDescribeServerErrorNamesTheMCPServers(t *testing.T) {
 }
 
 func TestDescribeHeadlessServerErrorNamesNoKey(t *testing.T) {
+	t.Parallel()
 	err := failedTurn(t, apiError(500, "api_error", "Internal server error"))
 	servers := []ServerCheck{{Name: "crm", State: StateReady, Tools: 5}, {Name: "kb", State: "not checked"}}
 	want := "The API answered 500 (internal error); one of the MCP servers may be failing: crm (ready, 5 tools), kb (not checked); " +
@@ -155,6 +159,7 @@ func TestDescribeHeadlessServerErrorNamesNoKey(t *testing.T) {
 }
 
 func TestDescribeServerErrorIsBounded(t *testing.T) {
+	t.Parallel()
 	err := failedTurn(t, apiError(500, "api_error", ""))
 	var many []ServerCheck
 	for i := range 10 {
@@ -176,6 +181,7 @@ func TestDescribeServerErrorIsBounded(t *testing.T) {
 }
 
 func TestDescribeOtherErrorsIgnoreTheServers(t *testing.T) {
+	t.Parallel()
 	servers := []ServerCheck{{Name: "crm", State: StateReady, Tools: 5}}
 	for _, tc := range []struct {
 		reply http.HandlerFunc

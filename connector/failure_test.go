@@ -13,6 +13,7 @@ import (
 )
 
 func TestRunMidStreamErrorEvent(t *testing.T) {
+	t.Parallel()
 	frames := frame(`{"type":"message_start","message":{"id":"msg_E","type":"message","role":"assistant","model":"claude-test","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}`) +
 		frame(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`) +
 		frame(`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Half a"}}`) +
@@ -44,6 +45,7 @@ func TestRunMidStreamErrorEvent(t *testing.T) {
 }
 
 func TestRunRetriesOverloadedThenSucceeds(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t,
 		apiError(529, "overloaded_error", "Overloaded", "retry-after-ms", "1"),
 		sse("req_R", message("msg_R", "end_turn", textBlockScript("Hello."))))
@@ -75,6 +77,7 @@ func TestRunRetriesOverloadedThenSucceeds(t *testing.T) {
 }
 
 func TestRunGivesUpAfterMaxRetries(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, apiError(529, "overloaded_error", "Overloaded", "retry-after-ms", "1"))
 	api.repeat = true
 	var rec recorder
@@ -95,6 +98,7 @@ func TestRunGivesUpAfterMaxRetries(t *testing.T) {
 }
 
 func TestRunCancelMidStreamEndsPromptly(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	head := frame(`{"type":"message_start","message":{"id":"msg_C","type":"message","role":"assistant","model":"claude-test","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}`) +
 		frame(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`) +
@@ -140,6 +144,7 @@ func TestRunCancelMidStreamEndsPromptly(t *testing.T) {
 }
 
 func TestRunStreamCutOff(t *testing.T) {
+	t.Parallel()
 	head := frame(`{"type":"message_start","message":{"id":"msg_D","type":"message","role":"assistant","model":"claude-test","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}`) +
 		frame(`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`)
 	tests := []struct {
@@ -171,6 +176,7 @@ func TestRunStreamCutOff(t *testing.T) {
 }
 
 func TestRunRejectsUnbuildableRequest(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t)
 	req := trackerRequest(Beta20251120, NewUserText("q"))
 	req.Beta = "mcp-client-1999-01-01"

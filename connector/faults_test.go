@@ -17,6 +17,7 @@ import (
 // retries were announced (with their delay), and that nothing of a broken
 // message joins the history while what did arrive was delivered.
 func TestSandboxFaultsAreDescribed(t *testing.T) {
+	t.Parallel()
 	status := func(code int, msg string) emulator.Fault {
 		return emulator.Fault{Kind: emulator.FaultStatus, Status: code, Message: msg, RetryAfterMs: "1"}
 	}

@@ -6,6 +6,7 @@ import (
 )
 
 func TestExceptionsCarveOneToolOutOfAPattern(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		filter ToolFilter
@@ -34,6 +35,7 @@ func TestExceptionsCarveOneToolOutOfAPattern(t *testing.T) {
 }
 
 func TestExceptionsInTheRequest(t *testing.T) {
+	t.Parallel()
 	deny := crm(ToolFilter{Mode: ModeDeny, Tools: []string{"get_*", "!get_order"}})
 	p, _, err := BuildServer(deny, Beta20251120)
 	if err != nil {
@@ -74,6 +76,7 @@ func TestExceptionsInTheRequest(t *testing.T) {
 }
 
 func TestPinnedListIsTheUniverse(t *testing.T) {
+	t.Parallel()
 	// Discovery now lists a tool the pin does not have: under pinning the
 	// API offers only the pinned tools, so the counts must not include it.
 	s := Server{Name: "crm", URL: "u", Known: []string{"a", "b", "new"}, Pinned: []Tool{{Name: "a"}, {Name: "b"}},
@@ -87,6 +90,7 @@ func TestPinnedListIsTheUniverse(t *testing.T) {
 }
 
 func TestExceptionGolden(t *testing.T) {
+	t.Parallel()
 	for name, f := range map[string]ToolFilter{
 		"2025-11-20_deny_exception":  {Mode: ModeDeny, Tools: []string{"*_customer", "!find_customer"}},
 		"2025-11-20_allow_exception": {Mode: ModeAllow, Tools: []string{"get_*", "find_customer", "!get_invoice"}},

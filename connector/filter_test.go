@@ -11,6 +11,7 @@ import (
 )
 
 func TestToolFilterEnabled(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		filter ToolFilter
 		tool   string
@@ -51,6 +52,7 @@ func TestToolFilterEnabled(t *testing.T) {
 }
 
 func TestToolFilterDeferred(t *testing.T) {
+	t.Parallel()
 	f := ToolFilter{Mode: ModeDeny, Tools: []string{"search_docs"}, Defer: []string{"search_*"}}
 	if !f.Deferred("search_docs") || !f.Deferred("search_web") || f.Deferred("read_doc") {
 		t.Error("Deferred does not follow the Defer patterns")
@@ -61,6 +63,7 @@ func TestToolFilterDeferred(t *testing.T) {
 }
 
 func TestEnabledToolsAndCounts(t *testing.T) {
+	t.Parallel()
 	s := crm(ToolFilter{Mode: ModeDeny, Tools: []string{"delete_*", "update_customer"}, Defer: []string{"get_*", "delete_customer"}})
 	want := []string{"find_customer", "get_invoice", "get_order", "list_orders"}
 	if got := EnabledTools(s); !reflect.DeepEqual(got, want) {
@@ -150,6 +153,7 @@ func randomServer(r *rand.Rand) Server {
 // a tool the selection withholds: not a known tool, not a tool the API may
 // list that patchbay never saw, whatever the names and patterns hold.
 func TestFilterProperties(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(1, 2))
 	for n := 0; n < 5000; n++ {
 		s := randomServer(r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -73,6 +74,14 @@ func textContent(s string) json.RawMessage {
 	return mustJSON([]textBlock{{Type: "text", Text: s}})
 }
 
+// toolUse is a tool_use block's fields.
+type toolUse struct {
+	Type  string          `json:"type"`
+	ID    string          `json:"id"`
+	Name  string          `json:"name"`
+	Input json.RawMessage `json:"input"`
+}
+
 // answerToolUses runs the local tools msg asks for and answers every
 // plain tool_use in it: a local tool with its result, anything else (a
 // stray: an MCP tool called the wrong way, or a name the request did not
@@ -87,12 +96,7 @@ func (c *Client) answerToolUses(ctx context.Context, msg Message, req Request, s
 	}
 	reply = Message{Role: "user"}
 	for _, raw := range msg.Content {
-		var b struct {
-			Type  string          `json:"type"`
-			ID    string          `json:"id"`
-			Name  string          `json:"name"`
-			Input json.RawMessage `json:"input"`
-		}
+		var b toolUse
 		if json.Unmarshal(raw, &b) != nil || b.Type != "tool_use" {
 			continue
 		}
@@ -113,9 +117,7 @@ func (c *Client) answerToolUses(ctx context.Context, msg Message, req Request, s
 		default:
 			emit(LocalCallStarted{ID: b.ID, LocalRef: ref})
 			start := time.Now()
-			out = req.Exec.CallLocal(ctx, ref, b.Input, func(p LocalProgress) {
-				emit(LocalCallProgress{ID: b.ID, LocalProgress: p})
-			})
+			out = c.callLocal(ctx, req.Exec, ref, b, emit)
 			if ctx.Err() != nil {
 				out = LocalOutcome{IsError: true, Content: textContent("The user cancelled this tool while it ran.")}
 			}
@@ -131,4 +133,24 @@ func (c *Client) answerToolUses(ctx context.Context, msg Message, req Request, s
 		reply.Content = append(reply.Content, mustJSON(toolResultBlock{Type: "tool_result", ToolUseID: b.ID, IsError: true, Content: out.Content}))
 	}
 	return reply, ran
+}
+
+// callLocal runs one local tool. Its progress arrives on the MCP client's
+// own goroutines, so emitting it is serialised and ends when the call
+// returns: emit is called from one goroutine at a time, and no progress
+// follows the call's end.
+func (c *Client) callLocal(ctx context.Context, exec LocalExecutor, ref LocalRef, b toolUse, emit func(Event)) LocalOutcome {
+	var mu sync.Mutex
+	ended := false
+	out := exec.CallLocal(ctx, ref, b.Input, func(p LocalProgress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !ended {
+			emit(LocalCallProgress{ID: b.ID, LocalProgress: p})
+		}
+	})
+	mu.Lock()
+	ended = true
+	mu.Unlock()
+	return out
 }

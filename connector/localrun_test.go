@@ -33,6 +33,7 @@ func localRequest(exec LocalExecutor, filter ToolFilter, msgs ...Message) Reques
 // an error and never reaches the executor — even if the model (or an API
 // that ignored the request) asks for it.
 func TestUnofferedLocalToolNeverRuns(t *testing.T) {
+	t.Parallel()
 	call := message("msg_L", "tool_use", scriptBlock{start: `{"type":"tool_use","id":"toolu_L","name":"notebook__delete_note","input":{"id":"n1"}}`})
 	api := newFakeAPI(t, sse("req_L1", call), sse("req_L2", message("msg_L2", "end_turn", textBlockScript("ok"))))
 	exec := &fakeExec{}
@@ -55,6 +56,7 @@ func TestUnofferedLocalToolNeverRuns(t *testing.T) {
 // An offered local tool runs once, its progress and result are events, and
 // the result goes back as the next request's tool_result.
 func TestOfferedLocalToolRuns(t *testing.T) {
+	t.Parallel()
 	call := message("msg_L", "tool_use", scriptBlock{start: `{"type":"tool_use","id":"toolu_L","name":"notebook__list_notes","input":{}}`})
 	api := newFakeAPI(t, sse("req_L1", call), sse("req_L2", message("msg_L2", "end_turn", textBlockScript("two notes it is"))))
 	exec := &fakeExec{}
@@ -92,6 +94,7 @@ func TestOfferedLocalToolRuns(t *testing.T) {
 // A model that keeps calling is stopped after MaxToolRounds, with its last
 // calls answered.
 func TestLocalToolRoundsAreCapped(t *testing.T) {
+	t.Parallel()
 	call := message("msg_L", "tool_use", scriptBlock{start: `{"type":"tool_use","id":"toolu_L","name":"notebook__list_notes","input":{}}`})
 	api := newFakeAPI(t, sse("req_L", call))
 	api.repeat = true

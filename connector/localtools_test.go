@@ -49,6 +49,7 @@ func toolNamesOf(body map[string]any) []string {
 }
 
 func TestLocalToolsGoOutAsClientTools(t *testing.T) {
+	t.Parallel()
 	base := Request{Model: "claude-sandbox", MaxTokens: 100, Beta: Beta20251120, Messages: []Message{NewUserText("hi")}}
 
 	t.Run("allowlist and lock", func(t *testing.T) {
@@ -139,6 +140,7 @@ func TestLocalToolsGoOutAsClientTools(t *testing.T) {
 // and only if the selection offers it, whatever the filter, locks and
 // tool list.
 func TestLocalToolsFollowTheSelection(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	pool := []string{"list_notes", "add_note", "delete_note", "export_notes", "search", "*", "!x", "a.b"}
 	patterns := []string{"list_*", "*_note", "delete_note", "*", "!delete_note", "export_notes", `\*`, "nothing"}

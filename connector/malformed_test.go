@@ -34,6 +34,7 @@ func frames(data ...string) string {
 // nothing of the broken message joins the history, and that nothing is
 // retried.
 func TestRunMalformedStreams(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		body string
@@ -114,6 +115,7 @@ func TestRunMalformedStreams(t *testing.T) {
 // clients must ignore them; the check refuses only known events out of
 // place.
 func TestRunIgnoresUnknownEventTypes(t *testing.T) {
+	t.Parallel()
 	body := frames(fStart, `{"type":"future_event","index":7}`, fText0, fDelta0,
 		`{"type":"content_block_delta","index":0,"delta":{"type":"future_delta","x":1}}`, fStop0, fMsgDelta, fMsgStop)
 	api := newFakeAPI(t, sse("req_U", body))
@@ -128,6 +130,7 @@ func TestRunIgnoresUnknownEventTypes(t *testing.T) {
 // TestRunMalformedAfterPauseKeepsPartial: a stream that breaks in the
 // second message of a turn still says the first message's answer is kept.
 func TestRunMalformedAfterPauseKeepsPartial(t *testing.T) {
+	t.Parallel()
 	paused := frames(fStart, fText0, fDelta0, fStop0,
 		`{"type":"message_delta","delta":{"stop_reason":"pause_turn","stop_sequence":null},"usage":{"output_tokens":3}}`, fMsgStop)
 	api := newFakeAPI(t, sse("req_1", paused), sse("req_2", frames(fText0)))
@@ -147,6 +150,7 @@ func TestRunMalformedAfterPauseKeepsPartial(t *testing.T) {
 // assistant's answer is a prefill, which current models refuse; the
 // connector does not send it.
 func TestRunRefusesAPrefill(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t)
 	cut := Message{Role: "assistant", Content: []json.RawMessage{json.RawMessage(`{"type":"text","text":"The answer was cut "}`)}}
 	var rec recorder

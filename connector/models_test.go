@@ -10,6 +10,7 @@ import (
 )
 
 func TestModelsReadsEveryPage(t *testing.T) {
+	t.Parallel()
 	var sawKey []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1/models" {
@@ -41,6 +42,7 @@ func TestModelsReadsEveryPage(t *testing.T) {
 }
 
 func TestModelsSaysWhyItFailed(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("content-type", "application/json")
 		w.WriteHeader(http.StatusUnauthorized)
@@ -55,6 +57,7 @@ func TestModelsSaysWhyItFailed(t *testing.T) {
 }
 
 func TestKnownModelsHoldsTheDefault(t *testing.T) {
+	t.Parallel()
 	list := KnownModels()
 	found := false
 	for _, m := range list {

@@ -69,6 +69,7 @@ func golden(t *testing.T, name string, req Request) {
 }
 
 func TestBuildParamsGolden(t *testing.T) {
+	t.Parallel()
 	pinned := []Tool{
 		{Name: "find_customer", Description: "Find a customer by name.", InputSchema: json.RawMessage(`{"type":"object","properties":{"name":{"type":"string"}},"required":["name"]}`)},
 		{Name: "list_orders"},
@@ -123,6 +124,7 @@ func TestBuildParamsGolden(t *testing.T) {
 }
 
 func TestBuildServerWarnings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		beta   Beta
@@ -163,6 +165,7 @@ func TestBuildServerWarnings(t *testing.T) {
 // The turn shows SelectionWarnings instead of building the whole request
 // on the event loop: they must say the same as BuildParams.
 func TestSelectionWarningsAreBuildParamsWarnings(t *testing.T) {
+	t.Parallel()
 	req := Request{Model: "claude-test", MaxTokens: 1024, Beta: Beta20251120,
 		Messages: []Message{NewUserText("hi")},
 		Servers: []Server{
@@ -183,6 +186,7 @@ func TestSelectionWarningsAreBuildParamsWarnings(t *testing.T) {
 }
 
 func TestBuildServerErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		beta   Beta
@@ -214,6 +218,7 @@ func TestBuildServerErrors(t *testing.T) {
 }
 
 func TestBuildParamsSendsBlocksAsReceived(t *testing.T) {
+	t.Parallel()
 	blocks := []string{
 		`{"type":"mcp_tool_use","id":"mcptoolu_1","name":"find_customer","server_name":"crm","input":{"zeta":1,"alpha":{"y":[3,1],"b":null},"mid":"caf\u00e9"}}`,
 		`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_1","is_error":false,"content":"a string result, 1.50e3"}`,
@@ -246,6 +251,7 @@ func TestBuildParamsSendsBlocksAsReceived(t *testing.T) {
 }
 
 func TestBuildParamsBetaHeader(t *testing.T) {
+	t.Parallel()
 	mcpHistory := Message{Role: "assistant", Content: []json.RawMessage{json.RawMessage(
 		`{"type":"mcp_tool_use","id":"mcptoolu_1","name":"a","server_name":"crm","input":{}}`), json.RawMessage(
 		`{"type":"mcp_tool_result","tool_use_id":"mcptoolu_1","content":[{"type":"text","text":"ok"}]}`)}}
@@ -274,6 +280,7 @@ func TestBuildParamsBetaHeader(t *testing.T) {
 }
 
 func TestBuildParamsRejects(t *testing.T) {
+	t.Parallel()
 	ok := Request{Model: "m", MaxTokens: 1, Beta: Beta20251120, Messages: []Message{NewUserText("hi")}}
 	tests := []struct {
 		name   string
@@ -302,6 +309,7 @@ func TestBuildParamsRejects(t *testing.T) {
 }
 
 func TestNewUserText(t *testing.T) {
+	t.Parallel()
 	m := NewUserText(`say "<hi>"`)
 	if m.Role != "user" || len(m.Content) != 1 {
 		t.Fatalf("message = %+v", m)
@@ -317,6 +325,7 @@ func TestNewUserText(t *testing.T) {
 }
 
 func TestPreviewHidesEveryToken(t *testing.T) {
+	t.Parallel()
 	secrets := []string{"tok-crm-SECRET-123", `tok<kb>&"2"`}
 	req := Request{
 		Model: "m", MaxTokens: 1, Beta: Beta20251120,
@@ -367,6 +376,7 @@ func TestPreviewHidesEveryToken(t *testing.T) {
 }
 
 func TestSecretsRedact(t *testing.T) {
+	t.Parallel()
 	s := Secrets{"abc", "abcdef", `q"uote`, "", " "}
 	got := s.Redact(`abcdef abc "q\"uote" q"uote`)
 	if want := "••• ••• \"•••\" •••"; got != want {
@@ -379,6 +389,7 @@ func TestSecretsRedact(t *testing.T) {
 // (unless a pause_turn continuation ends with it), and plain tool blocks
 // when the request declares no tools.
 func TestHistoryHygiene(t *testing.T) {
+	t.Parallel()
 	raw := func(s string) json.RawMessage { return json.RawMessage(s) }
 	cut := Message{Role: "assistant", Content: []json.RawMessage{
 		raw(`{"type":"text","text":""}`),
@@ -431,6 +442,7 @@ func marshalled(t *testing.T, req Request) string {
 // A deferred tool comes with a tool search tool, the configured one;
 // nothing deferred, none sent (API-NOTES 9.3).
 func TestDeferSendsAToolSearchTool(t *testing.T) {
+	t.Parallel()
 	deferred := crm(ToolFilter{Mode: ModeAll, Defer: []string{"get_*"}})
 	for _, tt := range []struct {
 		search ToolSearch

@@ -3,6 +3,7 @@ package connector
 import "testing"
 
 func TestUnreachable(t *testing.T) {
+	t.Parallel()
 	for url, want := range map[string]string{
 		"https://mcp.example.com/mcp": "",
 		"https://203.0.113.7/mcp":     "",
@@ -28,6 +29,7 @@ func TestUnreachable(t *testing.T) {
 }
 
 func TestAnthropicAPI(t *testing.T) {
+	t.Parallel()
 	for base, want := range map[string]bool{"": true, "https://api.anthropic.com": true, "https://API.anthropic.com/v1": true,
 		"http://127.0.0.1:9000": false, "https://gateway.example.com": false, "::not a url": false} {
 		if got := AnthropicAPI(base); got != want {

@@ -321,6 +321,7 @@ func startShapeSandbox(t *testing.T) (*sandbox.Sandbox, string) {
 }
 
 func TestEmulatorHasTheShapeOfRecordedStreams(t *testing.T) {
+	t.Parallel()
 	sb, crmURL := startShapeSandbox(t)
 	for _, sc := range shapeCases {
 		t.Run(sc.file, func(t *testing.T) {
@@ -397,6 +398,7 @@ func diffShapes(t *testing.T, sc shapeCase, rec, emu streamShape) {
 // non-streaming response with the emulator's JSON answer, and checks that
 // its blocks go back unchanged in the next request.
 func TestEmulatorHasTheShapeOfTheRecordedMessage(t *testing.T) {
+	t.Parallel()
 	recorded := readRecorded(t, "mcp-connector-echo.json")
 	sb, crmURL := startShapeSandbox(t)
 	body := crmBody(crmURL, "find customer Ada Lovelace")

@@ -153,6 +153,7 @@ type recordedReply struct {
 }
 
 func TestRecordedStreamsReplayThroughTheClient(t *testing.T) {
+	t.Parallel()
 	for _, rc := range []recordedReply{
 		{file: "mcp-connector-echo.sse"},
 		{file: "api-notes-4.2.constructed.sse"},

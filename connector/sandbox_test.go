@@ -86,6 +86,7 @@ func toolUses(evs []connector.Event) []string {
 }
 
 func TestSandboxTwoTurnsEchoHistory(t *testing.T) {
+	t.Parallel()
 	sb, c := startSandbox(t)
 	req := connector.Request{
 		Model: "claude-sonnet-5-5", MaxTokens: 4096, Beta: connector.Beta20251120,
@@ -128,6 +129,7 @@ func TestSandboxTwoTurnsEchoHistory(t *testing.T) {
 }
 
 func TestSandboxDeniedToolIsNotCalled(t *testing.T) {
+	t.Parallel()
 	sb, c := startSandbox(t)
 	req := connector.Request{
 		Model: "claude-sandbox", MaxTokens: 1024, Beta: connector.Beta20251120,
@@ -149,6 +151,7 @@ func TestSandboxDeniedToolIsNotCalled(t *testing.T) {
 }
 
 func TestSandboxFaultsRecover(t *testing.T) {
+	t.Parallel()
 	sb, c := startSandbox(t)
 	base := connector.Request{
 		Model: "claude-sandbox", MaxTokens: 1024, Beta: connector.Beta20251120,
@@ -222,6 +225,7 @@ func TestSandboxFaultsRecover(t *testing.T) {
 // and the history, are what the emulator received (with the token shown
 // redacted), for every request of a turn that continues on its own.
 func TestRecordedRequestIsWhatTheAPIReceived(t *testing.T) {
+	t.Parallel()
 	sb, c := startSandbox(t)
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultPauseTurn})
 	const token = "tok-recorded-test-9f8e7d"
@@ -271,6 +275,7 @@ func TestRecordedRequestIsWhatTheAPIReceived(t *testing.T) {
 
 // Preview is the request that then goes out, byte for byte.
 func TestPreviewIsTheNextRequest(t *testing.T) {
+	t.Parallel()
 	sb, c := startSandbox(t)
 	req := connector.Request{
 		Model: "claude-test", MaxTokens: 1024, Beta: connector.Beta20251120,

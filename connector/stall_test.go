@@ -59,6 +59,7 @@ func stallClient(api *fakeAPI, stall time.Duration) *Client {
 }
 
 func TestStallMidStreamKeepsWhatArrived(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, silentAfter(stallHead))
 	var rec recorder
 	start := time.Now()
@@ -88,6 +89,7 @@ func TestStallMidStreamKeepsWhatArrived(t *testing.T) {
 }
 
 func TestSlowButAliveStreamIsNotAStall(t *testing.T) {
+	t.Parallel()
 	// Six pings 100 ms apart: 600 ms in all, three times the stall limit,
 	// but never 200 ms without a byte.
 	api := newFakeAPI(t, paced(stallHead, 100*time.Millisecond, 6, stallTail))
@@ -99,6 +101,7 @@ func TestSlowButAliveStreamIsNotAStall(t *testing.T) {
 }
 
 func TestStallWatchIgnoresTheWaitBetweenRetries(t *testing.T) {
+	t.Parallel()
 	// The SDK waits 400 ms before the retry, longer than the stall limit;
 	// that wait is the API's wish, not a dead connection.
 	api := newFakeAPI(t,
@@ -120,6 +123,7 @@ func TestStallWatchIgnoresTheWaitBetweenRetries(t *testing.T) {
 }
 
 func TestNegativeStallTimeoutNeverStalls(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, paced(stallHead, 150*time.Millisecond, 2, stallTail))
 	c := NewClient(ClientOptions{APIKey: testAPIKey, BaseURL: api.srv.URL, HTTPClient: api.srv.Client(), StallTimeout: -1})
 	if c.stallTimeout != 0 {
@@ -136,6 +140,7 @@ func TestNegativeStallTimeoutNeverStalls(t *testing.T) {
 }
 
 func TestCancelIsNotAStall(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, silentAfter(stallHead))
 	ctx, cancel := context.WithCancel(context.Background())
 	var rec recorder
@@ -153,6 +158,7 @@ func TestCancelIsNotAStall(t *testing.T) {
 }
 
 func TestRetryDelayFollowsTheSDK(t *testing.T) {
+	t.Parallel()
 	resp := func(kv ...string) *http.Response {
 		h := http.Header{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -187,6 +193,7 @@ func TestRetryDelayFollowsTheSDK(t *testing.T) {
 }
 
 func TestDescribeQuotesAndClipsTheAPIMessage(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("é", maxAPIMessage+50)
 	tests := []struct {
 		status int
@@ -221,6 +228,7 @@ func TestDescribeQuotesAndClipsTheAPIMessage(t *testing.T) {
 }
 
 func TestDescribeRateLimitSaysHowLongToWait(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, apiError(429, "rate_limit_error", "slow down", "retry-after", "30"))
 	var rec recorder
 	api.client(-1).Run(context.Background(), trackerRequest(Beta20251120, NewUserText("q")), rec.emit)
@@ -268,6 +276,7 @@ func heldReply(head, tail string, release <-chan struct{}) http.HandlerFunc {
 // TestStreamingShowsTheSilentWait: while a reply is silent (the API runs a
 // slow MCP tool), the screen can say for how long, on its own clock.
 func TestStreamingShowsTheSilentWait(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		stall time.Duration

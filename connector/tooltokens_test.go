@@ -19,6 +19,7 @@ func costTools() []Tool {
 }
 
 func TestEstimateToolTokensFollowsTheToolset(t *testing.T) {
+	t.Parallel()
 	tools := costTools()
 	all, n := EstimateToolTokens(Server{Name: "crm", Filter: ToolFilter{Mode: ModeAll}}, tools)
 	if n != 2 || all <= 0 {
@@ -40,6 +41,7 @@ func TestEstimateToolTokensFollowsTheToolset(t *testing.T) {
 }
 
 func TestServerToolTokensCountsWithTheEndpoint(t *testing.T) {
+	t.Parallel()
 	var bodies []map[string]json.RawMessage
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1/messages/count_tokens" {
@@ -81,6 +83,7 @@ func TestServerToolTokensCountsWithTheEndpoint(t *testing.T) {
 }
 
 func TestServerToolTokensFallsBackToALabelledEstimate(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 	c := NewClient(ClientOptions{APIKey: "k", BaseURL: srv.URL, MaxRetries: -1})

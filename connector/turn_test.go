@@ -81,6 +81,7 @@ func trackerRequest(b Beta, msgs ...Message) Request {
 }
 
 func TestRunTranscriptEventsAndByteExactEcho(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t,
 		sse("req_01", transcript42),
 		sse("req_02", message("msg_02", "end_turn", textBlockScript("#12 crashes on start."))))
@@ -182,6 +183,7 @@ func TestRunTranscriptEventsAndByteExactEcho(t *testing.T) {
 }
 
 func TestRunListingFirstEchoesEveryBlockByteExact(t *testing.T) {
+	t.Parallel()
 	listing := `{"type":"mcp_tool_listing","mcp_server_name":"tracker","tools":[{"name":"search_issues","description":"Search issues.","input_schema":{"type":"object","properties":{"query":{"type":"string"},"limit":{"type":"integer"}}}}]}`
 	use := `{"type":"mcp_tool_use","id":"mcptoolu_02","name":"search_issues","server_name":"tracker","input":{}}`
 	result := `{"type":"mcp_tool_result","tool_use_id":"mcptoolu_02","is_error":true,"content":"caf\u00e9 server said: no"}`
@@ -241,6 +243,7 @@ func TestRunListingFirstEchoesEveryBlockByteExact(t *testing.T) {
 }
 
 func TestRunContinuesAfterPauseTurnWithoutUserMessage(t *testing.T) {
+	t.Parallel()
 	paused := []scriptBlock{
 		textBlockScript("Looking it up."),
 		{start: `{"type":"mcp_tool_use","id":"mcptoolu_P","name":"search_issues","server_name":"tracker","input":{"query":"x"}}`},
@@ -280,6 +283,7 @@ func TestRunContinuesAfterPauseTurnWithoutUserMessage(t *testing.T) {
 }
 
 func TestRunStopsAfterTooManyPauses(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(t, sse("req_P", message("msg_P", "pause_turn", textBlockScript("still going"))))
 	api.repeat = true
 	var rec recorder
@@ -306,6 +310,7 @@ func TestRunStopsAfterTooManyPauses(t *testing.T) {
 }
 
 func TestRunMaxTokensEndsTurnWithValidBlocks(t *testing.T) {
+	t.Parallel()
 	stream := message("msg_M", "max_tokens",
 		textBlockScript("Let me search."),
 		scriptBlock{
@@ -344,6 +349,7 @@ func mustParams(t *testing.T, req Request) anthropic.BetaMessageNewParams {
 }
 
 func TestRunAnswersStrayToolUse(t *testing.T) {
+	t.Parallel()
 	stray := message("msg_S", "tool_use",
 		textBlockScript("I'll search."),
 		scriptBlock{
@@ -391,6 +397,7 @@ func TestRunAnswersStrayToolUse(t *testing.T) {
 }
 
 func TestRunCapsStrayToolUseAnswers(t *testing.T) {
+	t.Parallel()
 	stray := message("msg_S", "tool_use", scriptBlock{start: `{"type":"tool_use","id":"toolu_X","name":"find_customer","input":{"name":"Ada"}}`})
 	api := newFakeAPI(t, sse("req_S", stray))
 	api.repeat = true

@@ -52,6 +52,7 @@ func checkMessage(t *testing.T, name, msg string) {
 }
 
 func TestBadConfigCorpus(t *testing.T) {
+	t.Parallel()
 	entries, err := os.ReadDir(corpusDir)
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +112,7 @@ func TestBadConfigCorpus(t *testing.T) {
 // TestBadConfigsMadeAtTestTime covers what git cannot store or should not:
 // a file nobody may read, and files too big to commit.
 func TestBadConfigsMadeAtTestTime(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	t.Run("permission denied", func(t *testing.T) {
 		path := filepath.Join(dir, "locked.toml")

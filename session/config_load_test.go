@@ -13,6 +13,7 @@ import (
 )
 
 func TestLoad(t *testing.T) {
+	t.Parallel()
 	t.Run("directory", func(t *testing.T) {
 		_, err := Load("testdata/config", env{}.get)
 		want := "testdata/config: is a directory, not a config file; name the config.toml file itself"
@@ -81,6 +82,7 @@ func TestLoad(t *testing.T) {
 
 // The example config is documentation; loading it keeps it from rotting.
 func TestExampleConfigLoads(t *testing.T) {
+	t.Parallel()
 	const path = "../config.example.toml"
 	cfg, err := Load(path, env{"CRM_TOKEN": "crm-secret", "KB_TOKEN": "kb-secret"}.get)
 	if err != nil {
@@ -110,6 +112,7 @@ func TestExampleConfigLoads(t *testing.T) {
 }
 
 func TestLocate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	file := filepath.Join(dir, "my.toml")
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
@@ -166,6 +169,7 @@ func TestLocate(t *testing.T) {
 }
 
 func TestResolveToken(t *testing.T) {
+	t.Parallel()
 	dir := tokenDir(t)
 	getenv := env{"CRM_TOKEN": "env-secret-456"}.get
 	tests := []struct {
@@ -201,6 +205,7 @@ func TestResolveToken(t *testing.T) {
 }
 
 func TestFilter(t *testing.T) {
+	t.Parallel()
 	s := ServerConfig{Mode: connector.ModeAllow, Tools: []string{"a", "get_*"}, Defer: []string{"get_*"}}
 	f := s.Filter()
 	want := connector.ToolFilter{Mode: connector.ModeAllow, Tools: []string{"a", "get_*"}, Defer: []string{"get_*"}}

@@ -17,6 +17,7 @@ import (
 const stdioServer = "[[servers]]\nname = \"notes\"\ntransport = \"stdio\"\ncommand = \"notes-server\"\n"
 
 func TestParseLocalServers(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	data := stdioServer + `args = ["--db", "notes.db"]
 env = { NOTES_TOKEN = "$MY_NOTES_TOKEN", REGION = "${REGION}" }
@@ -57,6 +58,7 @@ token_env = "INTRANET_TOKEN"
 }
 
 func TestParseLocalErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		toml string
@@ -111,6 +113,7 @@ func TestParseLocalErrors(t *testing.T) {
 // A disabled stdio server whose variable is unset is a warning, not an
 // error; a private http server with route = "local" draws no reach warning.
 func TestParseLocalWarnings(t *testing.T) {
+	t.Parallel()
 	data := stdioServer + "enabled = false\nenv = { K = \"$UNSET_K\" }\n" +
 		"[[servers]]\nname = \"lan\"\nurl = \"http://localhost:9000/mcp\"\nroute = \"local\"\n"
 	cfg, err := Parse("config.toml", []byte(data), env{}.get)
@@ -160,6 +163,7 @@ func localTurn(t *testing.T, s *Session) *Turn {
 // its result paired, progress seen), kept through a save and a load; the
 // env value of a local server is a secret, redacted in the saved file.
 func TestLocalTurnBlocksSaveAndRestore(t *testing.T) {
+	t.Parallel()
 	const secret = "notes-secret-value-42"
 	getenv := env{"NOTES_KEY": secret}.get
 	cfg, err := Parse("config.toml", []byte(stdioServer+"env = { KEY = \"$NOTES_KEY\" }\n"), getenv)

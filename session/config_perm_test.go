@@ -9,6 +9,7 @@ import (
 )
 
 func TestInlineTokenInAReadableConfigWarnsWithTheChmod(t *testing.T) {
+	t.Parallel()
 	if windows() {
 		t.Skip("Unix permission bits")
 	}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestProviderConfig(t *testing.T) {
+	t.Parallel()
 	env := func(string) string { return "" }
 	cfg, err := Parse("config.toml", []byte("[api]\nprovider = \"vertex\"\nregion = \"us-east5\"\nproject_id = \"my-project\"\n"), env)
 	if err != nil {
@@ -36,6 +37,7 @@ func TestProviderConfig(t *testing.T) {
 // TestProviderConfigErrorsAtOnce: every problem of the provider keys is
 // reported in one go, beside the other [api] and server errors.
 func TestProviderConfigErrorsAtOnce(t *testing.T) {
+	t.Parallel()
 	env := func(string) string { return "" }
 	cases := []struct {
 		toml string
@@ -69,6 +71,7 @@ func TestProviderConfigErrorsAtOnce(t *testing.T) {
 // is called by patchbay itself (route = "local"), with no warning about the
 // API's reach; route = "api" is refused.
 func TestProviderRoutesServersLocally(t *testing.T) {
+	t.Parallel()
 	env := func(string) string { return "" }
 	cfg, err := Parse("config.toml", []byte(`[api]
 provider = "bedrock"

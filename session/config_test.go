@@ -37,6 +37,7 @@ func tokenDir(t *testing.T) string {
 const server1 = "[[servers]]\nname = \"crm\"\nurl = \"https://crm.example.com/mcp\"\n"
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	dir := tokenDir(t)
 	tests := []struct {
 		name string
@@ -172,6 +173,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseErrorsNeverShowSecrets(t *testing.T) {
+	t.Parallel()
 	for _, doc := range []string{
 		server1 + "token = abc123secret\n",
 		server1 + "token = \"abc123secret\nmore\"\n",
@@ -191,6 +193,7 @@ func TestParseErrorsNeverShowSecrets(t *testing.T) {
 }
 
 func TestParseWarnings(t *testing.T) {
+	t.Parallel()
 	dir := tokenDir(t)
 	if err := os.WriteFile(filepath.Join(dir, "open.token"), []byte("t"), 0o644); err != nil {
 		t.Fatal(err)
@@ -247,6 +250,7 @@ func TestParseWarnings(t *testing.T) {
 }
 
 func TestParseFullConfig(t *testing.T) {
+	t.Parallel()
 	dir := tokenDir(t)
 	doc := `
 [api]
@@ -302,6 +306,7 @@ tools = ["delete_*"]
 }
 
 func TestParseEmptyIsDefault(t *testing.T) {
+	t.Parallel()
 	for _, doc := range []string{"", "# only a comment\n\n", "[api]\n"} {
 		cfg, err := Parse("config.toml", []byte(doc), env{}.get)
 		if err != nil {
@@ -328,6 +333,7 @@ func TestParseEmptyIsDefault(t *testing.T) {
 }
 
 func TestParseInlineServers(t *testing.T) {
+	t.Parallel()
 	doc := `servers = [{name = "a", url = "https://a.example.com", mode = "deny", tools = ["x"]}, ` +
 		`{name = "b", url = "https://b.example.com", enabled = false}]`
 	cfg, err := Parse("config.toml", []byte(doc), env{}.get)
@@ -350,6 +356,7 @@ func TestParseInlineServers(t *testing.T) {
 // The schema used for messages must list exactly the keys the decoder
 // knows, or a valid key would be called unknown (or a typo go unnoticed).
 func TestSchemaMatchesFileStructs(t *testing.T) {
+	t.Parallel()
 	tags := func(v any) []string {
 		var out []string
 		rt := reflect.TypeOf(v)
@@ -367,6 +374,7 @@ func TestSchemaMatchesFileStructs(t *testing.T) {
 }
 
 func TestParseStallTimeout(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		toml    string
 		want    time.Duration
@@ -399,6 +407,7 @@ func TestParseStallTimeout(t *testing.T) {
 
 // Every problem of the file is reported at once, one per line.
 func TestParseReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
 	doc := "[api]\nmax_tokens = 0\n" +
 		"[[servers]]\nname = \"crm\"\nurl = \"http://crm.example.com/mcp\"\n" +
 		"[[servers]]\nname = \"kb\"\nurl = \"https://kb.example.com/mcp\"\nmode = \"sometimes\"\n" +

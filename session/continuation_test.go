@@ -36,6 +36,7 @@ func userText(t *testing.T, m connector.Message) string {
 // cut answer byte for byte, then a user message asking for the rest; the
 // request never ends with the assistant.
 func TestContinuationRequestEndsWithTheUser(t *testing.T) {
+	t.Parallel()
 	clk := newTick(storeT0)
 	sess := fixtureSession(t, fixtureConfig(t))
 	p := &player{t: t, conv: &sess.Conv, clk: clk}
@@ -95,6 +96,7 @@ func TestContinuationRequestEndsWithTheUser(t *testing.T) {
 // directly) loads with its turns and blocks; continuing it now, or its
 // curl command, ends with the user.
 func TestOlderContinuationsStillLoad(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)

@@ -47,6 +47,7 @@ func oneToolAnswer() []connector.Event {
 }
 
 func TestApplyOneToolAnswer(t *testing.T) {
+	t.Parallel()
 	var c Conversation
 	turn := c.Begin("Find Ada", at(0))
 	for i, ev := range oneToolAnswer() {
@@ -90,6 +91,7 @@ func TestApplyOneToolAnswer(t *testing.T) {
 }
 
 func TestInputGrowsWhileStreaming(t *testing.T) {
+	t.Parallel()
 	var c Conversation
 	turn := c.Begin("x", at(0))
 	evs := oneToolAnswer()
@@ -108,6 +110,7 @@ func TestInputGrowsWhileStreaming(t *testing.T) {
 }
 
 func TestContinuationKeepsBlocksInOrder(t *testing.T) {
+	t.Parallel()
 	var c Conversation
 	turn := c.Begin("x", at(0))
 	msg := func(text string) []connector.Event {
@@ -140,6 +143,7 @@ func TestContinuationKeepsBlocksInOrder(t *testing.T) {
 }
 
 func TestFailureKeepsPartialAndRollsBackHistory(t *testing.T) {
+	t.Parallel()
 	var c Conversation
 	c.Begin("first", at(0))
 	for _, ev := range oneToolAnswer() {
@@ -160,6 +164,7 @@ func TestFailureKeepsPartialAndRollsBackHistory(t *testing.T) {
 }
 
 func TestCancelIgnoresLateEvents(t *testing.T) {
+	t.Parallel()
 	var c Conversation
 	turn := c.Begin("x", at(0))
 	evs := oneToolAnswer()
@@ -179,6 +184,7 @@ func TestCancelIgnoresLateEvents(t *testing.T) {
 }
 
 func TestResultTextForms(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		`"plain"`: "plain",
 		`[{"type":"text","text":"a"},{"type":"text","text":"b"}]`: "a\nb",

@@ -14,6 +14,7 @@ import (
 // API-NOTES 5.1 can tell, refuses blocks of an undeclared server), and
 // the model is offered none of its tools.
 func TestASwitchedOffServerStaysDeclaredWithNothingOffered(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	sb, err := sandbox.Start(ctx, sandbox.Options{})

@@ -17,6 +17,7 @@ import (
 // against the sandbox, saving where the driver says to: the answer, the
 // turn read back from disk, and the sentence of a failed turn.
 func TestADrivenTurnThroughTheSandbox(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sb, err := sandbox.Start(ctx, sandbox.Options{})
@@ -113,6 +114,7 @@ func (f runnerFunc) Run(ctx context.Context, req connector.Request, emit func(co
 // TurnDone, one that goes on after it, and no runner at all each end the
 // turn once, with a sentence that says what happened.
 func TestRunEndsEveryTurnExactlyOnce(t *testing.T) {
+	t.Parallel()
 	text := json.RawMessage(`{"type":"text","text":""}`)
 	cases := []struct {
 		name   string
@@ -172,6 +174,7 @@ func TestRunEndsEveryTurnExactlyOnce(t *testing.T) {
 // this machine holds the turn back; with Preflight, a request that cannot
 // be built does. Either way nothing is recorded.
 func TestStartRefusesWhatCannotBeSent(t *testing.T) {
+	t.Parallel()
 	local := &ServerState{Name: "crm", URL: "http://127.0.0.1:9/mcp", Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAll}}
 	sess := &Session{Settings: Settings{Model: "m", MaxTokens: 10, Beta: connector.Beta20251120}, Servers: []*ServerState{local}}
 	if _, err := (Driver{OfficialAPI: true}).Start(sess, "hi"); err == nil || !strings.Contains(err.Error(), "cannot reach crm") {
@@ -193,6 +196,7 @@ func TestStartRefusesWhatCannotBeSent(t *testing.T) {
 }
 
 func TestStartWithPutsBlocksBeforeThePrompt(t *testing.T) {
+	t.Parallel()
 	sess := &Session{Settings: Settings{Model: "m", MaxTokens: 100}}
 	doc := json.RawMessage(`{"type":"document","source":{"type":"text","media_type":"text/plain","data":"x"}}`)
 	d, err := Driver{Preflight: true}.StartWith(sess, "what is this?", []json.RawMessage{doc})

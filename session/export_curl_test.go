@@ -96,6 +96,7 @@ func sentByCurl(t *testing.T, cmd string, srv *httptest.Server, got chan *http.R
 // not change the command; a turn without a record is rebuilt, and the
 // command says so.
 func TestCurlCommandSendsTheRecordedBytes(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"sh", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)

@@ -50,6 +50,7 @@ func mustMarshal(t *testing.T, v any) []byte {
 // and nothing a terminal would act on; the JSON export stays exact JSON,
 // with ESC, C1 and bidi controls escaped.
 func TestExportsOfHostileTextAreSafeToCat(t *testing.T) {
+	t.Parallel()
 	corpus, err := termsafetest.Corpus()
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@ func exportFixture(t *testing.T) (*Session, *Config) {
 }
 
 func TestExportMarkdownGolden(t *testing.T) {
+	t.Parallel()
 	sess, cfg := exportFixture(t)
 	got := ExportMarkdown(sess, ExportOptions{ID: "20261021-093000-abcdef", Config: cfg})
 	path := filepath.Join("testdata", "export", "transcript.md")
@@ -67,6 +68,7 @@ func TestExportMarkdownGolden(t *testing.T) {
 }
 
 func TestExportJSONIsTheRequestWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	sess, cfg := exportFixture(t)
 	out, err := ExportJSON(sess, ExportOptions{ID: "s1", Config: cfg})
 	if err != nil {
@@ -122,6 +124,7 @@ func TestExportJSONIsTheRequestWithoutSecrets(t *testing.T) {
 }
 
 func TestCurlCommandReproducesTheLastRequest(t *testing.T) {
+	t.Parallel()
 	for _, tool := range []string{"sh", "curl"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed", tool)
@@ -220,6 +223,7 @@ token = "tok-SECRET-inline-d41d8c"
 }
 
 func TestCurlCommandNeedsATurn(t *testing.T) {
+	t.Parallel()
 	sess := fixtureSession(t, fixtureConfig(t))
 	if _, err := CurlCommand(sess, ExportOptions{}); err == nil || !strings.Contains(err.Error(), "nothing has been sent") {
 		t.Errorf("curl of an empty session: %v", err)

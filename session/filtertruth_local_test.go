@@ -88,6 +88,7 @@ func clientTools(t *testing.T, body []byte, names map[string][2]string) (map[[2]
 }
 
 func TestFilterTruthLocalProperty(t *testing.T) {
+	t.Parallel()
 	offeredAny, withheld, edits := 0, 0, 0
 	for n := range localCases {
 		r := rand.New(rand.NewPCG(uint64(n), 0x10ca1))

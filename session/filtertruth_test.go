@@ -821,6 +821,7 @@ func (tr *truthRun) compareDenyTwin(withDeny, without *session.Session, where st
 
 // TestFilterTruthProperty is the session-level property test of issue 11.
 func TestFilterTruthProperty(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(11, 2026))
 	var total truthRun
 	paths := map[string]int{}
@@ -897,6 +898,7 @@ func knownBug(t *testing.T, format string, args ...any) {
 // those discovery did not see (a tool listed only to clients with the
 // roots capability). Mode changes must never widen (issue 11 item 3).
 func TestLegacyModeCycleDoesNotWiden(t *testing.T) {
+	t.Parallel()
 	sess, _, err := session.Resolver{Config: &session.Config{
 		API: session.APIConfig{Model: "claude-sonnet-5-5", MaxTokens: 1024, MCPBeta: connector.BetaLegacy},
 		Servers: []session.ServerConfig{{Name: "lab", URL: "https://lab.example.com/mcp", Enabled: true,
@@ -929,6 +931,7 @@ func TestLegacyModeCycleDoesNotWiden(t *testing.T) {
 // -resume, -continue and /sessions send another request than the session
 // sent before it was saved.
 func TestResumeKeepsTheToolSearchTool(t *testing.T) {
+	t.Parallel()
 	cfg := &session.Config{
 		API: session.APIConfig{Model: "claude-sonnet-5-5", MaxTokens: 1024, MCPBeta: connector.Beta20251120,
 			ToolSearch: connector.ToolSearchBM25},
@@ -982,6 +985,7 @@ func toolsField(t *testing.T, sent connector.SentRequest) string {
 // selections.json) carry what -allow, -only and -enable did to the
 // toolset: the next run, without any flag, offers those tools.
 func TestRunRulesDoNotOutliveTheirRun(t *testing.T) {
+	t.Parallel()
 	cfg := &session.Config{
 		API: session.APIConfig{Model: "claude-sonnet-5-5", MaxTokens: 1024, MCPBeta: connector.Beta20251120},
 		Servers: []session.ServerConfig{

@@ -20,6 +20,7 @@ import (
 // again without the person noticing; once the sign-in is revoked the turn
 // ends saying to sign in again.
 func TestRefusedTokenMidConversation(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
 	sb, err := sandbox.Start(ctx, sandbox.Options{OAuth: true})

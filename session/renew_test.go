@@ -64,6 +64,7 @@ func drive(t *testing.T, d Driver, sess *Session, runner connector.Runner) ([]co
 // the same turn without a Renewer, or for a server whose token is the
 // config's, ends with the refusal.
 func TestRefusedSignInIsRenewedAndSentOnce(t *testing.T) {
+	t.Parallel()
 	calls, renewals := 0, 0
 	renew := renewerFunc(func(_ context.Context, u string) (string, error) {
 		renewals++
@@ -104,6 +105,7 @@ func TestRefusedSignInIsRenewedAndSentOnce(t *testing.T) {
 // once with a SignInError whose sentence gives the reason and says to
 // sign in again (a command headless).
 func TestFailedRenewalSaysToSignInAgain(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name   string
 		renew  renewerFunc
@@ -138,6 +140,7 @@ func TestFailedRenewalSaysToSignInAgain(t *testing.T) {
 // Once part of the answer has arrived, a refusal is not sent again: the
 // answer would be shown twice.
 func TestNoResendAfterTheAnswerStarted(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	text := json.RawMessage(`{"type":"text","text":""}`)
 	runner := runnerFunc(func(_ context.Context, _ connector.Request, emit func(connector.Event)) {

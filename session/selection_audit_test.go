@@ -40,6 +40,7 @@ func use(server, tool string) map[string]any {
 }
 
 func TestAuditFindsEveryKindOfMismatch(t *testing.T) {
+	t.Parallel()
 	sess := &Session{Settings: Settings{Model: "m", MaxTokens: 1, Beta: connector.Beta20260915}, Servers: []*ServerState{
 		crmState(connector.ToolFilter{Mode: connector.ModeAllow, Tools: []string{"find_customer", "frobnicate"}}),
 		{Name: "kb", URL: "https://kb/mcp", Enabled: false},
@@ -86,6 +87,7 @@ func TestAuditFindsEveryKindOfMismatch(t *testing.T) {
 }
 
 func TestAuditCleanTurnAndUnknownList(t *testing.T) {
+	t.Parallel()
 	sess := &Session{Settings: Settings{Model: "m", MaxTokens: 1, Beta: connector.Beta20251120}, Servers: []*ServerState{
 		crmState(connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_*"}}),
 		{Name: "kb", URL: "https://kb/mcp", Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"drop_index"}}},
@@ -105,6 +107,7 @@ func TestAuditCleanTurnAndUnknownList(t *testing.T) {
 }
 
 func TestPinUsesTheLastListing(t *testing.T) {
+	t.Parallel()
 	sess := &Session{Settings: Settings{Model: "m", MaxTokens: 1, Beta: connector.Beta20260915},
 		Servers: []*ServerState{crmState(connector.ToolFilter{Mode: connector.ModeAll})}}
 	if err := sess.Pin("crm"); err == nil {

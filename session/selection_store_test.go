@@ -14,6 +14,7 @@ import (
 )
 
 func TestSelectionStateDir(t *testing.T) {
+	t.Parallel()
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	got, err := SelectionStateDir(env(map[string]string{"XDG_STATE_HOME": "/x/state", "HOME": "/home/u"}))
 	if err != nil || got != "/x/state/patchbay" {
@@ -27,6 +28,7 @@ func TestSelectionStateDir(t *testing.T) {
 }
 
 func TestSelectionsRoundTrip(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "state", SelectionsFileName)
 	pinned := []connector.Tool{{Name: "find_customer", Description: "Find.", InputSchema: json.RawMessage(`{"type":"object"}`)}}
@@ -88,6 +90,7 @@ func TestSelectionsRoundTrip(t *testing.T) {
 }
 
 func TestLoadSelectionsBadInput(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
 	if sel, err := LoadSelections(ctx, filepath.Join(dir, "missing.json")); err != nil || len(sel) != 0 {
@@ -113,6 +116,7 @@ func TestLoadSelectionsBadInput(t *testing.T) {
 }
 
 func TestSelectionTOMLParsesBackWithoutSecrets(t *testing.T) {
+	t.Parallel()
 	servers := []*ServerState{
 		{Name: "crm", URL: "https://crm.example.com/mcp", Enabled: true, Token: "inline-secret", TokenEnv: "CRM_TOKEN",
 			Filter: connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_*", "!delete_order"}, Defer: []string{"list_orders"}}},

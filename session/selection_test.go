@@ -28,6 +28,7 @@ func crmState(f connector.ToolFilter) *ServerState {
 func enabledList(s *ServerState) []string { return connector.EnabledTools(s.Spec()) }
 
 func TestSetToolsRewritesMinimally(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		start connector.ToolFilter
@@ -80,6 +81,7 @@ func TestSetToolsRewritesMinimally(t *testing.T) {
 }
 
 func TestSetToolsRefusesWhatAnExceptionPatternBlocks(t *testing.T) {
+	t.Parallel()
 	s := crmState(connector.ToolFilter{Mode: connector.ModeAllow, Tools: []string{"*", "!delete_*"}})
 	err := s.SetTools(connector.Beta20251120, []string{"delete_order"}, true)
 	if err == nil || !strings.Contains(err.Error(), `"!delete_*"`) {
@@ -91,6 +93,7 @@ func TestSetToolsRefusesWhatAnExceptionPatternBlocks(t *testing.T) {
 }
 
 func TestLegacyBetaNeverMakesADenyList(t *testing.T) {
+	t.Parallel()
 	s := crmState(connector.ToolFilter{Mode: connector.ModeAll})
 	if err := s.SetTools(connector.BetaLegacy, []string{"delete_customer"}, false); err != nil {
 		t.Fatal(err)
@@ -104,6 +107,7 @@ func TestLegacyBetaNeverMakesADenyList(t *testing.T) {
 }
 
 func TestCycleModeKeepsTheSet(t *testing.T) {
+	t.Parallel()
 	s := crmState(connector.ToolFilter{Mode: connector.ModeAll})
 	if err := s.SetTools(connector.Beta20251120, []string{"delete_customer"}, false); err != nil {
 		t.Fatal(err)
@@ -143,6 +147,7 @@ func TestCycleModeKeepsTheSet(t *testing.T) {
 // checks after each that the request, as the API reads it, offers no tool
 // it did not offer before unless the edit checked that tool.
 func TestEditsNeverWiden(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	names := toolNames(crmTools)
 	patterns := []string{"delete_*", "*_customer", "get_*", "!delete_order", "frobnicate", "*"}
@@ -308,6 +313,7 @@ func offeredByRequest(t *testing.T, sess *Session) map[string]bool {
 }
 
 func TestInvertFlipsNamesTheServerLacks(t *testing.T) {
+	t.Parallel()
 	s := crmState(connector.ToolFilter{Mode: connector.ModeAllow, Tools: []string{"find_customer", "frobnicate"}})
 	if err := s.InvertTools(connector.Beta20251120, []string{"find_customer", "frobnicate", "list_orders"}); err != nil {
 		t.Fatal(err)

@@ -29,6 +29,7 @@ func twoTurns(t *testing.T, sess *Session, clk *tick) *Turn {
 }
 
 func TestRetractKeepsTheTurnsButNotTheirMessages(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
@@ -69,6 +70,7 @@ func TestRetractKeepsTheTurnsButNotTheirMessages(t *testing.T) {
 }
 
 func TestDropForgetsTheTurnsAndTheirMessages(t *testing.T) {
+	t.Parallel()
 	clk := newTick(storeT0)
 	sess := fixtureSession(t, fixtureConfig(t))
 	second := twoTurns(t, sess, clk)
@@ -86,6 +88,7 @@ func TestDropForgetsTheTurnsAndTheirMessages(t *testing.T) {
 }
 
 func TestTouchChangesTheVersion(t *testing.T) {
+	t.Parallel()
 	var conv Conversation
 	turn := conv.Begin("hi", storeT0)
 	v := turn.Version()

@@ -14,6 +14,7 @@ import (
 // request, renewed when it is about to expire; a server with a token in
 // its config keeps that token.
 func TestSignedInServerTokenGoesIntoTheRequest(t *testing.T) {
+	t.Parallel()
 	srv, err := oauthdemo.Start(t.Context(), oauthdemo.Options{AccessTTL: 10 * time.Minute})
 	if err != nil {
 		t.Fatal(err)

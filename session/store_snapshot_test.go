@@ -12,6 +12,7 @@ import (
 )
 
 func TestSnapshotsAreWrittenNewestLast(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
@@ -76,6 +77,7 @@ func TestSnapshotsAreWrittenNewestLast(t *testing.T) {
 }
 
 func TestSnapshotRefusesAnIDThatIsAPath(t *testing.T) {
+	t.Parallel()
 	store := newFixtureStore(t, fixtureConfig(t), newTick(storeT0))
 	sess := fixtureSession(t, fixtureConfig(t))
 	sess.ID = "../../escape"
@@ -88,6 +90,7 @@ func TestSnapshotRefusesAnIDThatIsAPath(t *testing.T) {
 }
 
 func TestInlineTokenIsRememberedButNeverSaved(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	const secret = "tok-SECRET-inline-5be0aa"
 	cfg, err := Parse("/home/u/inline.toml", []byte(`
@@ -137,6 +140,7 @@ token = "`+secret+`"
 // holds the session as it stood at the snapshot, even when the history was
 // cut back and a new turn appended over it in between.
 func TestSnapshotIsWhatTheSessionWasWhenTaken(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)

@@ -21,6 +21,7 @@ func newFixtureStore(t *testing.T, cfg *Config, clk *tick) *Store {
 }
 
 func TestSaveLoadRoundTripIsByteExact(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
@@ -152,6 +153,7 @@ func blockDiff(got, want *Block) string {
 }
 
 func TestInterruptedTurnLoadsAndTheSessionContinues(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
@@ -208,6 +210,7 @@ func TestInterruptedTurnLoadsAndTheSessionContinues(t *testing.T) {
 }
 
 func TestListSkipsDamagedFilesAndLeavesThemAlone(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
@@ -303,6 +306,7 @@ func TestListSkipsDamagedFilesAndLeavesThemAlone(t *testing.T) {
 }
 
 func TestLoadSaysWhyAVersionCannotBeRead(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := NewStore(StoreOptions{Dir: t.TempDir()})
 	for _, tt := range []struct {
@@ -336,6 +340,7 @@ func TestLoadSaysWhyAVersionCannotBeRead(t *testing.T) {
 }
 
 func TestServersMissingFromTheConfigMakeTheSessionReadOnly(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
@@ -398,6 +403,7 @@ enabled = false
 }
 
 func TestSavedFilesHoldNoSecretsAndArePrivate(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	cfg := fixtureConfig(t)
 	clk := newTick(storeT0)
@@ -441,6 +447,7 @@ func TestSavedFilesHoldNoSecretsAndArePrivate(t *testing.T) {
 }
 
 func TestDefaultStoreDir(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		env  map[string]string
 		want string

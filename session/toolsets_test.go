@@ -23,6 +23,7 @@ func rulesOf(t *testing.T, specs ...string) []Rule {
 }
 
 func TestParseRule(t *testing.T) {
+	t.Parallel()
 	for _, ok := range []string{"crm:find_customer", "crm:*", "knowledge-base:get_*", `crm:\!bang`, "crm:get_[a"} {
 		if _, err := ParseRule(ok); err != nil {
 			t.Errorf("%q: %v", ok, err)
@@ -71,6 +72,7 @@ func offeredBy(s *Session, name string) []string {
 // A -deny never widens (issue 11 item 8): not on an allowlist, not on a
 // config deny list, not on a server that is off.
 func TestDenyOnlyRemoves(t *testing.T) {
+	t.Parallel()
 	res := Resolver{Config: resolverConfig(), Rules: Rules{Deny: rulesOf(t, "crm:delete_all", "kb:get_secret", "lab:slow")}}
 	s, _, err := res.NewSession(func(string) string { return "" })
 	if err != nil {
@@ -92,6 +94,7 @@ func TestDenyOnlyRemoves(t *testing.T) {
 
 // -allow only adds; -only replaces and switches on; -enable switches on.
 func TestAllowOnlyAndEnable(t *testing.T) {
+	t.Parallel()
 	res := Resolver{Config: resolverConfig(), Rules: Rules{
 		Allow: rulesOf(t, "crm:write", "kb:delete_doc", "lab:echo"),
 	}}
@@ -129,6 +132,7 @@ func TestAllowOnlyAndEnable(t *testing.T) {
 }
 
 func TestRulesNamingUnknownServersAreRefused(t *testing.T) {
+	t.Parallel()
 	for _, rules := range []Rules{
 		{Deny: rulesOf(t, "ghost:x")},
 		{Enable: []string{"ghost"}},
@@ -143,6 +147,7 @@ func TestRulesNamingUnknownServersAreRefused(t *testing.T) {
 // A saved selection made under another config is not applied: a deny
 // added to the config wins over it (issue 11 item 5).
 func TestSavedSelectionYieldsToAChangedConfig(t *testing.T) {
+	t.Parallel()
 	cfg := resolverConfig()
 	s, _, err := Resolver{Config: cfg}.NewSession(func(string) string { return "" })
 	if err != nil {
@@ -185,6 +190,7 @@ func TestSavedSelectionYieldsToAChangedConfig(t *testing.T) {
 // Resuming keeps the session's own recorded toolset, not the saved
 // selection, and the config's locks still hold.
 func TestResumeUsesTheRecordedToolset(t *testing.T) {
+	t.Parallel()
 	cfg := resolverConfig()
 	s, _, err := Resolver{Config: cfg}.NewSession(func(string) string { return "" })
 	if err != nil {
@@ -216,6 +222,7 @@ func TestResumeUsesTheRecordedToolset(t *testing.T) {
 
 // Checking a locked tool is refused with a sentence naming the lock.
 func TestCheckingALockedToolIsRefused(t *testing.T) {
+	t.Parallel()
 	s := crmState(connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_*"}})
 	s.Locks = []connector.Lock{{Source: "config", Tools: []string{"delete_*"}}}
 	err := s.SetTools(connector.Beta20251120, []string{"delete_customer", "find_customer"}, true)
@@ -230,6 +237,7 @@ func TestCheckingALockedToolIsRefused(t *testing.T) {
 // A tool literally named with pattern characters is checked and unchecked
 // as itself (issue 11 item 4).
 func TestLiteralNamesStayLiteral(t *testing.T) {
+	t.Parallel()
 	s := &ServerState{Name: "x", URL: "https://x/mcp", Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAllow},
 		Known: toolsOf("*", "a*b", "aXb", "!x", "x", "dir/read")}
 	if err := s.SetTools(connector.Beta20251120, []string{"*", "a*b"}, true); err != nil {
@@ -248,6 +256,7 @@ func TestLiteralNamesStayLiteral(t *testing.T) {
 }
 
 func TestNeedToolLists(t *testing.T) {
+	t.Parallel()
 	s, _, err := Resolver{Config: resolverConfig()}.NewSession(func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +274,7 @@ func TestNeedToolLists(t *testing.T) {
 // A token file rewritten while patchbay runs is used from the next request
 // on (issue 12 §2.7).
 func TestTokenFileIsReadPerRequest(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	path := dir + "/crm.token"
 	if err := os.WriteFile(path, []byte("tok-one\n"), 0o600); err != nil {
@@ -297,6 +307,7 @@ func TestTokenFileIsReadPerRequest(t *testing.T) {
 
 // Inverting skips locked tools: they stay off, and no error is raised.
 func TestInvertSkipsLockedTools(t *testing.T) {
+	t.Parallel()
 	s := crmState(connector.ToolFilter{Mode: connector.ModeAll})
 	s.Locks = []connector.Lock{{Source: "config", Tools: []string{"delete_*"}}}
 	if err := s.InvertTools(connector.Beta20251120, []string{"delete_customer", "find_customer"}); err != nil {

@@ -48,6 +48,7 @@ func lineWith(scr, s string) string {
 }
 
 func TestAuditShowsRequestAndMismatches(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{script: mismatchTurn()}, 140, 60)
 	m.sess.Settings.Beta = connector.Beta20260915
 	crm := m.sess.Servers[0]
@@ -136,6 +137,7 @@ func TestAuditShowsRequestAndMismatches(t *testing.T) {
 }
 
 func TestSelectionsPersistAcrossRuns(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	withState := func(o *Options) { o.StateDir = dir }
 	m, _ := discoveringModel(t, &fakeRunner{}, 120, 30, withState)
@@ -199,6 +201,7 @@ func TestSelectionsPersistAcrossRuns(t *testing.T) {
 }
 
 func TestExportWritesTOMLAndCopiesIt(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	m, _ := discoveringModel(t, &fakeRunner{}, 120, 30, func(o *Options) { o.StateDir = dir })
 	m.sess.Servers[0].Token = "tok-very-secret"

@@ -22,6 +22,7 @@ const hostileText = "\x1b]0;pwned\x07\x1b[2J\x1b]8;;http://evil.example\x07click
 // What a server sends for prompts, resources and direct calls reaches the
 // screen without a control sequence.
 func TestBeyondToolsSanitiseServerText(t *testing.T) {
+	t.Parallel()
 	srv := mcp.NewServer(&mcp.Implementation{Name: "hostile", Version: "1"}, nil)
 	mcp.AddTool(srv, &mcp.Tool{Name: "echo", Description: "says " + hostileText}, func(context.Context, *mcp.CallToolRequest, any) (*mcp.CallToolResult, any, error) {
 		return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "result " + hostileText}}}, nil, nil

@@ -75,6 +75,7 @@ func cursorTo(t *testing.T, m *Model, name string) {
 func enabledNow(m *Model, i int) []string { return connector.EnabledTools(m.sess.Servers[i].Spec()) }
 
 func TestChecklistShowsToolsSignatureAndMarks(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 200, 50)
 	scr := view(m)
 	for _, want := range []string{
@@ -95,6 +96,7 @@ func TestChecklistShowsToolsSignatureAndMarks(t *testing.T) {
 }
 
 func TestSpaceUnchecksAndTheRequestFollows(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
 	cursorTo(t, m, "delete_customer")
 	press(m, "space")
@@ -134,6 +136,7 @@ func TestSpaceUnchecksAndTheRequestFollows(t *testing.T) {
 }
 
 func TestAllNoneInvertActOnTheShownTools(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
 	press(m, "n")
 	if got := enabledNow(m, 0); len(got) != 0 || m.sess.Servers[0].Filter.Mode != connector.ModeAllow {
@@ -164,6 +167,7 @@ func TestAllNoneInvertActOnTheShownTools(t *testing.T) {
 }
 
 func TestFilterTypingTakesLetterKeys(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
 	before := m.sess.Servers[0].Filter
 	press(m, "/")
@@ -178,6 +182,7 @@ func TestFilterTypingTakesLetterKeys(t *testing.T) {
 }
 
 func TestModeCycleNeverWidens(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
 	cursorTo(t, m, "delete_customer")
 	press(m, "space") // deny [delete_customer]
@@ -202,6 +207,7 @@ func TestModeCycleNeverWidens(t *testing.T) {
 }
 
 func TestGlobExceptionAndMissingNames(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{}, 120, 30)
 	crm := m.sess.Servers[0]
 	crm.Filter = connector.ToolFilter{Mode: connector.ModeDeny, Tools: []string{"delete_*", "frobnicate"}}
@@ -231,6 +237,7 @@ func TestGlobExceptionAndMissingNames(t *testing.T) {
 }
 
 func TestServerOffAndOnKeepsItsList(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
 	cursorTo(t, m, "update_customer")
 	press(m, "space")
@@ -249,6 +256,7 @@ func TestServerOffAndOnKeepsItsList(t *testing.T) {
 }
 
 func TestSchemaViewAndPickServer(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 100, 30)
 	cursorTo(t, m, "update_customer")
 	press(m, "s")
@@ -267,6 +275,7 @@ func TestSchemaViewAndPickServer(t *testing.T) {
 }
 
 func TestPinKey(t *testing.T) {
+	t.Parallel()
 	listing := map[string]any{"type": "mcp_tool_listing", "mcp_server_name": "crm", "tools": []any{
 		map[string]any{"name": "find_customer", "input_schema": map[string]any{"type": "object"}},
 		map[string]any{"name": "retired_tool", "input_schema": map[string]any{"type": "object"}},
@@ -332,6 +341,7 @@ func TestPinKey(t *testing.T) {
 }
 
 func TestHostileToolsAreSanitisedAndClipped(t *testing.T) {
+	t.Parallel()
 	evil := []connector.Tool{
 		{Name: "evil\x1b]52;c;AAAA\x07\x1b[2J\nname", Description: strings.Repeat("\x1b[31mred\x1b]8;;http://x\x07link\u202e ", 800), Destructive: true},
 		{Name: strings.Repeat("w", 10000), Description: strings.Repeat("long ", 2000)},
@@ -365,6 +375,7 @@ func TestHostileToolsAreSanitisedAndClipped(t *testing.T) {
 }
 
 func TestChecklistFitsTerminal(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {200, 50}, {60, 15}, {120, 12}} {
 		m, fake := discoveringModel(t, &fakeRunner{}, size[0], size[1])
 		discover(t, m, fake, ready("crm", crmTools()),
@@ -429,6 +440,7 @@ func BenchmarkChecklist1000(b *testing.B) {
 }
 
 func TestMouseInTheChecklist(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
 	x := 120 - m.panelWidth + 4
 	lineOf := func(text string) int {
@@ -458,6 +470,7 @@ func TestMouseInTheChecklist(t *testing.T) {
 // A tool the config denies shows its lock, cannot be checked, and the
 // lock's pattern row says what it withholds.
 func TestLockedToolsShowTheirLockAndStayOff(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 200, 50)
 	crm := m.sess.Servers[0]
 	crm.Locks = []connector.Lock{{Source: "config", Tools: []string{"delete_*"}}}

@@ -53,6 +53,7 @@ func TestExportWritesMarkdownAndJSON(t *testing.T) {
 }
 
 func TestExportToAnUnwritablePathSaysSoAndKeepsTheSession(t *testing.T) {
+	t.Parallel()
 	blocker := filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(blocker, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
@@ -80,6 +81,7 @@ func TestExportToAnUnwritablePathSaysSoAndKeepsTheSession(t *testing.T) {
 // A path ending in a separator is a directory, made if missing; an empty
 // session says there is nothing to export (issue 13 defect 7).
 func TestExportToADirectoryAndOfNothing(t *testing.T) {
+	t.Parallel()
 	home := t.TempDir()
 	getenv := func(k string) string {
 		if k == "HOME" {
@@ -109,6 +111,7 @@ func TestExportToADirectoryAndOfNothing(t *testing.T) {
 // it is sent once the answer is done; nothing about answering stays on
 // screen after (issue 13 defect 2).
 func TestEnterWhileAnsweringQueuesTheMessage(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("First answer."), answer("Second answer.")}}
 	m, _ := cmdModel(t, r, 120, 30)
 	typeText(m, "first")
@@ -129,6 +132,7 @@ func TestEnterWhileAnsweringQueuesTheMessage(t *testing.T) {
 // A message queued while answering comes back into the input when the
 // answer is cancelled: it is never lost, and never sent unasked.
 func TestQueuedMessageComesBackWhenTheAnswerIsCancelled(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("First answer."), answer("Second answer.")}}
 	m, _ := cmdModel(t, r, 80, 24)
 	typeText(m, "first")

@@ -19,6 +19,7 @@ import (
 // is saved as it ends, /sessions opens the picker, /export writes a file,
 // and the palette's /quit ends the program.
 func TestProgramSavesListsExportsAndQuits(t *testing.T) {
+	t.Parallel()
 	const w, h = 120, 30
 	store := session.NewStore(session.StoreOptions{Dir: filepath.Join(t.TempDir(), "sessions")})
 	r := &queueRunner{scripts: [][]connector.Event{answer("Ada works at Analytical Engines.")}}

@@ -33,6 +33,7 @@ func prompts(t *testing.T, req connector.Request) []string {
 }
 
 func TestRetryAfterAFailureSendsThePromptAgain(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{failure(), answer("Ada works at Analytical Engines.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "Who is Ada?")
@@ -64,6 +65,7 @@ func TestRetryAfterAFailureSendsThePromptAgain(t *testing.T) {
 }
 
 func TestRetryOfAnAnswerAsksAgainWithoutIt(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("First answer."), answer("Second answer.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "Who is Ada?")
@@ -88,6 +90,7 @@ func TestRetryOfAnAnswerAsksAgainWithoutIt(t *testing.T) {
 }
 
 func TestEditReplacesTheLastPromptAndResends(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("One."), answer("Two."), answer("Two, edited.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "First question")
@@ -116,6 +119,7 @@ func TestEditReplacesTheLastPromptAndResends(t *testing.T) {
 }
 
 func TestEscStopsEditing(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("One.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "First question")
@@ -128,6 +132,7 @@ func TestEscStopsEditing(t *testing.T) {
 }
 
 func TestUnknownCommandSuggestsTheNearest(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("ok")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	typeText(m, "/exprot md")
@@ -148,6 +153,7 @@ func TestUnknownCommandSuggestsTheNearest(t *testing.T) {
 }
 
 func TestDoubleSlashSendsALiteralSlash(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("It is a file.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "//etc/hosts: what is it?")
@@ -158,6 +164,7 @@ func TestDoubleSlashSendsALiteralSlash(t *testing.T) {
 }
 
 func TestTabCompletes(t *testing.T) {
+	t.Parallel()
 	m, _ := cmdModel(t, &queueRunner{}, 100, 30)
 	for _, tt := range []struct {
 		typed string
@@ -203,6 +210,7 @@ func TestTabCompletes(t *testing.T) {
 }
 
 func TestPaletteFiltersAndRunsOrInserts(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("Hello there.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "Say hello")
@@ -242,6 +250,7 @@ func TestPaletteFiltersAndRunsOrInserts(t *testing.T) {
 }
 
 func TestClearHidesTurnsButKeepsTheContext(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("One."), answer("Two.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "First question")
@@ -260,6 +269,7 @@ func TestClearHidesTurnsButKeepsTheContext(t *testing.T) {
 }
 
 func TestNewStartsAFreshSavedSession(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("One."), answer("Fresh.")}}
 	m, store := cmdModel(t, r, 160, 30)
 	m.sess.Settings.Model = "claude-picked"
@@ -283,6 +293,7 @@ func TestNewStartsAFreshSavedSession(t *testing.T) {
 }
 
 func TestModelSystemAndBetaChangeTheNextRequest(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("ok")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "/model")
@@ -309,6 +320,7 @@ func TestModelSystemAndBetaChangeTheNextRequest(t *testing.T) {
 }
 
 func TestModelListComesFromTheModelsAPIWhenLive(t *testing.T) {
+	t.Parallel()
 	asked := 0
 	list := func(context.Context) ([]connector.ModelInfo, error) {
 		asked++
@@ -336,6 +348,7 @@ func TestModelListComesFromTheModelsAPIWhenLive(t *testing.T) {
 }
 
 func TestCopyAndCurl(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("Ada works at Analytical Engines.")}}
 	m, _ := cmdModel(t, r, 100, 60, func(o *Options) { o.BaseURL = "http://127.0.0.1:9" })
 	m.sess.Servers[0].Token, m.sess.Servers[0].TokenEnv = "tok-SECRET-ui-91f2", "CRM_TOKEN"
@@ -363,6 +376,7 @@ func TestCopyAndCurl(t *testing.T) {
 }
 
 func TestHelpAndQuit(t *testing.T) {
+	t.Parallel()
 	m, _ := cmdModel(t, &queueRunner{}, 120, 40)
 	enter(t, m, "/help")
 	scr := view(m)
@@ -385,6 +399,7 @@ func TestHelpAndQuit(t *testing.T) {
 }
 
 func TestReadOnlySessionIsShownButNotSent(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("ok")}}
 	m, _ := cmdModel(t, r, 100, 30, func(o *Options) { o.ReadOnly = true })
 	enter(t, m, "hello")
@@ -403,6 +418,7 @@ func TestReadOnlySessionIsShownButNotSent(t *testing.T) {
 }
 
 func TestSavedErrorIsShownInItsOwnWords(t *testing.T) {
+	t.Parallel()
 	sess := testSession()
 	t0 := time.Date(2026, 10, 21, 9, 0, 0, 0, time.UTC)
 	sess.Conv.Begin("Run the slow tool", t0)
@@ -421,6 +437,7 @@ func TestSavedErrorIsShownInItsOwnWords(t *testing.T) {
 }
 
 func TestWelcomeHintOnAnEmptyTranscript(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("Hello.")}}
 	m, _ := cmdModel(t, r, 80, 24)
 	scr := view(m)

@@ -40,6 +40,7 @@ func toolAnswer(result, text string) []connector.Event {
 // text on the clipboard without a single control, and /export md writes a
 // file that is safe to cat.
 func TestCopyAndExportOfHostileTextAreSafe(t *testing.T) {
+	t.Parallel()
 	corpus, err := termsafetest.Corpus()
 	if err != nil {
 		t.Fatal(err)
@@ -99,6 +100,7 @@ func TestCopyAndExportOfHostileTextAreSafe(t *testing.T) {
 // TestCopyJoinsAContinuedAnswer: an answer cut at max_tokens and continued
 // with ctrl+o is one answer on the clipboard, joined where it was cut.
 func TestCopyJoinsAContinuedAnswer(t *testing.T) {
+	t.Parallel()
 	cut := answer("The quick bro")
 	done := cut[len(cut)-1].(connector.TurnDone)
 	done.StopReason = "max_tokens"

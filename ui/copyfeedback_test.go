@@ -17,6 +17,7 @@ var copiedRe = regexp.MustCompile(`copied (the [a-zA-Z ]+) \((\d+(\.\d)? (B|KB|M
 // Every full-screen view's footer names what c copies there (or offers
 // no c), and after c the view says what was copied and how much.
 func TestCopyFeedbackInViews(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{}, 80, 24, func(o *Options) { o.StateDir = t.TempDir() })
 	discover(t, m, fake, ready("crm", crmTools()))
 	press(m, "shift+tab") // the servers panel

@@ -54,6 +54,7 @@ func quietOptions(sess *session.Session, r connector.Runner) Options {
 // A user calls add_note from the checklist through its form, sees the
 // result marked direct, attaches it, and sends it with the next message.
 func TestDirectCallFromTheChecklist(t *testing.T) {
+	t.Parallel()
 	const w, h = 100, 30
 	runner := &fakeRunner{script: []connector.Event{connector.TurnDone{StopReason: "end_turn"}}}
 	m := New(quietOptions(notebookSession(t), runner))
@@ -106,6 +107,7 @@ func TestDirectCallFromTheChecklist(t *testing.T) {
 // A direct call's result is not sent unless attached: the next turn's
 // request holds only the prompt.
 func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
+	t.Parallel()
 	runner := &fakeRunner{script: []connector.Event{connector.TurnDone{StopReason: "end_turn"}}}
 	m := New(quietOptions(notebookSession(t), runner))
 	t.Cleanup(m.stop)
@@ -130,6 +132,7 @@ func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
 // Fail closed: a tool unchecked for the model is called only after a
 // confirmation that says so; esc calls nothing.
 func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
+	t.Parallel()
 	m := New(quietOptions(notebookSession(t), &fakeRunner{}))
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
@@ -152,6 +155,7 @@ func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
 
 // A local server's progress notifications show while a direct call runs.
 func TestDirectCallShowsProgress(t *testing.T) {
+	t.Parallel()
 	// The SDK hands a notification to the pool on a goroutine of its own,
 	// and the call stops listening once its result is back: under load a
 	// notification is seen only if it leads the result by more than a

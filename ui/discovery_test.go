@@ -102,6 +102,7 @@ func ready(server string, tools []connector.Tool) discovery.Status {
 }
 
 func TestDiscoveryStatesInThePanel(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{}, 120, 30)
 	if len(fake.targets) != 2 || fake.targets[0].Name != "crm" || fake.targets[1].URL != "http://127.0.0.1:2/mcp" {
 		t.Fatalf("discovery targets = %+v, want every configured server", fake.targets)
@@ -137,6 +138,7 @@ func TestDiscoveryStatesInThePanel(t *testing.T) {
 }
 
 func TestRefreshKeys(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{}, 120, 30)
 	press(m, "shift+tab", "right", "r")
 	press(m, "R")
@@ -148,6 +150,7 @@ func TestRefreshKeys(t *testing.T) {
 }
 
 func TestQuitClosesDiscovery(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{}, 100, 30)
 	press(m, "ctrl+c")
 	fake.mu.Lock()

@@ -54,6 +54,7 @@ func localNotebookStep(t *testing.T, step time.Duration) (Options, *local.Pool) 
 // A local server that asks for input gets a form; accept, decline and esc
 // (cancel) each reach the server as that answer.
 func TestElicitationForm(t *testing.T) {
+	t.Parallel()
 	opts, _ := localNotebook(t)
 	const w, h = 100, 30
 	tm := teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(w, h))

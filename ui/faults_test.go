@@ -52,6 +52,7 @@ func sandboxModel(t *testing.T, stall time.Duration, opts ...func(*Options)) (*M
 // with a plain reason, the draft is still in the input, and the next
 // prompt runs normally.
 func TestAPIFaultsKeepTurnDraftAndControl(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		fault emulator.Fault
@@ -133,6 +134,7 @@ func TestAPIFaultsKeepTurnDraftAndControl(t *testing.T) {
 // TestRateLimitCountsDownThenRetries shows the wait the API asked for,
 // second by second, and then the answer of the retry.
 func TestRateLimitCountsDownThenRetries(t *testing.T) {
+	t.Parallel()
 	m, sb := sandboxModel(t, 0)
 	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	m.now = func() time.Time { return clock }
@@ -171,6 +173,7 @@ func TestRateLimitCountsDownThenRetries(t *testing.T) {
 }
 
 func TestRetryLabels(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 100, 30)
 	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 	m.now = func() time.Time { return clock }
@@ -209,6 +212,7 @@ func TestRetryLabels(t *testing.T) {
 // TestServerErrorRetriesAreShown: the SDK's retries after 529 and 500 are
 // listed in the turn, and the answer that finally came is shown whole.
 func TestServerErrorRetriesAreShown(t *testing.T) {
+	t.Parallel()
 	m, sb := sandboxModel(t, 0)
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 529, RetryAfterMs: "1"})
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 500, RetryAfterMs: "1"})
@@ -228,6 +232,7 @@ func TestServerErrorRetriesAreShown(t *testing.T) {
 // TestUnknownModelListsTheModels: when the API does not know the model,
 // the turn says so and lists the models the key can use.
 func TestUnknownModelListsTheModels(t *testing.T) {
+	t.Parallel()
 	list := func(context.Context) ([]connector.ModelInfo, error) {
 		return []connector.ModelInfo{{ID: "claude-live-1", Lifecycle: "active"}, {ID: "claude-live-2", Lifecycle: "active"},
 			{ID: "claude-old", Lifecycle: "retired"}}, nil
@@ -276,6 +281,7 @@ func pumpAll(t *testing.T, m *Model, cmd tea.Cmd) {
 // TestEscDuringARetryWaitCancelsAtOnce: while the SDK waits out a long
 // retry-after, esc ends the turn at once and the next prompt runs.
 func TestEscDuringARetryWaitCancelsAtOnce(t *testing.T) {
+	t.Parallel()
 	m, sb := sandboxModel(t, 0)
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "60"})
 	typeText(m, "Find the customer Ada Lovelace")
@@ -330,6 +336,7 @@ func pastTheRequest(t *testing.T, m *Model, cmd tea.Cmd) streamEventsMsg {
 // switched on that the API cannot reach is not sent; the screen names all
 // of them and the draft stays.
 func TestLiveTurnWithUnreachableServersIsNotSent(t *testing.T) {
+	t.Parallel()
 	m, sb := sandboxModel(t, 0, func(o *Options) { o.Live, o.OfficialAPI = true, true })
 	typeText(m, "hello there")
 	if cmd := press(m, "enter"); cmd != nil {

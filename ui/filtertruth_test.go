@@ -468,6 +468,7 @@ func (w *truthWorld) truthModel(t *testing.T, sess *session.Session, res session
 
 // TestFilterTruthTUI is the end-to-end property through the TUI.
 func TestFilterTruthTUI(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("drives the sandbox")
 	}

@@ -39,6 +39,7 @@ func waitScreen(t *testing.T, rec *recorder, w, h int, cond func(string) bool) {
 }
 
 func TestProgramRunsATurnWithAToolCall(t *testing.T) {
+	t.Parallel()
 	const w, h = 100, 30
 	m := New(Options{Session: testSession(), Runner: &fakeRunner{script: toolTurn("end_turn")}})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))

@@ -49,6 +49,7 @@ func focusedLines(scr string) []string {
 // After a new turn, tab focuses the newest block on screen, not the block
 // focused before the turn (now far above), and v opens what is focused.
 func TestTabAfterANewTurnFocusesTheNewestBlock(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{toolTurn("end_turn"), answer(longAnswer(30))}}
 	m, _ := cmdModel(t, r, 80, 24)
 	enter(t, m, "Who is Ada?")
@@ -73,6 +74,7 @@ func TestTabAfterANewTurnFocusesTheNewestBlock(t *testing.T) {
 // ↑ reads a block taller than the screen a page at a time, then moves to
 // the block before it; the focused block is on screen after every press.
 func TestUpWalksATallBlockAPageAtATime(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{toolThenLongText(40)}}
 	m, _ := cmdModel(t, r, 80, 24)
 	enter(t, m, "Who is Ada?")
@@ -104,6 +106,7 @@ func TestUpWalksATallBlockAPageAtATime(t *testing.T) {
 // Scrolling the transcript (home, end, page keys) moves the focus along:
 // the focused block is always one on screen.
 func TestFocusedBlockStaysOnScreenWhileScrolling(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{toolThenLongText(40)}}
 	m, _ := cmdModel(t, r, 80, 24)
 	enter(t, m, "Who is Ada?")

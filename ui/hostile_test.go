@@ -47,6 +47,7 @@ func checkScreen(t *testing.T, name string, content string) {
 // config warnings and a session file read back from disk — with terminal
 // controls, opens every view that shows it, and checks each screen.
 func TestHostileTextNeverReachesTheTerminal(t *testing.T) {
+	t.Parallel()
 	use := map[string]any{"type": "mcp_tool_use", "id": "mcptoolu_1", "name": "find" + hostile, "server_name": "crm", "input": map[string]any{}}
 	final := map[string]any{"type": "mcp_tool_use", "id": "mcptoolu_1", "name": "find" + hostile, "server_name": "crm",
 		"input": map[string]any{"query": hostile}}

@@ -34,6 +34,7 @@ func ticks(t *testing.T, cmd tea.Cmd) bool {
 // ends. (What an idle patchbay still costs is Bubble Tea's frame ticker,
 // 60 wake-ups a second whatever the model does.)
 func TestIdleScreenSchedulesNothing(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 30)
 	// While the servers connect, a tick asks for the next one.
 	_, cmd := m.Update(m.spin.Tick())

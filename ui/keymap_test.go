@@ -14,6 +14,7 @@ import (
 // full-screen views included: each is a KeyMap binding, so what the help
 // says is what the keys do.
 func TestKeysViewListsTheKeysOfEveryView(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 200, 50)
 	press(m, "?")
 	scr := view(m)
@@ -30,6 +31,7 @@ func TestKeysViewListsTheKeysOfEveryView(t *testing.T) {
 // Keys bound differently act and are named differently everywhere: the
 // modals read the one KeyMap, so no literal key is left behind.
 func TestReboundKeysActAndAreNamed(t *testing.T) {
+	t.Parallel()
 	keys := common.DefaultKeyMap()
 	keys.Back = key.NewBinding(key.WithKeys("ctrl+g"), key.WithHelp("ctrl+g", "back / close"))
 	keys.Copy = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "copy"))

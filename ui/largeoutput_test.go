@@ -33,6 +33,7 @@ func resultModel(t *testing.T, text string, w, h int) (*Model, *session.Block) {
 }
 
 func TestCollapsedResultShowsItsSize(t *testing.T) {
+	t.Parallel()
 	m, _ := resultModel(t, bigResult(5<<20), 120, 30)
 	line := lineWith(view(m), "lab · big")
 	if !strings.Contains(line, "✓") || !strings.Contains(line, "· 5.0 MB") {
@@ -52,6 +53,7 @@ func TestCollapsedResultShowsItsSize(t *testing.T) {
 }
 
 func TestExpandedResultShowsAScreenfulAndHowToSeeTheRest(t *testing.T) {
+	t.Parallel()
 	const h = 30
 	text := bigResult(10 << 20)
 	m, _ := resultModel(t, text, 120, h)
@@ -94,6 +96,7 @@ func TestExpandedResultShowsAScreenfulAndHowToSeeTheRest(t *testing.T) {
 }
 
 func TestJSONResultsArePrettyPrinted(t *testing.T) {
+	t.Parallel()
 	obj := `{"id":"c_001","tags":["a","b"]}`
 	double, err := json.Marshal(obj)
 	if err != nil {
@@ -118,6 +121,7 @@ func TestJSONResultsArePrettyPrinted(t *testing.T) {
 }
 
 func TestLargeResultsAreNeverReformatted(t *testing.T) {
+	t.Parallel()
 	// No result ever goes through Markdown (and over common.MaxPrettyJSON
 	// JSON is shown as it came: transcript's TestLargeJSONIsNotReindented).
 	m, _ := resultModel(t, "**not bold** and `not code`", 100, 30)
@@ -128,6 +132,7 @@ func TestLargeResultsAreNeverReformatted(t *testing.T) {
 }
 
 func TestPagerShowsTheWholeTextLazily(t *testing.T) {
+	t.Parallel()
 	text := bigResult(10 << 20)
 	lines := strings.Count(text, "\n")
 	m, _ := resultModel(t, text, 120, 40)
@@ -171,6 +176,7 @@ func TestPagerShowsTheWholeTextLazily(t *testing.T) {
 // event after a pause goes at once; events during a frame wait for it and
 // go together; the end of the turn does not wait.
 func TestPacerSpacesBatches(t *testing.T) {
+	t.Parallel()
 	now := time.Unix(1000, 0)
 	asked := make(chan time.Duration, 1)
 	due := make(chan time.Time)

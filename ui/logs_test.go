@@ -12,6 +12,7 @@ import (
 // sign-in instead (this model has no state directory, so it says it needs
 // one), never a log.
 func TestServerLog(t *testing.T) {
+	t.Parallel()
 	opts, _ := localNotebook(t)
 	m := New(opts)
 	t.Cleanup(m.stop)

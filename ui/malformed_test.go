@@ -15,6 +15,7 @@ import (
 // used to be taken as a finished turn; now the turn fails with a sentence
 // naming the fault, and nothing of it joins the history.
 func TestAMalformedStreamFailsTheTurn(t *testing.T) {
+	t.Parallel()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("content-type", "text/event-stream")

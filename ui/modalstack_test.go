@@ -70,6 +70,7 @@ func pagerOverTool(t *testing.T) (m *Model, sessions sessionsListedMsg) {
 // (Before the modal stack, the picker was drawn while keys went to the
 // hidden pager.)
 func TestModalOnTopIsDrawnAndGetsKeys(t *testing.T) {
+	t.Parallel()
 	m, sessions := pagerOverTool(t)
 	press(m, "end") // the pager at its end, to see that it is left alone
 	pagerScreen := view(m)
@@ -113,6 +114,7 @@ func TestModalOnTopIsDrawnAndGetsKeys(t *testing.T) {
 // The other order: the keys view opened over the picker is drawn and
 // closes back to the picker, which kept its state.
 func TestKeysOverPickerCloseBackToIt(t *testing.T) {
+	t.Parallel()
 	m, sessions := pagerOverTool(t)
 	press(m, "q") // close the pager
 	m.Update(sessions)
@@ -139,6 +141,7 @@ func TestKeysOverPickerCloseBackToIt(t *testing.T) {
 // The help line lists the top modal's keys, and only them: what c copies
 // where it copies, nothing of the panes behind.
 func TestHelpLineIsTheTopModalsKeys(t *testing.T) {
+	t.Parallel()
 	m, _ := pagerOverTool(t)
 	f := footer(view(m))
 	for _, want := range []string{"↑/↓ scroll", "/ search", "n/N next/previous match", "q close"} {

@@ -21,6 +21,7 @@ func send(t *testing.T, m *Model, prompt string) {
 }
 
 func TestFullTurnShowsCollapsedToolLineAndAnswer(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: toolTurn("end_turn")}
 	m := newModel(t, r, 100, 30)
 	send(t, m, "Who is Ada?")
@@ -51,6 +52,7 @@ func TestFullTurnShowsCollapsedToolLineAndAnswer(t *testing.T) {
 // to the servers, as the welcome hint says ("tab  servers and their tool
 // checklist"). Once a turn is shown, tab goes through all three panes.
 func TestFocusMovesBetweenPanes(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 80, 24)
 	if m.focus != focusInput {
 		t.Fatalf("initial focus = %v, want input", m.focus)
@@ -91,6 +93,7 @@ func TestFocusMovesBetweenPanes(t *testing.T) {
 }
 
 func TestServersPanelSwitchesServerOff(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: toolTurn("end_turn")}
 	m := newModel(t, r, 120, 30)
 	press(m, "shift+tab", "right", "o")
@@ -109,6 +112,7 @@ func TestServersPanelSwitchesServerOff(t *testing.T) {
 }
 
 func TestToolBlockExpandsAndCollapses(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 40)
 	send(t, m, "Who is Ada?")
 
@@ -132,6 +136,7 @@ func TestToolBlockExpandsAndCollapses(t *testing.T) {
 }
 
 func TestErrorResultIsExpandedByDefault(t *testing.T) {
+	t.Parallel()
 	script := toolTurn("end_turn")
 	script[9] = connector.BlockStart{Index: 2, Type: "mcp_tool_result", Block: rawJSON(map[string]any{
 		"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "is_error": true, "content": "unknown customer id c_999"})}
@@ -146,6 +151,7 @@ func TestErrorResultIsExpandedByDefault(t *testing.T) {
 }
 
 func TestClickOnToolLineToggles(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 40)
 	send(t, m, "Who is Ada?")
 	lines := strings.Split(view(m), "\n")
@@ -186,6 +192,7 @@ func startGated(t *testing.T, m *Model, prompt string) tea.Cmd {
 }
 
 func TestEscCancelsKeepsPartialAndIgnoresLaterEvents(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: toolTurn("end_turn"), before: 3, gate: make(chan struct{})}
 	m := newModel(t, r, 100, 30)
 	pending := startGated(t, m, "Who is Ada?")
@@ -222,6 +229,7 @@ func TestEscCancelsKeepsPartialAndIgnoresLaterEvents(t *testing.T) {
 }
 
 func TestOldTurnEventsDoNotReachNewTurn(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: toolTurn("end_turn"), before: 1, gate: make(chan struct{})}
 	m := newModel(t, r, 100, 30)
 	startGated(t, m, "first")
@@ -237,6 +245,7 @@ func TestOldTurnEventsDoNotReachNewTurn(t *testing.T) {
 }
 
 func TestCtrlCCancelsWhileStreamingAndQuitsWhenIdle(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: toolTurn("end_turn"), before: 3, gate: make(chan struct{})}
 	m := newModel(t, r, 80, 24)
 	startGated(t, m, "Who is Ada?")
@@ -278,6 +287,7 @@ func isQuit(t *testing.T, cmd tea.Cmd) bool {
 // and says so, the second quits. The same with the filter audit open over
 // the input: it closes, so the cleared input can be seen.
 func TestCtrlCClearsADraftBeforeQuitting(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 80, 24)
 	typeText(m, "half a thought")
 	if isQuit(t, press(m, "ctrl+c")) {
@@ -311,6 +321,7 @@ func TestCtrlCClearsADraftBeforeQuitting(t *testing.T) {
 }
 
 func TestFailedTurnShowsErrorAndRestoresDraft(t *testing.T) {
+	t.Parallel()
 	fail := []connector.Event{
 		connector.MessageStart{ID: "m", RequestID: "req_x"},
 		connector.TurnDone{Err: errors.New("dial tcp: connection refused \x1b]52;c;AAAA\x07")},
@@ -342,6 +353,7 @@ func TestFailedTurnShowsErrorAndRestoresDraft(t *testing.T) {
 }
 
 func TestStickyScroll(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("line of a long answer\n\n", 60)
 	script := []connector.Event{
 		connector.MessageStart{ID: "m"},
@@ -386,6 +398,7 @@ func TestStickyScroll(t *testing.T) {
 }
 
 func TestWheelScrollsAndStopsFollowing(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a line\n\n", 60)
 	script := []connector.Event{
 		connector.MessageStart{ID: "m"},
@@ -410,6 +423,7 @@ func TestWheelScrollsAndStopsFollowing(t *testing.T) {
 }
 
 func TestMaxTokensOffersContinue(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: toolTurn("max_tokens")}
 	m := newModel(t, r, 100, 30)
 	send(t, m, "Tell me everything")
@@ -446,6 +460,7 @@ func TestMaxTokensOffersContinue(t *testing.T) {
 }
 
 func TestRefusalIsExplained(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{script: toolTurn("refusal")}, 100, 30)
 	send(t, m, "something bad")
 	if !strings.Contains(view(m), "Claude declined") {
@@ -454,6 +469,7 @@ func TestRefusalIsExplained(t *testing.T) {
 }
 
 func TestHelpShowsAllKeys(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 100, 30)
 	press(m, "?")
 	scr := view(m)
@@ -470,6 +486,7 @@ func TestHelpShowsAllKeys(t *testing.T) {
 }
 
 func TestNewlineKeysInsertLines(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 80, 24)
 	typeText(m, "one")
 	press(m, "shift+enter")
@@ -483,6 +500,7 @@ func TestNewlineKeysInsertLines(t *testing.T) {
 }
 
 func TestViewFitsTerminal(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{80, 24}, {200, 50}, {60, 15}} {
 		w, h := size[0], size[1]
 		script := toolTurn("end_turn")
@@ -515,6 +533,7 @@ func TestViewFitsTerminal(t *testing.T) {
 }
 
 func TestLiveModeHasNoSandboxLabel(t *testing.T) {
+	t.Parallel()
 	m := New(Options{Session: testSession(), Runner: &fakeRunner{}, Live: true})
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
@@ -525,6 +544,7 @@ func TestLiveModeHasNoSandboxLabel(t *testing.T) {
 }
 
 func TestUntrustedTextIsSanitised(t *testing.T) {
+	t.Parallel()
 	evil := "\x1b]8;;https://evil.example\x07click\x1b]8;;\x07 \x1b[2J\x1b]52;c;AAAA\x07\u202eolleh"
 	script := toolTurn("end_turn")
 	script[4] = connector.BlockStart{Index: 1, Type: "mcp_tool_use", Block: rawJSON(map[string]any{
@@ -552,6 +572,7 @@ func TestUntrustedTextIsSanitised(t *testing.T) {
 }
 
 func TestHugeResultIsBounded(t *testing.T) {
+	t.Parallel()
 	var big strings.Builder
 	for i := range 50000 {
 		big.WriteString("result line ")
@@ -593,6 +614,7 @@ func TestHugeResultIsBounded(t *testing.T) {
 }
 
 func TestNotesListingsAndRetriesAreShownInPlace(t *testing.T) {
+	t.Parallel()
 	listing := map[string]any{"type": "mcp_tool_listing", "mcp_server_name": "crm", "tools": []any{
 		map[string]any{"name": "find_customer"}, map[string]any{"name": "get_customer"}, map[string]any{"name": "list_orders"},
 		map[string]any{"name": "update_customer"}, map[string]any{"name": "delete_customer"}}}
@@ -630,6 +652,7 @@ func TestNotesListingsAndRetriesAreShownInPlace(t *testing.T) {
 }
 
 func TestThemeFollowsTerminalBackground(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 30)
 	send(t, m, "Who is Ada?")
 	dark := m.View().Content
@@ -647,6 +670,7 @@ func TestThemeFollowsTerminalBackground(t *testing.T) {
 }
 
 func TestToolInputGrowsWhileStreaming(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: toolTurn("end_turn"), before: 7, gate: make(chan struct{})}
 	m := newModel(t, r, 100, 30)
 	pending := startGated(t, m, "Who is Ada?")
@@ -662,6 +686,7 @@ func TestToolInputGrowsWhileStreaming(t *testing.T) {
 }
 
 func TestNoRunnerFailsTheTurnPlainly(t *testing.T) {
+	t.Parallel()
 	m := New(Options{Session: testSession()})
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
@@ -678,6 +703,7 @@ func TestNoRunnerFailsTheTurnPlainly(t *testing.T) {
 // At 80 columns the status bar still shows a real-length request id
 // whole (it is what support asks for), dropping its label first.
 func TestStatusBarKeepsTheRequestIDWholeAt80Columns(t *testing.T) {
+	t.Parallel()
 	const id = "req_011CSHoEeqs5C35K2UUqLMFA"
 	turn := []connector.Event{
 		connector.MessageStart{ID: "msg_1", RequestID: id, Usage: connector.Usage{InputTokens: 158123}},

@@ -26,6 +26,7 @@ func savedSession(t *testing.T, prompt string, cfgServers ...string) (*session.S
 }
 
 func TestSessionsPickerFiltersAndResumes(t *testing.T) {
+	t.Parallel()
 	store, oldID := savedSession(t, "Old question about Ada", "crm", "knowledge-base")
 	if err := os.WriteFile(filepath.Join(store.Dir(), "broken.json"), []byte(`{"version": 1, "turns": [`), 0o600); err != nil {
 		t.Fatal(err)
@@ -90,6 +91,7 @@ func loadByID(t *testing.T, store *session.Store, id string) *session.Loaded {
 }
 
 func TestPickerSaysWhyADamagedFileCannotBeOpened(t *testing.T) {
+	t.Parallel()
 	store, _ := savedSession(t, "Old question", "crm", "knowledge-base")
 	if err := os.WriteFile(filepath.Join(store.Dir(), "broken.json"), []byte("not json"), 0o600); err != nil {
 		t.Fatal(err)
@@ -112,6 +114,7 @@ func TestPickerSaysWhyADamagedFileCannotBeOpened(t *testing.T) {
 }
 
 func TestResumingASessionWithAMissingServerIsReadOnly(t *testing.T) {
+	t.Parallel()
 	store, oldID := savedSession(t, "Old question", "crm") // knowledge-base is gone from the config
 	r := &queueRunner{scripts: [][]connector.Event{answer("ok")}}
 	m, _ := cmdModel(t, r, 160, 30, func(o *Options) { o.Store = store })

@@ -19,6 +19,7 @@ func quietModel(t *testing.T) *Model {
 // /prompt fetches the prompt with its arguments and makes its text the
 // draft, to be read and sent with enter.
 func TestPromptBecomesTheDraft(t *testing.T) {
+	t.Parallel()
 	m := quietModel(t)
 	typeText(m, `/prompt notes summarize topic="open invoices"`)
 	m.Update(await[promptGotMsg](t, press(m, "enter")))
@@ -34,6 +35,7 @@ func TestPromptBecomesTheDraft(t *testing.T) {
 // Wrong arguments are refused in a sentence before anything is fetched;
 // the server's own refusal is shown too.
 func TestPromptArgumentsAreChecked(t *testing.T) {
+	t.Parallel()
 	m := quietModel(t)
 	cases := map[string]string{
 		"/prompt notes summarize mood=happy":  "The prompt summarize has no argument mood; it takes topic, style.",
@@ -61,6 +63,7 @@ func TestPromptArgumentsAreChecked(t *testing.T) {
 // Tab completes servers, then (once listed) prompt names, then argument
 // names.
 func TestPromptCompletion(t *testing.T) {
+	t.Parallel()
 	m := quietModel(t)
 	typeText(m, "/prompt n")
 	press(m, "tab")

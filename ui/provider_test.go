@@ -11,6 +11,7 @@ import (
 // and that servers run locally, and the status line shows no MCP beta,
 // since none is sent; on Anthropic's API both are as before.
 func TestProviderHeader(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		label, header string
 		beta          bool

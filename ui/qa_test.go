@@ -27,6 +27,7 @@ func estimate(f connector.ToolFilter, tools []connector.Tool) int64 {
 }
 
 func TestChecklistHeaderCostFollowsTheToggles(t *testing.T) {
+	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
 	all := estimate(connector.ToolFilter{Mode: connector.ModeAll}, crmTools())
 	del := crmTools()[4]
@@ -55,6 +56,7 @@ func TestChecklistHeaderCostFollowsTheToggles(t *testing.T) {
 }
 
 func TestServersPanelShowsCostAndTheStatusLineTheTurnsShare(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 200, 40)
 	discover(t, m, fake, ready("crm", crmTools()))
 	crm := estimate(connector.ToolFilter{Mode: connector.ModeAll}, crmTools())
@@ -107,6 +109,7 @@ func countingAPI(t *testing.T, tokens int64, calls *int) *httptest.Server {
 }
 
 func TestLiveCostIsCountedOffTheEventLoop(t *testing.T) {
+	t.Parallel()
 	var calls int
 	api := countingAPI(t, 1234, &calls)
 	counter := connector.NewClient(connector.ClientOptions{APIKey: "sk-test", BaseURL: api.URL})
@@ -163,6 +166,7 @@ func TestLiveCostIsCountedOffTheEventLoop(t *testing.T) {
 }
 
 func TestRefusedCountKeepsTheEstimateAndIsNotAskedAgain(t *testing.T) {
+	t.Parallel()
 	var calls int
 	api := countingAPI(t, -1, &calls)
 	counter := connector.NewClient(connector.ClientOptions{APIKey: "sk-test", BaseURL: api.URL, MaxRetries: -1})
@@ -238,6 +242,7 @@ func driftModel(t *testing.T, w, h int, lock bool) *Model {
 }
 
 func TestDriftMarksInThePanelAndTheChecklist(t *testing.T) {
+	t.Parallel()
 	m := driftModel(t, 200, 40, true)
 	scr := view(m)
 	if got := strings.Count(scr, "drift from lock · /drift"); got != 1 {
@@ -259,6 +264,7 @@ func TestDriftMarksInThePanelAndTheChecklist(t *testing.T) {
 }
 
 func TestDriftCommandSaysWhatEachChangeMeansForTheFilter(t *testing.T) {
+	t.Parallel()
 	m := driftModel(t, 120, 30, true)
 	enter(t, m, "/drift")
 	scr := view(m)
@@ -279,6 +285,7 @@ func TestDriftCommandSaysWhatEachChangeMeansForTheFilter(t *testing.T) {
 }
 
 func TestNoLockFileShowsNoDriftAndSaysHowToMakeOne(t *testing.T) {
+	t.Parallel()
 	m := driftModel(t, 200, 40, false)
 	press(m, "shift+tab")
 	if scr := view(m); strings.Contains(scr, "drift") || strings.Contains(scr, "find_customer ~") {
@@ -326,6 +333,7 @@ func flatten(t *testing.T, cmd tea.Cmd) []tea.Msg {
 }
 
 func TestAssertAppendsTheLastTurnAsAScenario(t *testing.T) {
+	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 200, 40)
 	asserted(t, m, "")
 	if scr := view(m); !strings.Contains(scr, "There is no turn to assert yet; send a prompt") {
@@ -369,6 +377,7 @@ func TestAssertAppendsTheLastTurnAsAScenario(t *testing.T) {
 }
 
 func TestAssertCompletesAndIsInThePalette(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 120, 30)
 	typeText(m, "/asse")
 	press(m, "tab")

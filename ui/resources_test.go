@@ -11,6 +11,7 @@ import (
 // one, the attach key attaches it, and it goes with the next message as a
 // document block.
 func TestResourceBrowserPreviewAndAttach(t *testing.T) {
+	t.Parallel()
 	runner := &fakeRunner{}
 	m := New(quietOptions(notebookSession(t), runner))
 	t.Cleanup(m.stop)
@@ -54,6 +55,7 @@ func TestResourceBrowserPreviewAndAttach(t *testing.T) {
 // A template asks for its variables in a form, then previews the URI they
 // make.
 func TestResourceTemplateForm(t *testing.T) {
+	t.Parallel()
 	m := quietModel(t)
 	typeText(m, "/resources")
 	m.Update(await[resourcesListedMsg](t, press(m, "enter")))
@@ -72,6 +74,7 @@ func TestResourceTemplateForm(t *testing.T) {
 // "@" in the input completes a resource from the listed ones and
 // attaches it.
 func TestAtCompletionAttaches(t *testing.T) {
+	t.Parallel()
 	m := quietModel(t)
 	typeText(m, "explain @no")
 	m.Update(await[resourcesListedMsg](t, press(m, "tab")))
@@ -88,6 +91,7 @@ func TestAtCompletionAttaches(t *testing.T) {
 // message goes; one that cannot be read sends nothing and gives the draft
 // back with the reason.
 func TestMentionsAreAttachedWhenSent(t *testing.T) {
+	t.Parallel()
 	runner := &fakeRunner{}
 	m := New(quietOptions(notebookSession(t), runner))
 	t.Cleanup(m.stop)
@@ -117,6 +121,7 @@ func TestMentionsAreAttachedWhenSent(t *testing.T) {
 }
 
 func TestResourcesCompletesServers(t *testing.T) {
+	t.Parallel()
 	m := quietModel(t)
 	typeText(m, "/resources n")
 	press(m, "tab")

@@ -46,6 +46,7 @@ func loadOnly(t *testing.T, store *session.Store, cfgServers ...string) *session
 }
 
 func TestEveryTurnIsOnDiskWhenItEnds(t *testing.T) {
+	t.Parallel()
 	r := &queueRunner{scripts: [][]connector.Event{answer("Ada works at Analytical Engines."), failure()}}
 	m, store := cmdModel(t, r, 100, 30)
 	enter(t, m, "Who is Ada?")
@@ -70,6 +71,7 @@ func TestEveryTurnIsOnDiskWhenItEnds(t *testing.T) {
 }
 
 func TestACancelledTurnIsSaved(t *testing.T) {
+	t.Parallel()
 	// The gate holds the answer mid-text, before its block ends.
 	r := &fakeRunner{script: answer("Ada works at Analytical Engines."), before: 3, gate: make(chan struct{})}
 	m, store := cmdModel(t, r, 100, 30)
@@ -91,6 +93,7 @@ func TestACancelledTurnIsSaved(t *testing.T) {
 // TestATurnCutOffMidAnswerLoads stands in for kill -9: the file as it is
 // while an answer streams must load, with what had arrived.
 func TestATurnCutOffMidAnswerLoads(t *testing.T) {
+	t.Parallel()
 	// The gate holds the answer after its first block, before the message
 	// ends.
 	r := &fakeRunner{script: answer("Ada works at Analytical Engines."), before: 4, gate: make(chan struct{})}
@@ -181,6 +184,7 @@ func awaitMsgs(t *testing.T, cmd tea.Cmd, wants ...func(tea.Msg) bool) []tea.Msg
 }
 
 func TestSaveFailureIsSaidOnceAndTheSessionKept(t *testing.T) {
+	t.Parallel()
 	blocker := filepath.Join(t.TempDir(), "a-file")
 	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
 		t.Fatal(err)

@@ -60,6 +60,7 @@ var moreRe = regexp.MustCompile(`([↑↓]) (\d+) more`)
 // of servers too long for the panel says how many are hidden and scrolls
 // with the selection; the panel in focus wears the accent bar.
 func TestServersPanelReasonsWrapOnceAndLongListsScroll(t *testing.T) {
+	t.Parallel()
 	for _, size := range [][2]int{{200, 50}, {80, 24}} {
 		t.Run(fmt.Sprint(size[0]), func(t *testing.T) {
 			m := unreachableModel(t, size[0], size[1])

@@ -77,6 +77,7 @@ func redirectOf(t *testing.T, authURL string) string {
 // panel then says who is signed in, discovery runs again with the new
 // token, and the token never reaches the screen.
 func TestSignInFromThePanel(t *testing.T) {
+	t.Parallel()
 	m, fake, srv, opened := signInModel(t)
 	if scr := view(m); !strings.Contains(flat(scr), "not signed in — press L to sign in") {
 		t.Fatalf("the panel does not offer the sign-in:\n%s", scr)
@@ -136,6 +137,7 @@ func TestSignInFromThePanel(t *testing.T) {
 // esc cancels a sign-in that is waiting for the browser; the flow stops
 // and the panel offers the sign-in again.
 func TestSignInCancelled(t *testing.T) {
+	t.Parallel()
 	m, _, srv, opened := signInModel(t)
 	press(m, "tab", "L")
 	run := m.auth.running
@@ -156,6 +158,7 @@ func TestSignInCancelled(t *testing.T) {
 
 // A sign-in that runs out of time says so and what to do.
 func TestSignInTimeoutSaysWhatToDo(t *testing.T) {
+	t.Parallel()
 	got := signInFailure(oauth.ErrTimeout, "crm-oauth", 0, "L")
 	if !strings.Contains(got, "did not finish within 5m0s") || !strings.Contains(got, "press L to start again") {
 		t.Errorf("timeout sentence: %q", got)
@@ -165,6 +168,7 @@ func TestSignInTimeoutSaysWhatToDo(t *testing.T) {
 // A turn that failed because the sign-in could not be renewed marks the
 // server in the panel and says which key signs in again.
 func TestRefusedSignInAfterATurn(t *testing.T) {
+	t.Parallel()
 	m, _, _, _ := signInModel(t)
 	m.noteSignInFailure(&session.Turn{Err: &session.SignInError{Server: "crm-oauth", Err: oauth.ErrSignInAgain}})
 	m.refresh()

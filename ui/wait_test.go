@@ -58,6 +58,7 @@ func silentTurn(t *testing.T, m *Model, r *fakeRunner) {
 // long, why that may be, and when patchbay gives up; the spinner's tick
 // keeps the count current; data ends it.
 func TestASilentReplyShowsItsWait(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		limit   time.Duration
@@ -122,6 +123,7 @@ func TestASilentReplyShowsItsWait(t *testing.T) {
 // TestTheWaitEndsWithTheTurn: a finished turn shows no wait, however long
 // its reply's last silence was.
 func TestTheWaitEndsWithTheTurn(t *testing.T) {
+	t.Parallel()
 	clock := &testClock{now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	silence := connector.NewSilence(connector.DefaultStallTimeout, clock.Now)
 	r := &fakeRunner{script: append([]connector.Event{connector.Streaming{Silence: silence}}, toolTurn("end_turn")...)}
@@ -148,6 +150,7 @@ func internalError(t *testing.T) error {
 // server reaches the client) names the servers the request declared, with
 // their discovery state, instead of blaming the API.
 func TestAServerErrorNamesTheServersAndTheirState(t *testing.T) {
+	t.Parallel()
 	r := &fakeRunner{script: []connector.Event{connector.TurnDone{Err: internalError(t)}}}
 	m, fake := discoveringModel(t, r, 90, 40) // narrow: no panel beside the sentence
 	discover(t, m, fake, ready("crm", crmTools()),

@@ -63,6 +63,7 @@ const longNote = "Ada asked for her invoices to go to the finance team from Marc
 // JSON in a code block and in a tool result keeps its indentation when it
 // wraps, also when the focused servers panel narrows the transcript.
 func TestWrappedJSONKeepsItsIndentation(t *testing.T) {
+	t.Parallel()
 	json := "{\n  \"customer\": {\n    \"id\": \"cus_001\",\n    \"notes\": \"" + longNote + longNote + "\"\n  }\n}"
 	text := "## Results\n\n**`get_customer`** on `crm` returned:\n\n```text\n" + json + "\n```"
 	for _, size := range screens {
@@ -105,6 +106,7 @@ func TestWrappedJSONKeepsItsIndentation(t *testing.T) {
 
 // /model lists model names whole: a line never ends inside a name.
 func TestModelNamesAreNotSplitAtHyphens(t *testing.T) {
+	t.Parallel()
 	for _, size := range screens {
 		t.Run(fmt.Sprint(size[0]), func(t *testing.T) {
 			// Before any turn the note is among the notices at the top;
@@ -130,6 +132,7 @@ func TestModelNamesAreNotSplitAtHyphens(t *testing.T) {
 // without their ## markers, and no comma is lost where a line breaks
 // (glamour#505).
 func TestMarkdownListsAndHeadings(t *testing.T) {
+	t.Parallel()
 	item := "Search the help-centre articles (billing, invoices, SSO setup, rate limits, API keys, webhooks, " +
 		"data export, roles, 2FA, audit logs, retention, error codes)."
 	text := "## Results\n\n### knowledge-base\n\n- `search_docs`: " + strings.Repeat(item+" ", 3) + "\n- `get_doc`: Read one article."
@@ -157,6 +160,7 @@ func TestMarkdownListsAndHeadings(t *testing.T) {
 // terminal count them: every line of the screen is exactly its width, so
 // the panel beside the transcript stays in place.
 func TestJoinedEmojiDoNotOverflowTheLine(t *testing.T) {
+	t.Parallel()
 	text := "Our team: " + strings.Repeat("👩‍💻 👍🏽 ❤️ 🏳️‍🌈 ", 30) + "and friends."
 	for _, size := range screens {
 		t.Run(fmt.Sprint(size[0]), func(t *testing.T) {
@@ -180,6 +184,7 @@ func TestJoinedEmojiDoNotOverflowTheLine(t *testing.T) {
 // Typed or pasted, a joined emoji reaches the input as its parts, as the
 // transcript will show it.
 func TestJoinedEmojiTypedIntoTheInput(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 80, 24)
 	typeText(m, "hi 👩‍💻")
 	m.Update(tea.PasteMsg{Content: " and 👍🏽"})

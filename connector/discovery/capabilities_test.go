@@ -65,6 +65,7 @@ func capabilityServer() *mcp.Server {
 }
 
 func TestDiscoverSeesToolsOfferedOnlyWithCapabilities(t *testing.T) {
+	t.Parallel()
 	url := serveHandler(t, streamable(capabilityServer(), nil))
 	st := Discover(t.Context(), Target{Name: "caps", URL: url}, Options{})
 	mustState(t, st, Ready)
@@ -89,6 +90,7 @@ func TestDiscoverSeesToolsOfferedOnlyWithCapabilities(t *testing.T) {
 }
 
 func TestDiscoverOverSSEDeclaresCapabilitiesToo(t *testing.T) {
+	t.Parallel()
 	srv := capabilityServer()
 	url := serveHandler(t, mcp.NewSSEHandler(func(*http.Request) *mcp.Server { return srv }, nil))
 	st := Discover(t.Context(), Target{Name: "caps", URL: url}, Options{})
@@ -165,6 +167,7 @@ func failing(status int) http.Handler {
 }
 
 func TestOneListingFailingIsReportedNotHidden(t *testing.T) {
+	t.Parallel()
 	srv, err := demo.New(demo.NameCRM)
 	if err != nil {
 		t.Fatal(err)
@@ -197,6 +200,7 @@ func TestOneListingFailingIsReportedNotHidden(t *testing.T) {
 }
 
 func TestBothListingsFailing(t *testing.T) {
+	t.Parallel()
 	url := splitServer(t, failing(http.StatusInternalServerError), failing(http.StatusServiceUnavailable))
 	st := Discover(t.Context(), Target{Name: "down", URL: url}, Options{})
 	mustState(t, st, Unreachable)
@@ -217,6 +221,7 @@ func TestBothListingsFailing(t *testing.T) {
 }
 
 func TestUnionIsCappedLikeOneList(t *testing.T) {
+	t.Parallel()
 	// Each session sees MaxTools tools, but different ones: the union is
 	// past the limit.
 	half := func(prefix string) []string {
@@ -338,6 +343,7 @@ func TestProbeAll(t *testing.T) {
 }
 
 func TestGoodbyeToAHungServerIsNotWaitedFor(t *testing.T) {
+	t.Parallel()
 	// The server lists its tools but never answers the DELETE that ends a
 	// session: Discover still returns within its timeout.
 	srv, err := demo.New(demo.NameCRM)

@@ -23,6 +23,7 @@ var crmTools = []string{
 }
 
 func TestDiscoverDemoOverBothTransports(t *testing.T) {
+	t.Parallel()
 	_, run := serveDemo(t, demo.NameCRM, demo.ServeOptions{})
 	for _, tc := range []struct {
 		url, transport string
@@ -58,6 +59,7 @@ func TestDiscoverDemoOverBothTransports(t *testing.T) {
 }
 
 func TestDiscoverKnowledgeBaseAndLab(t *testing.T) {
+	t.Parallel()
 	for name, want := range map[string][]string{
 		demo.NameKnowledgeBase: {"get_doc", "search_docs"},
 		demo.NameLab:           {"big", "echo", "fail", "slow", "unicode"},
@@ -88,6 +90,7 @@ func TestDiscoverThousandToolsOverManyPages(t *testing.T) {
 }
 
 func TestDiscoverBearerToken(t *testing.T) {
+	t.Parallel()
 	_, run := serveDemo(t, demo.NameCRM, demo.ServeOptions{BearerToken: "s3cret-token"})
 	for _, url := range []string{run.URL, run.SSEURL} {
 		st := Discover(t.Context(), Target{Name: "crm", URL: url, Token: "s3cret-token"}, Options{})
@@ -99,6 +102,7 @@ func TestDiscoverBearerToken(t *testing.T) {
 }
 
 func TestDiscoverAnnotationDefaults(t *testing.T) {
+	t.Parallel()
 	srv := mcp.NewServer(&mcp.Implementation{Name: "hints", Version: "1"}, nil)
 	schema := json.RawMessage(`{"type":"object"}`)
 	noop := func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRealm(t *testing.T) {
+	t.Parallel()
 	for challenge, want := range map[string]string{
 		`Bearer realm="patchbay-demo"`:                                "patchbay-demo",
 		`Bearer realm="patchbay-demo", error="invalid_token"`:         "patchbay-demo",
@@ -31,6 +32,7 @@ func TestRealm(t *testing.T) {
 }
 
 func TestPrintable(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		in   string
 		max  int
@@ -50,6 +52,7 @@ func TestPrintable(t *testing.T) {
 }
 
 func TestNetReason(t *testing.T) {
+	t.Parallel()
 	c := &conn{host: "mcp.example.com"}
 	dial := func(err error) error { return &net.OpError{Op: "dial", Net: "tcp", Err: err} }
 	for _, tc := range []struct {

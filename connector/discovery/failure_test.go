@@ -23,6 +23,7 @@ import (
 )
 
 func TestUnreachablePort(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -40,6 +41,7 @@ func TestUnreachablePort(t *testing.T) {
 }
 
 func TestNotAnHTTPURL(t *testing.T) {
+	t.Parallel()
 	for _, u := range []string{"ftp://example.com/mcp", "127.0.0.1:8080/mcp", "http://"} {
 		st := Discover(t.Context(), Target{Name: "x", URL: u}, Options{})
 		mustState(t, st, Unreachable)
@@ -109,6 +111,7 @@ func TestHangAfterInitializeTimesOut(t *testing.T) {
 }
 
 func TestCancelledDiscovery(t *testing.T) {
+	t.Parallel()
 	url := hangingServer(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan Status)
@@ -126,6 +129,7 @@ func TestCancelledDiscovery(t *testing.T) {
 }
 
 func TestNeedsAuthWithoutRetry(t *testing.T) {
+	t.Parallel()
 	_, run := serveDemo(t, demo.NameCRM, demo.ServeOptions{BearerToken: "right-token"})
 	for _, tc := range []struct {
 		name, url, token, reason string
@@ -152,6 +156,7 @@ func TestNeedsAuthWithoutRetry(t *testing.T) {
 }
 
 func TestForbidden(t *testing.T) {
+	t.Parallel()
 	url := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		http.Error(w, "no", http.StatusForbidden)
 	}))
@@ -163,6 +168,7 @@ func TestForbidden(t *testing.T) {
 }
 
 func TestNotMCPShowsFirstBytes(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("x", 200)
 	for _, tc := range []struct {
 		name, ctype, body, reason string
@@ -191,6 +197,7 @@ func TestNotMCPShowsFirstBytes(t *testing.T) {
 }
 
 func TestHTTPErrorStatus(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	var methods []string
 	url := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -214,6 +221,7 @@ func TestHTTPErrorStatus(t *testing.T) {
 }
 
 func TestNoEndpoint(t *testing.T) {
+	t.Parallel()
 	url := serveHandler(t, http.NotFoundHandler())
 	st := Discover(t.Context(), Target{Name: "nothing", URL: url + "/mcp"}, Options{})
 	mustState(t, st, Unreachable)
@@ -272,6 +280,7 @@ func TestTooManyToolsAreRefused(t *testing.T) {
 }
 
 func TestBadToolLists(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		noTools bool
@@ -338,6 +347,7 @@ func (a *authRecorder) headers() []string {
 }
 
 func TestRedirectToAnotherHostDropsToken(t *testing.T) {
+	t.Parallel()
 	srv, err := demo.New(demo.NameCRM)
 	if err != nil {
 		t.Fatal(err)
@@ -366,6 +376,7 @@ func TestRedirectToAnotherHostDropsToken(t *testing.T) {
 }
 
 func TestRedirectToAnotherHostNeedingAuth(t *testing.T) {
+	t.Parallel()
 	_, b := serveDemo(t, demo.NameCRM, demo.ServeOptions{BearerToken: "secret-token"})
 	a := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, b.URL, http.StatusTemporaryRedirect)
@@ -379,6 +390,7 @@ func TestRedirectToAnotherHostNeedingAuth(t *testing.T) {
 }
 
 func TestRedirectOnSameHostKeepsToken(t *testing.T) {
+	t.Parallel()
 	srv, err := demo.New(demo.NameCRM)
 	if err != nil {
 		t.Fatal(err)
@@ -399,6 +411,7 @@ func TestRedirectOnSameHostKeepsToken(t *testing.T) {
 }
 
 func TestTLSProblemsInPlainWords(t *testing.T) {
+	t.Parallel()
 	srv, err := demo.New(demo.NameCRM)
 	if err != nil {
 		t.Fatal(err)
@@ -433,6 +446,7 @@ func TestTLSProblemsInPlainWords(t *testing.T) {
 }
 
 func TestReasonNeverHoldsToken(t *testing.T) {
+	t.Parallel()
 	url := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = io.WriteString(w, "you sent "+r.Header.Get("Authorization"))

@@ -90,6 +90,7 @@ func TestHangInTheMiddleOfAReplyTimesOut(t *testing.T) {
 }
 
 func TestConnectionCutInTheMiddleOfAReply(t *testing.T) {
+	t.Parallel()
 	url := serveHandler(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Length", "400")
@@ -112,6 +113,7 @@ func TestConnectionCutInTheMiddleOfAReply(t *testing.T) {
 // any URL as the endpoint to post messages to. If it names another host,
 // that host must not receive the token.
 func TestSSEEndpointOnAnotherHostGetsNoToken(t *testing.T) {
+	t.Parallel()
 	var atB authRecorder
 	b := serveHandler(t, atB.wrap(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusAccepted)

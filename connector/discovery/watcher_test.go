@@ -13,6 +13,7 @@ import (
 )
 
 func TestWatcherRelistsOnListChanged(t *testing.T) {
+	t.Parallel()
 	for _, sse := range []bool{false, true} {
 		srv, run := serveDemo(t, demo.NameLab, demo.ServeOptions{})
 		url, transport := run.URL, TransportStreamable
@@ -101,6 +102,7 @@ func TestWatcherProbesAllAtOnce(t *testing.T) {
 }
 
 func TestWatcherRefresh(t *testing.T) {
+	t.Parallel()
 	// The server fails until it is fixed; only a refresh notices.
 	var fixed atomic.Bool
 	srv, err := demo.New(demo.NameCRM)
@@ -146,6 +148,7 @@ func TestWatcherRefresh(t *testing.T) {
 }
 
 func TestWatcherSetReplacesChangedTargets(t *testing.T) {
+	t.Parallel()
 	_, run := serveDemo(t, demo.NameCRM, demo.ServeOptions{BearerToken: "tok"})
 	_, kb := serveDemo(t, demo.NameKnowledgeBase, demo.ServeOptions{})
 	got := make(statuses, 32)
@@ -192,6 +195,7 @@ func TestWatcherSetReplacesChangedTargets(t *testing.T) {
 }
 
 func TestWatcherCloseStopsEverything(t *testing.T) {
+	t.Parallel()
 	hung := hangingServer(t)
 	notified := make(chan Status, 16)
 	w := NewWatcher(Options{Timeout: time.Minute}, func(st Status) { notified <- st })
@@ -224,6 +228,7 @@ func TestWatcherCloseStopsEverything(t *testing.T) {
 }
 
 func TestWatcherSetContextEndsWatch(t *testing.T) {
+	t.Parallel()
 	_, run := serveDemo(t, demo.NameCRM, demo.ServeOptions{})
 	got := make(statuses, 16)
 	w := NewWatcher(Options{}, got.notify)
@@ -256,6 +261,7 @@ func TestWatcherSetContextEndsWatch(t *testing.T) {
 }
 
 func TestWatcherServerHoldingItsStreamIsStillReady(t *testing.T) {
+	t.Parallel()
 	// The server answers every POST but never the GET that opens its
 	// notification stream (as behind a buffering proxy).
 	srv, err := demo.New(demo.NameCRM)
@@ -310,6 +316,7 @@ func (p *panickyTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // server is ready, but incomplete, with the failure in a note; r probes it
 // again, whole.
 func TestWatcherSurvivesAPanicInAProbe(t *testing.T) {
+	t.Parallel()
 	srv, err := demo.New(demo.NameCRM)
 	if err != nil {
 		t.Fatal(err)

@@ -396,6 +396,7 @@ func (w *hWorld) check(t *testing.T, label string, cfg *session.Config, sess *se
 // TestFilterTruthHeadless is the end-to-end property through headless
 // runs, new and resumed.
 func TestFilterTruthHeadless(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("drives the sandbox")
 	}

@@ -130,6 +130,7 @@ func records(t *testing.T, out string) []map[string]any {
 }
 
 func TestTextModePrintsTheAnswerOnStdoutAndToolsOnStderr(t *testing.T) {
+	t.Parallel()
 	evs := answer(nil,
 		text("Looking \x1b]52;c;ZXZpbA==\x07it up."),
 		use("mcptoolu_1", "crm", "find_customer", `{"query":"Ada"}`),
@@ -157,6 +158,7 @@ func TestTextModePrintsTheAnswerOnStdoutAndToolsOnStderr(t *testing.T) {
 }
 
 func TestJSONModeWritesOneRecordPerEventAndASummary(t *testing.T) {
+	t.Parallel()
 	hostile := "bidi \u202e and C1 \u009b[2J"
 	evs := answer(nil,
 		text(hostile),
@@ -200,6 +202,7 @@ func TestJSONModeWritesOneRecordPerEventAndASummary(t *testing.T) {
 }
 
 func TestExitCodes(t *testing.T) {
+	t.Parallel()
 	errAPI := fmt.Errorf("messages API: %w", errors.New("overloaded"))
 	for _, tt := range []struct {
 		name       string
@@ -247,6 +250,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestARequestThatCannotBeBuiltIsAUsageErrorAndSendsNothing(t *testing.T) {
+	t.Parallel()
 	sess := testSession()
 	sess.Settings.Beta = "mcp-client-1999-01-01" // no such beta
 	o := runWith(t, Text, sess, answer(nil, text("never")), nil)
@@ -259,6 +263,7 @@ func TestARequestThatCannotBeBuiltIsAUsageErrorAndSendsNothing(t *testing.T) {
 }
 
 func TestSessionIsSavedBeforeEachBlockIsPrinted(t *testing.T) {
+	t.Parallel()
 	sess := testSession()
 	var out bytes.Buffer
 	type snap struct {
@@ -306,6 +311,7 @@ func TestSessionIsSavedBeforeEachBlockIsPrinted(t *testing.T) {
 }
 
 func TestAStoppedRunIsStillSaved(t *testing.T) {
+	t.Parallel()
 	sess := testSession()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &scripted{onRun: cancel, events: answer(fmt.Errorf("turn stopped: %w", context.Canceled), text("par"))}
@@ -328,6 +334,7 @@ func TestAStoppedRunIsStillSaved(t *testing.T) {
 }
 
 func TestASaveFailureIsReportedOnceAndKeepsTheExitCode(t *testing.T) {
+	t.Parallel()
 	calls := 0
 	o := runWith(t, Text, testSession(), answer(nil, text("a"), text("b")), func(o *Options) {
 		o.Save = func(context.Context, *session.Session) (string, error) {
@@ -347,6 +354,7 @@ func TestASaveFailureIsReportedOnceAndKeepsTheExitCode(t *testing.T) {
 // the server's tools first, so the pattern is expanded; when listing
 // fails, the toolset goes out closed and says so (issue 11 item 1).
 func TestDenyPatternsAreExpandedOrWithheldBeforeSending(t *testing.T) {
+	t.Parallel()
 	for _, listed := range []bool{true, false} {
 		sess := testSession()
 		crm := sess.Servers[0]

@@ -64,6 +64,7 @@ func runClient(t *testing.T, format Format, client connector.Runner, tweak func(
 // panicked headless (a block before message_start) ends the run with the
 // API error code, the malformed stream named, and the summary printed.
 func TestAStreamWithoutMessageStartEndsWithASummary(t *testing.T) {
+	t.Parallel()
 	client, _ := loopbackAPI(t, sseFrames(
 		`{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`,
 		`{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"hi"}}`,
@@ -105,6 +106,7 @@ func TestAStreamWithoutMessageStartEndsWithASummary(t *testing.T) {
 // emits events in (blocks without their message, deltas for blocks that
 // never started, no TurnDone at all), the run ends with a summary.
 func TestARunnerThatBreaksTheEventOrderDoesNotPanic(t *testing.T) {
+	t.Parallel()
 	raw := json.RawMessage(`{"type":"text","text":""}`)
 	evs := []connector.Event{
 		connector.BlockStart{Index: 0, Type: "text", Block: raw},
@@ -134,6 +136,7 @@ func TestARunnerThatBreaksTheEventOrderDoesNotPanic(t *testing.T) {
 }
 
 func TestRetriesSayHowLongTheyWait(t *testing.T) {
+	t.Parallel()
 	evs := append([]connector.Event{connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 429, Delay: 30 * time.Second},
 		connector.Retrying{Attempt: 2, MaxRetries: 2, Status: 529, Delay: 1500 * time.Millisecond}}, answer(nil, text("hi"))...)
 	o := runWith(t, Text, testSession(), evs, nil)
@@ -153,6 +156,7 @@ func TestRetriesSayHowLongTheyWait(t *testing.T) {
 // -max-retry-wait the run does not wait: it ends with a sentence saying
 // why and the API error code, after one request.
 func TestMaxRetryWaitEndsTheRunAtOnce(t *testing.T) {
+	t.Parallel()
 	client, n := loopbackAPI(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("retry-after", "30")
 		w.Header().Set("content-type", "application/json")
@@ -188,6 +192,7 @@ func TestMaxRetryWaitEndsTheRunAtOnce(t *testing.T) {
 // TestShortRetryWaitsAreTakenWithTheirDelay: a retry-after within the
 // maximum is waited for, and the JSON output says how long.
 func TestShortRetryWaitsAreTakenWithTheirDelay(t *testing.T) {
+	t.Parallel()
 	var calls atomic.Int32
 	ok := sseFrames(
 		`{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-test","content":[],"usage":{"input_tokens":5,"output_tokens":1}}}`,
@@ -216,6 +221,7 @@ func TestShortRetryWaitsAreTakenWithTheirDelay(t *testing.T) {
 }
 
 func TestParseRetryWait(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]time.Duration{"30s": 30 * time.Second, "2m": 2 * time.Minute, "45": 45 * time.Second, "0": 0, "1.5": 1500 * time.Millisecond} {
 		if got, err := ParseRetryWait(in); err != nil || got != want {
 			t.Errorf("ParseRetryWait(%q) = %v, %v; want %v", in, got, err, want)

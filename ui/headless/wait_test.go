@@ -71,6 +71,7 @@ func (r *silentRunner) Run(ctx context.Context, _ connector.Request, emit func(c
 // stderr (text) or as a waiting record (JSON), then every 60 s of the same
 // silence; data starts the count again; nothing is said before 30 s.
 func TestASilentReplyIsReported(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		format  Format
@@ -180,6 +181,7 @@ func awaitTimer(t *testing.T, timers *fakeTimers) chan time.Time {
 // reaches the client) names the servers the request declared, with what
 // the run knows of each, and asks for nothing a headless run cannot do.
 func TestAServerErrorNamesTheServers(t *testing.T) {
+	t.Parallel()
 	client, _ := loopbackAPI(t, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("content-type", "application/json")
 		w.Header().Set("x-should-retry", "false")

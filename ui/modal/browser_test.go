@@ -13,6 +13,7 @@ import (
 // The browser as a component: it draws its rows at its size, keeps the
 // cursor in view, runs open on enter and stays open, and esc closes it.
 func TestBrowser(t *testing.T) {
+	t.Parallel()
 	th := common.NewTheme(true)
 	var rows []Row
 	for i := range 12 {
@@ -58,6 +59,7 @@ func TestBrowser(t *testing.T) {
 
 // Confirm goes ahead only on enter; esc closes without it.
 func TestConfirm(t *testing.T) {
+	t.Parallel()
 	th := common.NewTheme(true)
 	yes := 0
 	c := NewConfirm(&th, common.DefaultKeyMap(), "Call it?", "It is disabled for the model.", "call it anyway", func() tea.Cmd { yes++; return nil })

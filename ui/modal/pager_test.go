@@ -16,6 +16,7 @@ func newTestPager(text string) *Pager {
 }
 
 func TestPagerSanitisesAndCutsLongLines(t *testing.T) {
+	t.Parallel()
 	text := "safe \x1b]52;c;aGk=\x07text \x1b[2Jhere\n" + strings.Repeat("y", 3*maxPagerLine) + "\nlast"
 	p := newTestPager(text)
 	p.SetSize(80, 21)
@@ -38,6 +39,7 @@ func TestPagerSanitisesAndCutsLongLines(t *testing.T) {
 // Opening a 10 MB text indexes and wraps only what is on screen, so it
 // opens at once however large the text.
 func TestPagerIndexesOnlyWhatIsShown(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for i := 1; b.Len() < 10<<20; i++ {
 		fmt.Fprintf(&b, "%08d the quick brown fox jumps over the lazy dog\n", i)

@@ -17,6 +17,7 @@ func keyPress(code rune, text string) tea.KeyPressMsg { return tea.KeyPressMsg{C
 // cancels a running sign-in (and only closes one that ended), and the
 // address is sanitised.
 func TestSignInModalKeys(t *testing.T) {
+	t.Parallel()
 	th := common.NewTheme(true)
 	var pasted []string
 	cancelled := 0
@@ -60,6 +61,7 @@ func TestSignInModalKeys(t *testing.T) {
 // The doctor's modal says it is checking, then shows the report, which
 // the copy key copies; closing it early stops the checks.
 func TestDoctorModal(t *testing.T) {
+	t.Parallel()
 	th := common.NewTheme(true)
 	cancelled := 0
 	d := NewDoctor(&th, common.DefaultKeyMap(), "docs", func() { cancelled++ })

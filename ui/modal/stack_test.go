@@ -28,6 +28,7 @@ func (f *fake) ShortHelp() []key.Binding  { return nil }
 func (f *fake) FullHelp() [][]key.Binding { return nil }
 
 func TestStackTopGetsKeysAndClosesAlone(t *testing.T) {
+	t.Parallel()
 	var s Stack
 	if cmd, ok := s.HandleKey(tea.KeyPressMsg{Code: 'x'}); ok || cmd != nil || s.Top() != nil {
 		t.Fatal("an empty stack took a key or has a top")

@@ -18,6 +18,7 @@ func runLock(t *testing.T, getenv func(string) string, args ...string) (int, str
 }
 
 func TestLockThenCheckThenDrift(t *testing.T) {
+	t.Parallel()
 	getenv := offline(t)
 	path := filepath.Join(t.TempDir(), "demo.lock.json")
 	code, out, errOut := runLock(t, getenv, "-sandbox", "-lock", path)
@@ -76,6 +77,7 @@ func TestLockThenCheckThenDrift(t *testing.T) {
 }
 
 func TestLockNeedsAPlace(t *testing.T) {
+	t.Parallel()
 	code, _, errOut := runLock(t, offline(t), "-sandbox")
 	if code != ExitUsage || !strings.Contains(errOut, "give -config FILE or -lock FILE") {
 		t.Fatalf("exit %d %s", code, errOut)
@@ -88,6 +90,7 @@ func TestLockNeedsAPlace(t *testing.T) {
 
 // The lock file goes beside the config by default.
 func TestLockBesideTheConfig(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "team.toml")
 	if err := writeAt(cfg, "[api]\n"); err != nil {

@@ -3,6 +3,7 @@ package qa
 import "testing"
 
 func TestPriceOf(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		model   string
 		in, out float64

@@ -57,6 +57,7 @@ args = [{ path = "query", contains = "Ada" }]
 `
 
 func TestContractThatHoldsExitsZeroWithEveryReport(t *testing.T) {
+	t.Parallel()
 	file := writeFile(t, "c.toml", holding)
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	code, out, errOut := runTest(t, offline(t), "-sandbox", "-junit", junit, file)
@@ -99,6 +100,7 @@ func TestContractThatHoldsExitsZeroWithEveryReport(t *testing.T) {
 }
 
 func TestBrokenExpectationFailsTheRunAndSaysWhy(t *testing.T) {
+	t.Parallel()
 	file := writeFile(t, "c.toml", strings.Replace(holding, `never_offered   = ["crm:delete_*"]`, `never_offered   = ["crm:list_*"]`, 1))
 	junit := filepath.Join(t.TempDir(), "junit.xml")
 	code, out, _ := runTest(t, offline(t), "-sandbox", "-junit", junit, file)
@@ -116,6 +118,7 @@ func TestBrokenExpectationFailsTheRunAndSaysWhy(t *testing.T) {
 
 // Under mcp-client-2026-09-15 the API's mcp_tool_listing is the evidence.
 func TestListingIsTheEvidenceUnderTheListingBeta(t *testing.T) {
+	t.Parallel()
 	file := writeFile(t, "c.toml", strings.Replace(holding, `only    = [`, `mcp_beta = "mcp-client-2026-09-15"`+"\n"+`only    = [`, 1))
 	code, out, _ := runTest(t, offline(t), "-sandbox", "-output", "json", file)
 	var rep jsonReport
@@ -135,6 +138,7 @@ func TestListingIsTheEvidenceUnderTheListingBeta(t *testing.T) {
 // rate falls to 0, the selection says wrong, and a scenario that needs
 // 100% fails while one that needs 0% holds.
 func TestNoiseDrivesThePassRate(t *testing.T) {
+	t.Parallel()
 	file := writeFile(t, "c.toml", `
 [defaults]
 repetitions = 3
@@ -169,6 +173,7 @@ tool = "crm:find_customer"
 }
 
 func TestVariantsCompareToolsetsSideBySide(t *testing.T) {
+	t.Parallel()
 	file := writeFile(t, "c.toml", `
 [defaults]
 repetitions = 2
@@ -205,6 +210,7 @@ tool = "crm:find_customer"
 // Ctrl+C stops the run: no new run starts, and the report covers the
 // runs that finished.
 func TestInterruptReportsWhatRan(t *testing.T) {
+	t.Parallel()
 	env, err := start(context.Background(), common{sandbox: true}, offline(t), emulator.Noise{})
 	if err != nil {
 		t.Fatal(err)
@@ -250,6 +256,7 @@ prompts = ["find customer Ada"]
 // here against an emulator given as the config's base_url, with the demo
 // servers as the config's own.
 func TestLivePathUsesTheConfigAndTheKey(t *testing.T) {
+	t.Parallel()
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -284,6 +291,7 @@ func TestLivePathUsesTheConfigAndTheKey(t *testing.T) {
 }
 
 func TestBadInvocations(t *testing.T) {
+	t.Parallel()
 	bad := writeFile(t, "bad.toml", "[[scenario]]\nname = \"x\"\nprompts = [\"p\"]\nrepetitons = 3\n")
 	for _, tc := range []struct {
 		args []string
@@ -307,6 +315,7 @@ func writeAt(path, text string) error { return os.WriteFile(path, []byte(text), 
 // A rate-limited request is retried by the connector's client, as in the
 // chat: the run still holds, and the emulator saw the retry.
 func TestRateLimitIsRetried(t *testing.T) {
+	t.Parallel()
 	env, err := start(context.Background(), common{sandbox: true}, offline(t), emulator.Noise{})
 	if err != nil {
 		t.Fatal(err)
@@ -333,6 +342,7 @@ func TestRateLimitIsRetried(t *testing.T) {
 
 // A server whose tools cannot be listed is reported before the table.
 func TestUnlistedServerIsReported(t *testing.T) {
+	t.Parallel()
 	sb, err := sandbox.Start(context.Background(), sandbox.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -85,6 +85,7 @@ func press(code rune, text string) tea.KeyPressMsg { return tea.KeyPressMsg{Code
 // to save, it draws itself at its size, and what it has no use for it
 // leaves to the root.
 func TestPanelHandlesItsKeysAndLeavesTheRest(t *testing.T) {
+	t.Parallel()
 	p, host := testPanel(t)
 	if out := p.View(); len(strings.Split(out, "\n")) != 20 || !strings.Contains(ansi.Strip(out), "[x] delete_customer") {
 		t.Fatalf("the panel at 60x20:\n%s", ansi.Strip(out))
@@ -118,6 +119,7 @@ func TestPanelHandlesItsKeysAndLeavesTheRest(t *testing.T) {
 // While the tool filter is typed every key is the filter's, and the help
 // says how to end it.
 func TestPanelFilterTakesEveryKey(t *testing.T) {
+	t.Parallel()
 	p, host := testPanel(t)
 	p.HandleKey(press('/', "/"))
 	for _, r := range "del?o" {
@@ -137,6 +139,7 @@ func TestPanelFilterTakesEveryKey(t *testing.T) {
 // x on a tool asks the host to call it directly, saying whether the model
 // is offered it; on no tool it says so.
 func TestPanelCallToolKey(t *testing.T) {
+	t.Parallel()
 	p, host := testPanel(t)
 	p.HandleKey(press('x', "x"))
 	p.HandleKey(press(tea.KeyDown, ""))

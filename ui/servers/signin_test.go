@@ -64,6 +64,7 @@ func oneLine(s string) string {
 // one key away when the server asks for it, and a failed renewal's reason
 // with the key to sign in again.
 func TestPanelShowsSignIns(t *testing.T) {
+	t.Parallel()
 	needs := discovery.Status{Server: "docs", State: discovery.NeedsAuth,
 		Reason: "it requires authorization (HTTP 401 Unauthorized) and no token is configured"}
 	ready := discovery.Status{Server: "docs", State: discovery.Ready, Tools: []connector.Tool{{Name: "search"}}}
@@ -116,6 +117,7 @@ func TestPanelShowsSignIns(t *testing.T) {
 // crm's token is in its config, so nothing is said of signing in to it,
 // and its help line does not offer the sign-in key; docs' does.
 func TestPanelOffersSignInOnlyWhereItApplies(t *testing.T) {
+	t.Parallel()
 	p, host := signInPanel(t, SignIn{Possible: true}, discovery.Status{Server: "docs", State: discovery.NeedsAuth})
 	host.status["crm"] = discovery.Status{Server: "crm", State: discovery.NeedsAuth, Reason: "it refused the configured token (HTTP 401 Unauthorized)"}
 	p.SetFocused(true)

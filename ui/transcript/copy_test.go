@@ -25,6 +25,7 @@ func clipboard(cmd tea.Cmd) (string, bool) {
 }
 
 func TestCopyKeyCopiesTheFocusedBlockAndSaysSo(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 100, 30)
 	hs.conv.Begin("look it up", time.Now())
 	hs.apply(uitest.ResultTurn("line one\x1b[31m red\x1b[0m\nline two\n")...)
@@ -46,6 +47,7 @@ func TestCopyKeyCopiesTheFocusedBlockAndSaysSo(t *testing.T) {
 }
 
 func TestCopyKeyWithNothingToCopySaysSo(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 80, 20)
 	hs.tr.SetFocused(true)
 	if cmd, _ := hs.tr.HandleKey(uitest.Key("c")); cmd != nil {

@@ -23,6 +23,7 @@ func staleItems(tr *Model) int {
 }
 
 func TestLongHistoryDrawsOnlyWhatIsOnScreen(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 120, 34).history(1000)
 	m := hs
 	if len(m.tr.items) < 5000 {
@@ -56,6 +57,7 @@ func TestLongHistoryDrawsOnlyWhatIsOnScreen(t *testing.T) {
 }
 
 func TestFinishedBlocksAreNotRedrawnWhileAnotherStreams(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 120, 34).history(50)
 	m := hs
 	blk := hs.stream(uitest.StreamingText(5000))
@@ -82,6 +84,7 @@ func TestFinishedBlocksAreNotRedrawnWhileAnotherStreams(t *testing.T) {
 }
 
 func TestResizeDrawsTheScreenFirstAndTheRestInTheBackground(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 120, 34).history(300)
 	m := hs
 	hs.drainRelayout()
@@ -115,6 +118,7 @@ func TestResizeDrawsTheScreenFirstAndTheRestInTheBackground(t *testing.T) {
 }
 
 func TestStreamingOffScreenKeepsTheViewStill(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 120, 34).history(20)
 	hs.stream("first words")
 	hs.press("home")
@@ -132,6 +136,7 @@ func TestStreamingOffScreenKeepsTheViewStill(t *testing.T) {
 }
 
 func TestEmptyTextBlockThatFillsLaterIsShown(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 80, 18)
 	hs.conv.Begin("go", time.Now())
 	hs.apply(connector.MessageStart{ID: "m"},
@@ -143,6 +148,7 @@ func TestEmptyTextBlockThatFillsLaterIsShown(t *testing.T) {
 }
 
 func TestResizeKeepsTheItemAtTheTop(t *testing.T) {
+	t.Parallel()
 	hs := newHarness(t, 120, 34).history(100)
 	m := hs
 	hs.press("pgup", "pgup", "pgup", "pgup")

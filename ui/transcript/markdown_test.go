@@ -14,6 +14,7 @@ import (
 )
 
 func TestSplitMarkdown(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
@@ -39,6 +40,7 @@ func TestSplitMarkdown(t *testing.T) {
 }
 
 func TestMarkdownRendersWithoutHyperlinksAndWithinWidth(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
@@ -67,6 +69,7 @@ func TestMarkdownRendersWithoutHyperlinksAndWithinWidth(t *testing.T) {
 }
 
 func TestHugeTextIsWrappedNotRendered(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
@@ -97,6 +100,7 @@ var markdownCorpus = []string{
 // that the render after the last piece equals a fresh render of the whole
 // text, and that streaming rendered few chunks per piece.
 func TestStreamedMarkdownEqualsOneShot(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	rng := rand.New(rand.NewPCG(3, 4))
 	for ci, text := range markdownCorpus {
@@ -131,6 +135,7 @@ func TestStreamedMarkdownEqualsOneShot(t *testing.T) {
 // TestStablePrefixGrowsWithTheText checks that finished chunks join the
 // prefix, so the text sanitised and split per frame stays short.
 func TestStablePrefixGrowsWithTheText(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
@@ -152,6 +157,7 @@ func TestStablePrefixGrowsWithTheText(t *testing.T) {
 // for ordinary Markdown, rendering chunk by chunk reads the same as
 // rendering the whole document at once.
 func TestChunkedRenderMatchesWholeDocument(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	text := "# Title\n\nA paragraph with **bold** and `code`.\n\n- one\n- two\n\n```go\nx := 1\n\ny := 2\n```\n\nThe end.\n"
 	chunked := (&markdown{}).render(text, 60, &theme, false, &chunkCache{})
@@ -172,6 +178,7 @@ func TestChunkedRenderMatchesWholeDocument(t *testing.T) {
 // arriving is not run through glamour on every frame, and is rendered once
 // the answer is complete.
 func TestLongUnfinishedChunkIsWrappedWhileStreaming(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	md := &markdown{}
 	var cache chunkCache
@@ -191,6 +198,7 @@ func TestLongUnfinishedChunkIsWrappedWhileStreaming(t *testing.T) {
 // used to land on a line of its own without the bar (glamour#172). At every
 // width every line of a quoted paragraph carries the bar and fits.
 func TestLongQuoteKeepsItsBarOnEveryLine(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	var words strings.Builder
 	for i := range 80 {
@@ -221,6 +229,7 @@ func TestLongQuoteKeepsItsBarOnEveryLine(t *testing.T) {
 // Rendered Markdown keeps every character of its text, in order, at any
 // width: nothing is cut where a line breaks after punctuation.
 func TestMarkdownLosesNoCharacterAtAnyWidth(t *testing.T) {
+	t.Parallel()
 	theme := common.NewTheme(true)
 	md := &markdown{}
 	words := []string{"billing,", "invoices,", "SSO", "setup,", "rate", "limits.", "API", "keys;", "case-insensitive", "a", "x+y", "|pipe|"}

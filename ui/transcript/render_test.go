@@ -9,6 +9,7 @@ import (
 )
 
 func TestPagerForThinkingAndNothingForText(t *testing.T) {
+	t.Parallel()
 	if _, _, ok := pagerText(&session.Block{Kind: session.KindText, Text: "x"}); ok {
 		t.Error("a text block opened in the pager")
 	}
@@ -19,6 +20,7 @@ func TestPagerForThinkingAndNothingForText(t *testing.T) {
 }
 
 func TestPlainJSONStringIsNotPrettyPrinted(t *testing.T) {
+	t.Parallel()
 	// A JSON string that is only text stays as it came.
 	if got, ok := prettyJSON(`"just words"`); ok {
 		t.Errorf("a plain JSON string was pretty-printed as %q", got)
@@ -26,6 +28,7 @@ func TestPlainJSONStringIsNotPrettyPrinted(t *testing.T) {
 }
 
 func TestLargeJSONIsNotReindented(t *testing.T) {
+	t.Parallel()
 	// Over common.MaxPrettyJSON, JSON is shown as it came.
 	big := `{"k":"` + strings.Repeat("x", common.MaxPrettyJSON) + `"}`
 	if got := bodyText(big); got != big {

@@ -9,6 +9,7 @@ import (
 // pushes, height changes and truncations, checking every query against
 // plain prefix sums.
 func TestRowIndexMatchesPrefixSums(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var x rowIndex
 	var h []int

@@ -11,6 +11,7 @@ import (
 )
 
 func TestFindCustomerCallsTheToolAndQuotesItsResult(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	p := params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("find customer Ada Lovelace"))
@@ -57,6 +58,7 @@ func TestFindCustomerCallsTheToolAndQuotesItsResult(t *testing.T) {
 }
 
 func TestDeniedToolIsNeverCalled(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	p := params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("delete customer Ada Lovelace"))
@@ -89,6 +91,7 @@ func TestDeniedToolIsNeverCalled(t *testing.T) {
 }
 
 func TestAllowlistShowsOnlyAllowedTools(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	p := params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("What tools do you have available?"))
@@ -126,6 +129,7 @@ func TestAllowlistShowsOnlyAllowedTools(t *testing.T) {
 }
 
 func TestThenChainCallsServersInOrderOverBothTransports(t *testing.T) {
+	t.Parallel()
 	crm, crmLog := startMCP(t, "crm", crmTools(), streamable, "")
 	kb, kbLog := startMCP(t, "knowledge-base", kbTools(), legacySSE, "")
 	_, emu := startEmulator(t, Options{})
@@ -157,6 +161,7 @@ func TestThenChainCallsServersInOrderOverBothTransports(t *testing.T) {
 }
 
 func TestToolErrorResultIsFlagged(t *testing.T) {
+	t.Parallel()
 	kb, _ := startMCP(t, "knowledge-base", kbTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	p := params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("run broken_tool"))
@@ -174,6 +179,7 @@ func TestToolErrorResultIsFlagged(t *testing.T) {
 }
 
 func TestEchoRefusalAndNoTools(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
 
@@ -194,6 +200,7 @@ func TestEchoRefusalAndNoTools(t *testing.T) {
 }
 
 func TestNonStreamingReturnsTheWholeMessage(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	p := params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("find customer Ada Lovelace"))

@@ -22,6 +22,7 @@ func notesTool(name string) anthropic.BetaToolUnionParam {
 // stop_reason tool_use; the client's tool_result carries the turn on, and
 // the answer reports both results.
 func TestClientToolInTheSameTurnAsAConnectorTool(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -60,6 +61,7 @@ func TestClientToolInTheSameTurnAsAConnectorTool(t *testing.T) {
 }
 
 func TestClientToolsAreListed(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
 	p := params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("What tools do you have available?"))
@@ -71,6 +73,7 @@ func TestClientToolsAreListed(t *testing.T) {
 }
 
 func TestClientToolRules(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 	tool := func(name string, schema any) map[string]any {
 		m := map[string]any{"name": name, "description": "d"}

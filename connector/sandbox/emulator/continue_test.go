@@ -107,6 +107,7 @@ func (sc continueScenario) setup(t *testing.T) (anthropic.BetaMessageNewParams, 
 }
 
 func TestContinueAfterMaxTokensMakesProgress(t *testing.T) {
+	t.Parallel()
 	for _, sc := range []continueScenario{
 		{"three calls", "find customer Ada Lovelace then search docs for billing then list orders for customer 7", anthropic.AnthropicBetaMCPClient2025_11_20, 20},
 		{"three calls with listings", "find customer Ada Lovelace then search docs for billing then list orders for customer 7", anthropic.AnthropicBetaMCPClient2026_09_15, 20},
@@ -169,6 +170,7 @@ func TestContinueAfterMaxTokensMakesProgress(t *testing.T) {
 // leaves an mcp_tool_use without result; the client does not echo it, and
 // the continuation makes that call (once) without repeating the preamble.
 func TestContinueRunsACutToolUseAgain(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -196,6 +198,7 @@ func TestContinueRunsACutToolUseAgain(t *testing.T) {
 }
 
 func TestContinueRequestRecognition(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -242,6 +245,7 @@ func TestContinueRequestRecognition(t *testing.T) {
 // TestContinueKeepsThePrefillRule: continuing the old way, with the cut
 // answer as the last message, is still refused.
 func TestContinueKeepsThePrefillRule(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
 	p := params(anthropic.AnthropicBetaMCPClient2025_11_20, userText("Tell me a long story about the sea."))

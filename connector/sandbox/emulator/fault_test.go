@@ -23,6 +23,7 @@ func crmParams(crmURL, text string) anthropic.BetaMessageNewParams {
 }
 
 func TestStatusFaults(t *testing.T) {
+	t.Parallel()
 	e, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
 	for status, typ := range map[int]string{
@@ -55,6 +56,7 @@ func TestStatusFaults(t *testing.T) {
 }
 
 func TestOverloadThenSuccessThroughSDKRetries(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 	e.Inject(Fault{Kind: FaultStatus, Status: 529, RetryAfterMs: "1"})
@@ -80,6 +82,7 @@ func TestOverloadThenSuccessThroughSDKRetries(t *testing.T) {
 }
 
 func TestErrorEventMidStream(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 
@@ -115,6 +118,7 @@ func TestErrorEventMidStream(t *testing.T) {
 }
 
 func TestDroppedConnection(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 
@@ -141,6 +145,7 @@ func TestDroppedConnection(t *testing.T) {
 }
 
 func TestStreamWithoutMessageStop(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 	e.Inject(Fault{Kind: FaultNoMessageStop})
@@ -161,6 +166,7 @@ func TestStreamWithoutMessageStop(t *testing.T) {
 }
 
 func TestDripSlowsEveryFrameAndHonoursCancel(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 	const delay = 3 * time.Millisecond
@@ -212,6 +218,7 @@ func closedWithin(t *testing.T, srv *httptest.Server, d time.Duration) {
 }
 
 func TestStallSendsNothingUntilTheClientGivesUp(t *testing.T) {
+	t.Parallel()
 	e := New(Options{APIKey: testKey})
 	defer e.Close()
 	srv := httptest.NewServer(e)
@@ -232,6 +239,7 @@ func TestStallSendsNothingUntilTheClientGivesUp(t *testing.T) {
 }
 
 func TestStrayToolUseThenAcknowledged(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -280,6 +288,7 @@ func events(frames []frame) []string {
 // TestRequestsKeepsOnlyTheMostRecent: a long sandbox session must not hold
 // every request body (each carries the whole history) for ever.
 func TestRequestsKeepsOnlyTheMostRecent(t *testing.T) {
+	t.Parallel()
 	e, emu := startEmulator(t, Options{KeepRequests: 3})
 	for i := 1; i <= 5; i++ {
 		resp := rawPost(t, emu.URL, body(nil), nil)

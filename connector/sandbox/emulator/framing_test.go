@@ -6,6 +6,7 @@ import (
 )
 
 func TestStreamFraming(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 

@@ -9,6 +9,7 @@ import (
 )
 
 func TestListingComesFirstUnder20260915(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -56,6 +57,7 @@ func TestListingComesFirstUnder20260915(t *testing.T) {
 }
 
 func TestPinnedToolsetIsNotListed(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	p := params(anthropic.AnthropicBetaMCPClient2026_09_15, userText("What tools do you have?"))
@@ -94,6 +96,7 @@ func TestPinnedToolsetIsNotListed(t *testing.T) {
 }
 
 func TestLegacyToolConfiguration(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)

@@ -15,6 +15,7 @@ import (
 )
 
 func TestUnreachableServer(t *testing.T) {
+	t.Parallel()
 	gone := httptest.NewServer(http.NotFoundHandler())
 	gone.Close()
 	_, emu := startEmulator(t, Options{})
@@ -30,6 +31,7 @@ func TestUnreachableServer(t *testing.T) {
 }
 
 func TestNotAnMCPServer(t *testing.T) {
+	t.Parallel()
 	// 404 to Streamable HTTP sends the client to SSE, which fails too.
 	plain := httptest.NewServer(http.NotFoundHandler())
 	defer plain.Close()
@@ -44,6 +46,7 @@ func TestNotAnMCPServer(t *testing.T) {
 }
 
 func TestConnectTimeout(t *testing.T) {
+	t.Parallel()
 	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The MCP SDK tells the server about the cancelled call; only
 		// the calls themselves hang.
@@ -64,6 +67,7 @@ func TestConnectTimeout(t *testing.T) {
 }
 
 func TestAuthorizationToken(t *testing.T) {
+	t.Parallel()
 	const token = "s3cret-mcp-token"
 	for _, kind := range []transportKind{streamable, legacySSE} {
 		crm, log := startMCP(t, "crm", crmTools(), kind, token)
@@ -120,6 +124,7 @@ func streamableFor(s *mcp.Server) http.Handler {
 }
 
 func TestSessionsAreCachedAndReconnected(t *testing.T) {
+	t.Parallel()
 	log1 := &mcpLog{methods: map[string]int{}}
 	sw := &swapHandler{h: streamableFor(newMCPServer("crm", crmTools(), log1))}
 	crm := httptest.NewServer(sw)
@@ -145,6 +150,7 @@ func TestSessionsAreCachedAndReconnected(t *testing.T) {
 }
 
 func TestToolCallHonoursTheRequestContext(t *testing.T) {
+	t.Parallel()
 	started, cancelled := make(chan struct{}), make(chan struct{})
 	srv := mcp.NewServer(&mcp.Implementation{Name: "slow", Version: "1"}, nil)
 	srv.AddTool(&mcp.Tool{Name: "slow_report", Description: "A report that takes forever.", InputSchema: map[string]any{"type": "object"}},

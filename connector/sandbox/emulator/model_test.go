@@ -37,6 +37,7 @@ func testCatalog(t *testing.T, server string, tools ...string) *catalog {
 }
 
 func TestPlanPicksTools(t *testing.T) {
+	t.Parallel()
 	cat := testCatalog(t, "crm",
 		"find_customer", "Look up a customer by name.",
 		"list_orders", "List the orders a customer placed.",
@@ -97,6 +98,7 @@ func TestPlanPicksTools(t *testing.T) {
 }
 
 func TestBuildArgs(t *testing.T) {
+	t.Parallel()
 	const orders = `{"type":"object","properties":{"customer_id":{"type":"string"}},"required":["customer_id"]}`
 	const search = `{"type":"object","properties":{
 		"query":{"type":"string"},
@@ -165,6 +167,7 @@ func TestBuildArgs(t *testing.T) {
 }
 
 func TestChunking(t *testing.T) {
+	t.Parallel()
 	text := "one two  three four\nfive six seven"
 	chunks := textChunks(text, 3)
 	if strings.Join(chunks, "") != text || len(chunks) != 3 {
@@ -189,6 +192,7 @@ func TestChunking(t *testing.T) {
 }
 
 func TestNameWords(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string][]string{
 		"find_customer":    {"find", "customer"},
 		"getWeatherReport": {"get", "weather", "report"},

@@ -24,6 +24,7 @@ func noiseCatalog(t *testing.T) *catalog {
 }
 
 func TestNoiseOffLeavesThePlan(t *testing.T) {
+	t.Parallel()
 	cat := noiseCatalog(t)
 	var z *noiser = newNoiser(Noise{})
 	p := z.disturb(makePlan("find customer Ada", cat, nil), cat, "find customer Ada")
@@ -35,6 +36,7 @@ func TestNoiseOffLeavesThePlan(t *testing.T) {
 // With P=1 every call goes to another usable tool, never to a destructive
 // or disabled one.
 func TestNoiseAlwaysPicksAnotherSafeTool(t *testing.T) {
+	t.Parallel()
 	cat := noiseCatalog(t)
 	z := newNoiser(Noise{P: 1, Seed: 7})
 	for range 20 {
@@ -51,6 +53,7 @@ func TestNoiseAlwaysPicksAnotherSafeTool(t *testing.T) {
 
 // The rate follows P, and the same seed gives the same sequence.
 func TestNoiseRateAndSeed(t *testing.T) {
+	t.Parallel()
 	cat := noiseCatalog(t)
 	run := func(seed uint64) []string {
 		z := newNoiser(Noise{P: 0.3, Seed: seed})
@@ -84,6 +87,7 @@ func TestNoiseRateAndSeed(t *testing.T) {
 }
 
 func TestDefinitionCharsCountOnlyUsableTools(t *testing.T) {
+	t.Parallel()
 	cat := testCatalog(t, "crm", "find_customer", "Look up a customer by name.", "-delete_customer", "Delete.", "~export_all", "Export.")
 	one := testCatalog(t, "crm", "find_customer", "Look up a customer by name.")
 	if got, want := cat.definitionChars(), one.definitionChars(); got != want || got == 0 {

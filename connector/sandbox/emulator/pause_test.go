@@ -9,6 +9,7 @@ import (
 )
 
 func TestPauseTurnAtTheCapAndContinuation(t *testing.T) {
+	t.Parallel()
 	crm, crmLog := startMCP(t, "crm", crmTools(), streamable, "")
 	kb, kbLog := startMCP(t, "knowledge-base", kbTools(), streamable, "")
 	_, emu := startEmulator(t, Options{MaxToolCallsPerRequest: 1})
@@ -58,6 +59,7 @@ func TestPauseTurnAtTheCapAndContinuation(t *testing.T) {
 }
 
 func TestForcedPauseTurn(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -93,6 +95,7 @@ func TestForcedPauseTurn(t *testing.T) {
 }
 
 func TestMaxTokensCutsTheOutput(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 

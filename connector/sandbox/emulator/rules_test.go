@@ -14,6 +14,7 @@ import (
 // Each case is a request the real API refuses; the package documentation
 // names the source of every rule.
 func TestStricterRulesRefuse(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 	msgs := func(m ...any) func(b map[string]any) {
 		return func(b map[string]any) { b["messages"] = m }
@@ -111,6 +112,7 @@ func TestStricterRulesRefuse(t *testing.T) {
 
 // These are the neighbours of the refused requests that the API accepts.
 func TestStricterRulesAccept(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	here := func(b map[string]any) { b["mcp_servers"] = servers(srv("crm", crm.URL)) }
@@ -173,6 +175,7 @@ func TestStricterRulesAccept(t *testing.T) {
 }
 
 func TestRequestSizeLimits(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 
 	// About 1.1 million tokens at four characters each.
@@ -210,6 +213,7 @@ func TestRequestSizeLimits(t *testing.T) {
 }
 
 func TestAcceptsPrefill(t *testing.T) {
+	t.Parallel()
 	for model, want := range map[string]bool{
 		"claude-3-5-sonnet-20240620": true, "claude-3-7-sonnet-latest": true, "claude-3-haiku-20240307": true,
 		"claude-2.1": true, "claude-instant-1.2": true, "claude-sonnet-4-20250514": true, "claude-opus-4-1": true,

@@ -20,6 +20,7 @@ func withConfigs(p *anthropic.BetaMessageNewParams, enabled map[string]bool) {
 // Issue 11 item 7: with find_customer unchecked, "Find the customer Ada
 // Lovelace" deleted the customer.
 func TestNamedToolThatIsOffIsNeverSubstituted(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -40,6 +41,7 @@ func TestNamedToolThatIsOffIsNeverSubstituted(t *testing.T) {
 }
 
 func TestBestMatchNeverPicksADestructiveTool(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)
@@ -71,6 +73,7 @@ func TestBestMatchNeverPicksADestructiveTool(t *testing.T) {
 }
 
 func TestDestructiveToolOnARealServerNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{RealServer: func(url string) bool { return url == crm.URL }})
 	c := sdkClient(emu.URL, 0)
@@ -114,6 +117,7 @@ func TestDestructiveToolOnARealServerNeedsConfirmation(t *testing.T) {
 // A pinned list carries no annotations: what the server never said counts
 // as destructive on a real server.
 func TestUnknownAnnotationsCountAsDestructive(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{RealServer: func(string) bool { return true }})
 	p := params(anthropic.AnthropicBetaMCPClient2026_09_15, userText("find customer Ada Lovelace"))
@@ -146,6 +150,7 @@ func TestUnknownAnnotationsCountAsDestructive(t *testing.T) {
 }
 
 func TestIgnoreToolsetFault(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	e, emu := startEmulator(t, Options{})
 	c := sdkClient(emu.URL, 0)

@@ -14,6 +14,7 @@ import (
 )
 
 func TestDeferredToolIsFoundWithToolSearch(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		search anthropic.BetaToolUnionParam
 		name   string
@@ -69,6 +70,7 @@ func TestDeferredToolIsFoundWithToolSearch(t *testing.T) {
 }
 
 func TestSearchFindsOnlyDeferredEnabledTools(t *testing.T) {
+	t.Parallel()
 	cat := testCatalog(t, "crm",
 		"~find_customer", "Find a customer by name.",
 		"~delete_customer", "Delete a customer.",
@@ -91,6 +93,7 @@ func TestSearchFindsOnlyDeferredEnabledTools(t *testing.T) {
 // A paused turn may end with a call still waiting for its result; the
 // continuation runs it first.
 func TestPendingToolUseIsCarriedOn(t *testing.T) {
+	t.Parallel()
 	crm, log := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	req := rawBody("find customer Ada Lovelace", crm.URL, false)
@@ -130,6 +133,7 @@ func TestPendingToolUseIsCarriedOn(t *testing.T) {
 }
 
 func TestUnreachableAs500(t *testing.T) {
+	t.Parallel()
 	gone := httptest.NewServer(http.NotFoundHandler())
 	gone.Close()
 	_, emu := startEmulator(t, Options{UnreachableAs500: true})
@@ -149,6 +153,7 @@ func TestUnreachableAs500(t *testing.T) {
 // The emulator's MCP client declares roots, so a tool a server lists only
 // to such clients reaches the listing, as it would reach the API's.
 func TestRootsOnlyToolReachesTheListing(t *testing.T) {
+	t.Parallel()
 	srv, err := demo.NewWith(demo.NameLab, demo.Options{RootsTool: true})
 	if err != nil {
 		t.Fatal(err)

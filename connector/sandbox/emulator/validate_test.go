@@ -38,6 +38,7 @@ func ts(name string) map[string]any {
 }
 
 func TestValidationRejectsBadRequests(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 	history := func(blocks ...any) func(b map[string]any) {
 		return func(b map[string]any) {
@@ -150,6 +151,7 @@ func TestValidationRejectsBadRequests(t *testing.T) {
 }
 
 func TestValidationAcceptsWhatTheAPIAccepts(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	cases := []struct {
@@ -190,6 +192,7 @@ func TestValidationAcceptsWhatTheAPIAccepts(t *testing.T) {
 }
 
 func TestLoopbackHTTPNeedsTheOption(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	e := New(Options{APIKey: testKey})
 	defer e.Close()
@@ -206,6 +209,7 @@ func TestLoopbackHTTPNeedsTheOption(t *testing.T) {
 }
 
 func TestAllToolsDeferredIsRejected(t *testing.T) {
+	t.Parallel()
 	crm, _ := startMCP(t, "crm", crmTools(), streamable, "")
 	_, emu := startEmulator(t, Options{})
 	search := map[string]any{"type": "tool_search_tool_regex_20251119", "name": "tool_search_tool_regex"}
@@ -233,6 +237,7 @@ func TestAllToolsDeferredIsRejected(t *testing.T) {
 }
 
 func TestAuthHeadersAndRouting(t *testing.T) {
+	t.Parallel()
 	_, emu := startEmulator(t, Options{})
 	cases := []struct {
 		name    string
