@@ -356,6 +356,7 @@ func TestNoKeyUsesTheDemoServersOnly(t *testing.T) {
 // The sandbox plays any claude-… model, so a name patchbay does not know
 // is warned of before the turn (issue 13 #9); the turn still runs.
 func TestSandboxWarnsOfAnUnknownModel(t *testing.T) {
+	t.Parallel()
 	env := testEnv(t)
 	cfg := filepath.Join(t.TempDir(), "model.toml")
 	if err := os.WriteFile(cfg, []byte("[api]\nmodel = \"claude-sonet-5\"\n"), 0o600); err != nil {

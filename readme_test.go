@@ -22,6 +22,7 @@ func readme(t *testing.T) string {
 // clone or a heading of the README, and how to build the binary the
 // examples call comes before the first example that calls it.
 func TestREADMELinksAndBuild(t *testing.T) {
+	t.Parallel()
 	text := readme(t)
 	headings := map[string]bool{}
 	for _, m := range regexp.MustCompile(`(?m)^#+ (.+)$`).FindAllStringSubmatch(text, -1) {
@@ -54,6 +55,7 @@ func TestREADMELinksAndBuild(t *testing.T) {
 // order, in one state directory (so -continue finds the session the first
 // one saved), each with exit code 0.
 func TestREADMEHeadlessExamplesRun(t *testing.T) {
+	t.Parallel()
 	text := readme(t)
 	_, after, ok := strings.Cut(text, "Headless runs do one turn")
 	if !ok {

@@ -434,6 +434,7 @@ func TestParseReportsEveryProblemAtOnce(t *testing.T) {
 // Unknown keys and wrong types are reported all together too, with the
 // other problems of the file: one fix does not only uncover the next.
 func TestParseReportsEveryUnknownKeyAndTypeAtOnce(t *testing.T) {
+	t.Parallel()
 	getenv := func(string) string { return "" }
 	// Unknown keys only: they come with the file's other problems.
 	doc := "[api]\nmodle = \"x\"\nmax_tokens = 0\n" +
@@ -476,6 +477,7 @@ func TestParseReportsEveryUnknownKeyAndTypeAtOnce(t *testing.T) {
 // Ten servers on this machine are one short warning: the reason is said
 // once for all of them, not after each name (issue 13 #4).
 func TestTenUnreachableServersAreOneShortWarning(t *testing.T) {
+	t.Parallel()
 	var doc strings.Builder
 	for i := range 10 {
 		fmt.Fprintf(&doc, "[[servers]]\nname = \"srv%d\"\nurl = \"http://127.0.0.1:%d/mcp\"\n", i, 1+i)

@@ -11,6 +11,7 @@ import (
 // gets a warning; known names, their dated snapshots and names the
 // sandbox refuses anyway (not claude-…) get none (issue 13 #9).
 func TestSandboxModelNote(t *testing.T) {
+	t.Parallel()
 	known := connector.KnownModels()[0]
 	for _, m := range []string{known, known + "-20260101", "gpt-4", ""} {
 		if note := SandboxModelNote(m); note != "" {

@@ -324,6 +324,7 @@ func TestInvertSkipsLockedTools(t *testing.T) {
 // toolset for one run, sets it aside with a note rather than silently
 // (issue 13 #9); the saved pin is kept for later runs.
 func TestPinSetAsideByOnlyIsSaid(t *testing.T) {
+	t.Parallel()
 	cfg := resolverConfig()
 	cfg.API.MCPBeta = connector.Beta20260915
 	getenv := func(string) string { return "" }

@@ -66,6 +66,7 @@ func TestReboundKeysActAndAreNamed(t *testing.T) {
 // q closes the keys view and the other read-only views as esc does, back
 // to the screen as it was; typed into the input it is a letter.
 func TestQClosesReadOnlyViews(t *testing.T) {
+	t.Parallel()
 	m := newModel(t, &fakeRunner{}, 100, 30)
 	before := view(m)
 	for _, open := range []string{"?", "ctrl+x"} {

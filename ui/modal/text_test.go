@@ -14,6 +14,7 @@ import (
 // the pager), its title and help line say so, and other letters do not
 // close it.
 func TestTextClosesOnQAndEsc(t *testing.T) {
+	t.Parallel()
 	th := common.NewTheme(true)
 	keys := common.DefaultKeyMap()
 	open := func() *Text {
