@@ -122,7 +122,8 @@
 //     item list, its background drawing and its Fenwick row index, so
 //     cost does not grow with the conversation; render.go: tool blocks
 //     and listings; markdown.go: streamed Markdown with its stable-prefix
-//     chunk cache; wrap.go: wrapping with hanging indents; pager.go: a
+//     chunk cache, and the code fence a cut answer left open, which its
+//     continuation (ctrl+o) is drawn inside; wrap.go: wrapping with hanging indents; pager.go: a
 //     block's whole text for the pager (v); copy.go: the copy key (c).
 //   - input: the message input with the same contract and a Host (what
 //     enter submits): input.go: the textarea, typing, pasting, the focus
