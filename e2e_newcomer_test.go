@@ -85,9 +85,13 @@ func TestE2ENewcomerScreens(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := startTmux(t, 80, 24, nil, bin, "-sandbox", "-config", path)
-		s.waitFor(10*time.Second, "sandbox — scripted model")
+		scr := s.waitFor(10*time.Second, "sandbox — scripted model", "reach: srv0, srv1, srv2")
+		// One compact warning: the reason said once, not after each name.
+		if n := strings.Count(scr, "this machine"); n != 1 {
+			t.Errorf("the start-up warning says \"this machine\" %d times, want once:\n%s", n, scr)
+		}
 		s.keys("Tab")
-		scr := s.waitFor(10*time.Second, "┃ ▶ srv0", "↓ 7 more", "unreachable: connection refused")
+		scr = s.waitFor(10*time.Second, "┃ ▶ srv0", "↓ 7 more", "unreachable: connection refused")
 		if n := strings.Count(scr, "connection refused"); n != 1 {
 			t.Errorf("the reason is on screen %d times, want once:\n%s", n, scr)
 		}

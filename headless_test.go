@@ -352,3 +352,22 @@ func TestNoKeyUsesTheDemoServersOnly(t *testing.T) {
 		t.Errorf("the answer is not about the demo servers:\n%s", res.stdout)
 	}
 }
+
+// The sandbox plays any claude-… model, so a name patchbay does not know
+// is warned of before the turn (issue 13 #9); the turn still runs.
+func TestSandboxWarnsOfAnUnknownModel(t *testing.T) {
+	t.Parallel()
+	env := testEnv(t)
+	cfg := filepath.Join(t.TempDir(), "model.toml")
+	if err := os.WriteFile(cfg, []byte("[api]\nmodel = \"claude-sonet-5\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := runPB(t, env, "-sandbox", "-config", cfg, "-p", "hello")
+	if res.code != 0 || !strings.Contains(res.stderr, "Model claude-sonet-5 is not one patchbay knows") {
+		t.Errorf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	res = runPB(t, env, "-sandbox", "-p", "hello")
+	if strings.Contains(res.stderr, "not one patchbay knows") {
+		t.Errorf("the default model is warned of:\n%s", res.stderr)
+	}
+}

@@ -129,6 +129,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return headless.Export(o.Export, sess, session.ExportOptions{ID: opened.ID, Config: cfg}, stdout, stderr)
 	}
 	warnings = append(warnings, opened.Notes...)
+	if note := session.SandboxModelNote(sess.Settings.Model); !live && note != "" {
+		warnings = append(warnings, note)
+	}
 	var signIns *oauth.Source
 	if stateErr == nil { // servers without a token in the config use their OAuth sign-in (patchbay auth login, L)
 		signIns = &oauth.Source{Store: oauth.NewStore(stateDir)}

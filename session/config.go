@@ -264,13 +264,15 @@ func causeText(err error) string {
 // used in messages and to resolve a relative token_file. Empty data is a
 // valid config: the defaults, no servers.
 func Parse(name string, data []byte, getenv func(string) string) (*Config, error) {
-	fc, err := decode(name, data)
-	if err != nil {
-		return nil, err
+	fc, decodeErr := decode(name, data)
+	if fc == nil {
+		return nil, decodeErr
 	}
+	// With unknown keys only, the rest is still checked: every problem of
+	// the file is reported in one run.
 	v := validator{file: name, getenv: getenv, cfg: Default()}
 	v.cfg.Path = name
-	if err := v.run(fc); err != nil {
+	if err := joinErrors(decodeErr, v.run(fc)); err != nil {
 		return nil, err
 	}
 	return v.cfg, nil

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -117,14 +119,18 @@ func topKeys() []string { return []string{"api", "servers"} }
 
 // decode parses data in two passes: once into plain maps, which gives
 // syntax errors with positions and lets us word type errors per server,
-// then into fileConfig, whose metadata names the keys nothing decoded.
+// then into fileConfig. It reports every wrong type and every unknown key
+// at once. With unknown keys only, it returns the decoded file as well, so
+// Parse can report the other problems in the same run.
 func decode(file string, data []byte) (*fileConfig, error) {
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return nil, syntaxError(file, data, err)
 	}
-	if err := checkTypes(file, raw); err != nil {
-		return nil, err
+	typeErrs := checkTypes(file, raw)
+	unknown := unknownKeys(file, raw)
+	if len(typeErrs) > 0 {
+		return nil, joinErrors(append(typeErrs, unknown...)...)
 	}
 	var fc fileConfig
 	md, err := toml.Decode(string(data), &fc)
@@ -134,10 +140,24 @@ func decode(file string, data []byte) (*fileConfig, error) {
 		return nil, &ConfigError{File: file, err: err,
 			Msg: "cannot decode the config: " + strings.TrimPrefix(err.Error(), "toml: ") + "; check the value's type"}
 	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, unknownKeyError(file, raw, und[0])
+	if und := md.Undecoded(); len(und) > 0 && len(unknown) == 0 {
+		// A key the schema walk let through (it should not happen): the
+		// library's list is the truth.
+		unknown = []error{unknownKeyError(file, raw, und[0])}
+	}
+	if len(unknown) > 0 {
+		return &fc, joinErrors(unknown...)
 	}
 	return &fc, nil
+}
+
+// joinErrors is errors.Join that leaves a lone error as it is.
+func joinErrors(errs ...error) error {
+	errs = slices.DeleteFunc(errs, func(e error) bool { return e == nil })
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
 }
 
 func syntaxError(file string, data []byte, err error) error {
@@ -231,34 +251,60 @@ func isSecretKey(dotted string) bool {
 		strings.Contains(k, "secret") || strings.Contains(k, "password")
 }
 
-// checkTypes reports the first known key whose value has the wrong type.
-// Unknown keys are left to unknownKeyError.
-func checkTypes(file string, raw map[string]any) error {
+// checkTypes reports every known key whose value has the wrong type.
+// Unknown keys are left to unknownKeys.
+func checkTypes(file string, raw map[string]any) []error {
+	var errs []error
 	if v, ok := raw["api"]; ok {
 		api, ok := v.(map[string]any)
 		if !ok {
-			return &ConfigError{File: file,
-				Msg: "api must be a table, not " + kindName(v) + "; write [api] on its own line with the settings below it"}
-		}
-		if err := checkFields(file, "[api] ", api, apiFields()); err != nil {
-			return err
+			errs = append(errs, &ConfigError{File: file,
+				Msg: "api must be a table, not " + kindName(v) + "; write [api] on its own line with the settings below it"})
+		} else {
+			errs = append(errs, checkFields(file, "[api] ", api, apiFields())...)
 		}
 	}
 	v, ok := raw["servers"]
 	if !ok {
-		return nil
+		return errs
 	}
 	servers, ok := serverTables(v)
 	if !ok {
-		return &ConfigError{File: file,
-			Msg: "servers must be a list of tables, not " + kindName(v) + "; start each server with a [[servers]] line (double brackets)"}
+		return append(errs, &ConfigError{File: file,
+			Msg: "servers must be a list of tables, not " + kindName(v) + "; start each server with a [[servers]] line (double brackets)"})
 	}
 	for i, s := range servers {
-		if err := checkFields(file, serverLabel(i, rawName(s))+": ", s, serverFields()); err != nil {
-			return err
+		errs = append(errs, checkFields(file, serverLabel(i, rawName(s))+": ", s, serverFields())...)
+	}
+	return errs
+}
+
+// unknownKeys reports every key that matches nothing in the schema: at the
+// top, in [api], and in each server (named by its position), each table's
+// keys in sorted order.
+func unknownKeys(file string, raw map[string]any) []error {
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(raw)) {
+		if !slices.Contains(topKeys(), k) {
+			errs = append(errs, unknownKeyError(file, raw, toml.Key{k}))
 		}
 	}
-	return nil
+	if api, ok := raw["api"].(map[string]any); ok {
+		for _, k := range slices.Sorted(maps.Keys(api)) {
+			if !hasField(apiFields(), k) {
+				errs = append(errs, unknownKeyError(file, raw, toml.Key{"api", k}))
+			}
+		}
+	}
+	servers, _ := serverTables(raw["servers"])
+	for i, s := range servers {
+		for _, k := range slices.Sorted(maps.Keys(s)) {
+			if !hasField(serverFields(), k) {
+				errs = append(errs, unknownServerKey(file, serverLabel(i, rawName(s)), k))
+			}
+		}
+	}
+	return errs
 }
 
 // serverTables returns the [[servers]] entries, whether written as tables
@@ -286,17 +332,18 @@ func rawName(s map[string]any) string {
 	return n
 }
 
-func checkFields(file, where string, table map[string]any, fields []field) error {
+func checkFields(file, where string, table map[string]any, fields []field) []error {
+	var errs []error
 	for _, f := range fields {
 		v, ok := table[f.key]
 		if !ok {
 			continue
 		}
 		if msg := typeMismatch(f, v); msg != "" {
-			return &ConfigError{File: file, Msg: where + msg + "; write it like " + f.example}
+			errs = append(errs, &ConfigError{File: file, Msg: where + msg + "; write it like " + f.example})
 		}
 	}
-	return nil
+	return errs
 }
 
 // typeMismatch words why v does not fit f, or returns "" when it does.
@@ -360,7 +407,7 @@ func kindName(v any) string {
 	return fmt.Sprintf("a %T", v)
 }
 
-// unknownKeyError words the first key that matches nothing in the schema,
+// unknownKeyError words a key that matches nothing in the schema,
 // with the nearest valid key as a suggestion.
 func unknownKeyError(file string, raw map[string]any, key toml.Key) error {
 	fail := func(msg string) error { return &ConfigError{File: file, Msg: msg} }
@@ -386,12 +433,19 @@ func unknownKeyError(file string, raw map[string]any, key toml.Key) error {
 				}
 			}
 		}
-		if hasField(apiFields(), name) {
-			return fail(fmt.Sprintf("unknown key %q in %s; %s belongs in [api], which must come before the first [[servers]] line", name, where, name))
-		}
-		return fail(fmt.Sprintf("unknown key %q in %s; %s", name, where, suggest(name, fieldKeys(serverFields()))))
+		return unknownServerKey(file, where, name)
 	}
 	return fail(fmt.Sprintf("unknown key %q; remove it (see config.example.toml for every option)", key.String()))
+}
+
+// unknownServerKey words a key of the server where that matches nothing in
+// the schema.
+func unknownServerKey(file, where, name string) error {
+	msg := fmt.Sprintf("unknown key %q in %s; %s", name, where, suggest(name, fieldKeys(serverFields())))
+	if hasField(apiFields(), name) {
+		msg = fmt.Sprintf("unknown key %q in %s; %s belongs in [api], which must come before the first [[servers]] line", name, where, name)
+	}
+	return &ConfigError{File: file, Msg: msg}
 }
 
 func hasField(fields []field, key string) bool {

@@ -132,8 +132,7 @@ func (v *validator) serverURL(label, name, raw string, local bool) error {
 		return v.fail("%s: url scheme %q is not supported; use an https:// URL, e.g. %s", label, u.Scheme, urlExample)
 	}
 	if why := connector.Unreachable(raw); why != "" && !local {
-		v.unreachable = append(v.unreachable, name+" ("+why+")")
-		v.unreachableNames = append(v.unreachableNames, name)
+		v.unreachable = append(v.unreachable, Unreach{Name: name, Why: why})
 	}
 	return nil
 }

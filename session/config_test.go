@@ -2,6 +2,7 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -207,12 +208,12 @@ func TestParseWarnings(t *testing.T) {
 			`1 server is out of the Anthropic API's reach: local (this machine). With the API, add route = "local" to local's [[servers]] entry so that patchbay calls it from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"http on localhost and [::1]", "[[servers]]\nname = \"a\"\nurl = \"http://localhost/mcp\"\n" +
 			"[[servers]]\nname = \"b\"\nurl = \"http://[::1]:9000/mcp\"\n", nil, []string{
-			`2 servers are out of the Anthropic API's reach: a (this machine), b (this machine). With the API, add route = "local" to their [[servers]] entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
+			`2 servers are out of the Anthropic API's reach: a, b (this machine). With the API, add route = "local" to their [[servers]] entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"https on loopback", "[[servers]]\nname = \"local\"\nurl = \"https://127.8.9.10/mcp\"\n", nil, []string{
 			`1 server is out of the Anthropic API's reach: local (this machine). With the API, add route = "local" to local's [[servers]] entry so that patchbay calls it from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"private network and a local name", "[[servers]]\nname = \"a\"\nurl = \"https://10.0.0.5/mcp\"\n" +
 			"[[servers]]\nname = \"b\"\nurl = \"https://mcp.internal/mcp\"\n", nil, []string{
-			`2 servers are out of the Anthropic API's reach: a (a private network address), b (a local network name). With the API, add route = "local" to their [[servers]] entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
+			`2 servers are out of the Anthropic API's reach: a (a private network address); b (a local network name). With the API, add route = "local" to their [[servers]] entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"inline token", server1 + "token = \"inline-secret\"\n", nil, []string{
 			`Server "crm" has its token written in the config file; prefer token_env (or token_file) so the secret stays out of it.`}},
 		{"legacy beta", "[api]\nmcp_beta = \"mcp-client-2025-04-04\"\n", nil, []string{
@@ -427,5 +428,69 @@ func TestParseReportsEveryProblemAtOnce(t *testing.T) {
 	var ce *ConfigError
 	if !errors.As(err, &ce) {
 		t.Errorf("%T is not a *ConfigError", err)
+	}
+}
+
+// Unknown keys and wrong types are reported all together too, with the
+// other problems of the file: one fix does not only uncover the next.
+func TestParseReportsEveryUnknownKeyAndTypeAtOnce(t *testing.T) {
+	t.Parallel()
+	getenv := func(string) string { return "" }
+	// Unknown keys only: they come with the file's other problems.
+	doc := "[api]\nmodle = \"x\"\nmax_tokens = 0\n" +
+		"[[servers]]\nname = \"crm\"\nurll = \"https://crm.example.com/mcp\"\n" +
+		"[[servers]]\nname = \"kb\"\nurl = \"https://kb.example.com/mcp\"\ntokn_env = \"KB\"\n"
+	_, err := Parse("config.toml", []byte(doc), getenv)
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	for _, want := range []string{
+		`unknown key "modle" in [api]; did you mean model?`,
+		`unknown key "urll" in [[servers]] #1 "crm"; did you mean url?`,
+		`unknown key "tokn_env" in [[servers]] #2 "kb"; did you mean token_env?`,
+		"max_tokens is 0",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q is not reported; got:\n%s", want, err)
+		}
+	}
+	// Wrong types stop the decoding, but every one of them is reported,
+	// with the unknown keys.
+	doc = "[api]\nmax_tokens = \"many\"\ncolour = 1\n" +
+		"[[servers]]\nname = \"crm\"\nurl = 3\n" +
+		"[[servers]]\nname = \"kb\"\nurl = \"https://kb.example.com/mcp\"\nenabled = \"yes\"\n"
+	_, err = Parse("config.toml", []byte(doc), getenv)
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for i, want := range []string{`[api] max_tokens must be`, `"crm": url must be`, `"kb": enabled must be`, `unknown key "colour" in [api]`} {
+		if i >= len(lines) || !strings.Contains(lines[i], want) || !strings.HasPrefix(lines[i], "config.toml") {
+			t.Errorf("line %d should name %q; got:\n%s", i+1, want, err)
+		}
+	}
+	if len(lines) != 4 {
+		t.Errorf("want 4 problems, one per line; got:\n%s", err)
+	}
+}
+
+// Ten servers on this machine are one short warning: the reason is said
+// once for all of them, not after each name (issue 13 #4).
+func TestTenUnreachableServersAreOneShortWarning(t *testing.T) {
+	t.Parallel()
+	var doc strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&doc, "[[servers]]\nname = \"srv%d\"\nurl = \"http://127.0.0.1:%d/mcp\"\n", i, 1+i)
+	}
+	doc.WriteString("[[servers]]\nname = \"lan\"\nurl = \"https://10.1.2.3/mcp\"\n")
+	cfg, err := Parse("config.toml", []byte(doc.String()), func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "11 servers are out of the Anthropic API's reach: srv0, srv1, srv2, srv3, srv4, srv5, srv6, srv7, srv8, srv9 " +
+		"(this machine); lan (a private network address). They work with the sandbox (-sandbox); with the API, " +
+		"switch them off or give them a public https:// URL."
+	if len(cfg.Warnings) != 1 || cfg.Warnings[0] != want {
+		t.Errorf("warnings %q\nwant one: %q", cfg.Warnings, want)
 	}
 }

@@ -17,11 +17,9 @@ type validator struct {
 	file   string
 	getenv func(string) string
 	cfg    *Config
-	// unreachable is each server the API cannot reach, "name (why)", said
-	// in one warning once every server is read.
-	unreachable []string
-	// unreachableNames are their names alone.
-	unreachableNames []string
+	// unreachable is each server the API cannot reach, said in one
+	// warning once every server is read.
+	unreachable []Unreach
 }
 
 func (v *validator) fail(format string, args ...any) error {
@@ -62,7 +60,7 @@ func (v *validator) run(fc *fileConfig) error {
 		}
 		v.warn("%s out of the Anthropic API's reach: %s. With the API, %s, switch them off, "+
 			"or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.",
-			what, strings.Join(v.unreachable, ", "), connector.RouteLocal(v.unreachableNames...))
+			what, JoinUnreach(v.unreachable), connector.RouteLocal(unreachNames(v.unreachable)...))
 	}
 	if allToolsDeferred(v.cfg.Servers) {
 		return v.fail("defer covers every tool of every enabled server, but the API refuses a request in which " +

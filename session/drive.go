@@ -60,12 +60,36 @@ func plural(n int, what string) string {
 	return fmt.Sprintf("%d %ss", n, what)
 }
 
-// Unreachable names, as "name (why)", each server the next request
-// declares that the Anthropic API cannot reach (connector.Unreachable).
-// Sent to the API, such a request fails after a wait with an error that
-// names only one of them, so a live turn is not sent while any is on.
-func (s *Session) Unreachable() []string {
-	var out []string
+// Unreach is a server the Anthropic API cannot reach, and why
+// (connector.Unreachable).
+type Unreach struct{ Name, Why string }
+
+// JoinUnreach names the servers with their reasons, those with the same
+// reason together, in order of first appearance: "srv0, srv1 (this
+// machine), db (a private network address)". Ten servers on this machine
+// are one short clause, not ten.
+func JoinUnreach(us []Unreach) string {
+	var whys []string
+	names := map[string][]string{}
+	for _, u := range us {
+		if _, ok := names[u.Why]; !ok {
+			whys = append(whys, u.Why)
+		}
+		names[u.Why] = append(names[u.Why], u.Name)
+	}
+	parts := make([]string, len(whys))
+	for i, why := range whys {
+		parts[i] = strings.Join(names[why], ", ") + " (" + why + ")"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Unreachable is each server the next request declares that the Anthropic
+// API cannot reach (connector.Unreachable). Sent to the API, such a
+// request fails after a wait with an error that names only one of them, so
+// a live turn is not sent while any is on.
+func (s *Session) Unreachable() []Unreach {
+	var out []Unreach
 	s.syncHistory()
 	for _, srv := range s.Servers {
 		// The servers the next request declares, without building it.
@@ -73,7 +97,7 @@ func (s *Session) Unreachable() []string {
 			continue
 		}
 		if why := connector.Unreachable(srv.URL); why != "" {
-			out = append(out, termsafe.Name(srv.Name)+" ("+why+")")
+			out = append(out, Unreach{Name: termsafe.Name(srv.Name), Why: why})
 		}
 	}
 	return out
@@ -81,23 +105,24 @@ func (s *Session) Unreachable() []string {
 
 // UnreachableError is the sentence for a live turn held back because of
 // the servers Unreachable names.
-func UnreachableError(names []string) error { return unreachableError(names) }
+func UnreachableError(us []Unreach) error { return unreachableError(us) }
 
-type unreachableError []string
+type unreachableError []Unreach
 
 func (e unreachableError) Error() string {
 	return fmt.Sprintf("not sent: the Anthropic API cannot reach %s; %s, switch them off (o in the servers panel), "+
-		"or give them a public https:// URL", strings.Join(e, ", "), connector.RouteLocal(e.names()...))
+		"or give them a public https:// URL", JoinUnreach(e), connector.RouteLocal(unreachNames(e)...))
 }
 
 // Explain is the sentence ErrorSentence gives.
 func (e unreachableError) Explain() string { return e.Error() + "." }
 
 // names are the servers without the "(why)" Unreachable adds.
-func (e unreachableError) names() []string {
-	out := make([]string, len(e))
-	for i, s := range e {
-		out[i], _, _ = strings.Cut(s, " (")
+// unreachNames are the servers' names alone.
+func unreachNames(us []Unreach) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.Name
 	}
 	return out
 }

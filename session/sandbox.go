@@ -1,8 +1,14 @@
 package session
 
 import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
 	"patchbay/connector"
 	"patchbay/connector/sandbox"
+	"patchbay/connector/termsafe"
 )
 
 // SandboxServers configures the sandbox's demo servers: every tool on, as
@@ -34,4 +40,26 @@ func SandboxLocalServers(exe string, getenv func(string) string) []ServerConfig 
 		out = append(out, sc)
 	}
 	return out
+}
+
+// dateSuffix is the snapshot date some model ids end with
+// (claude-sonnet-4-5-20250929).
+var dateSuffix = regexp.MustCompile(`-\d{8}$`)
+
+// SandboxModelNote warns, for a sandbox run, about a model name patchbay
+// does not know: the scripted model plays any claude-… name, so a typo
+// would only show when the real API answers 404. It is "" for a known
+// model (or one of its dated snapshots) and for a name that is not
+// claude-… at all, which the sandbox refuses as the API does.
+func SandboxModelNote(model string) string {
+	if !strings.HasPrefix(model, "claude-") {
+		return ""
+	}
+	known := connector.KnownModels()
+	if slices.Contains(known, model) || slices.Contains(known, dateSuffix.ReplaceAllString(model, "")) {
+		return ""
+	}
+	return fmt.Sprintf("Model %s is not one patchbay knows (such as %s); the sandbox plays any claude-… name, "+
+		"but the real API answers 404 to a model that does not exist: check the name in [api] model before going live.",
+		termsafe.Name(model), known[0])
 }

@@ -201,6 +201,10 @@ func (r Resolver) applyRules(s *Session) []string {
 			continue
 		}
 		srv.Filter = connector.ToolFilter{Mode: connector.ModeAllow, Tools: only[name], Defer: srv.Filter.Defer}
+		if len(srv.Pinned) > 0 {
+			notes = append(notes, fmt.Sprintf("Server %s's pinned tool list is set aside for this run: -only offers "+
+				"exactly the tools it names. The pin is kept for later runs.", name))
+		}
 		srv.Pinned = nil
 		srv.byRules.replaced = true
 		if !srv.Enabled {

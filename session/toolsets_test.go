@@ -319,3 +319,41 @@ func TestInvertSkipsLockedTools(t *testing.T) {
 		}
 	}
 }
+
+// A saved pin comes back in a new session, and -only, which replaces the
+// toolset for one run, sets it aside with a note rather than silently
+// (issue 13 #9); the saved pin is kept for later runs.
+func TestPinSetAsideByOnlyIsSaid(t *testing.T) {
+	t.Parallel()
+	cfg := resolverConfig()
+	cfg.API.MCPBeta = connector.Beta20260915
+	getenv := func(string) string { return "" }
+	s, _, err := Resolver{Config: cfg}.NewSession(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Server("crm").Pinned = []connector.Tool{{Name: "safe_read", InputSchema: []byte(`{"type":"object"}`)}}
+	saved := s.Selections(nil)
+
+	s2, notes, err := Resolver{Config: cfg, Saved: saved}.NewSession(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s2.Server("crm").Pinned) != 1 || strings.Contains(strings.Join(notes, " "), "pinned") {
+		t.Errorf("a new session: pinned %v, notes %q; want the pin back without a note", s2.Server("crm").Pinned, notes)
+	}
+
+	s3, notes, err := Resolver{Config: cfg, Saved: saved, Rules: Rules{Only: rulesOf(t, "crm:write")}}.NewSession(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s3.Server("crm").Pinned != nil {
+		t.Errorf("-only kept the pin: %v", s3.Server("crm").Pinned)
+	}
+	if !strings.Contains(strings.Join(notes, " "), "Server crm's pinned tool list is set aside for this run") {
+		t.Errorf("notes %q do not say the pin is set aside", notes)
+	}
+	if sel := s3.Selections(saved); len(sel["crm"].Pinned) != 1 {
+		t.Errorf("the saved pin was lost: %+v", sel["crm"])
+	}
+}

@@ -108,7 +108,8 @@
 //     wrap) every part shares.
 //   - modal: the Modal contract (HandleKey, SetSize, View, help.KeyMap),
 //     the Stack, and the modals: Text (audit, schema, keys, TOML, results;
-//     WithAction adds a key such as attach), Pager, Picker (/sessions),
+//     read-only, so q closes it as esc does; WithAction adds a key such as
+//     attach), Pager, Picker (/sessions),
 //     Palette (ctrl+p), Confirm, Browser (/resources), SignIn (a Paster:
 //     the terminal's paste goes to it, not the input) and Doctor. A modal
 //     that ends on a message rather than a key sends DoneMsg.
@@ -125,7 +126,8 @@
 //     item list, its background drawing and its Fenwick row index, so
 //     cost does not grow with the conversation; render.go: tool blocks
 //     and listings; markdown.go: streamed Markdown with its stable-prefix
-//     chunk cache; wrap.go: wrapping with hanging indents; pager.go: a
+//     chunk cache, and the code fence a cut answer left open, which its
+//     continuation (ctrl+o) is drawn inside; wrap.go: wrapping with hanging indents; pager.go: a
 //     block's whole text for the pager (v); copy.go: the copy key (c).
 //   - input: the message input with the same contract and a Host (what
 //     enter submits): input.go: the textarea, typing, pasting, the focus

@@ -44,7 +44,7 @@ func TestReboundKeysActAndAreNamed(t *testing.T) {
 	}
 	press(m, "ctrl+x")
 	scr := view(m)
-	if !strings.Contains(scr, "Filter audit · x copies · ctrl+g closes") || !strings.Contains(footer(scr), "x copy the filter audit") {
+	if !strings.Contains(scr, "Filter audit · x copies · q or ctrl+g closes") || !strings.Contains(footer(scr), "x copy the filter audit") {
 		t.Errorf("the audit does not name the rebound keys:\n%s", scr)
 	}
 	if cmd := press(m, "c"); cmd != nil {
@@ -60,5 +60,27 @@ func TestReboundKeysActAndAreNamed(t *testing.T) {
 	m.Update(tea.KeyPressMsg{Code: 'g', Mod: tea.ModCtrl})
 	if strings.Contains(view(m), "Filter audit") {
 		t.Fatal("ctrl+g did not close the audit")
+	}
+}
+
+// q closes the keys view and the other read-only views as esc does, back
+// to the screen as it was; typed into the input it is a letter.
+func TestQClosesReadOnlyViews(t *testing.T) {
+	t.Parallel()
+	m := newModel(t, &fakeRunner{}, 100, 30)
+	before := view(m)
+	for _, open := range []string{"?", "ctrl+x"} {
+		press(m, open)
+		if scr := view(m); scr == before || !strings.Contains(scr, "q or esc closes") {
+			t.Fatalf("%s did not open a view that says q closes it:\n%s", open, scr)
+		}
+		press(m, "q")
+		if scr := view(m); scr != before {
+			t.Errorf("q did not close the view opened by %s:\n%s\nwant:\n%s", open, scr, before)
+		}
+	}
+	press(m, "q")
+	if !strings.Contains(view(m), "┃ q") {
+		t.Errorf("q in the input is not typed:\n%s", view(m))
 	}
 }

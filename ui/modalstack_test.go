@@ -126,7 +126,7 @@ func TestKeysOverPickerCloseBackToIt(t *testing.T) {
 
 	press(m, "?")
 	scr := view(m)
-	if !strings.Contains(scr, "Keys · ? or esc closes") || strings.Contains(scr, pickerTitle) {
+	if !strings.Contains(scr, "Keys · ?, q or esc closes") || strings.Contains(scr, pickerTitle) {
 		t.Fatalf("? over the picker did not show the keys:\n%s", scr)
 	}
 	if f := footer(scr); !strings.Contains(f, "esc close") || strings.Contains(f, "enter open") {

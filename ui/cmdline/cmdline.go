@@ -70,7 +70,7 @@ Examples:
   patchbay -p "find customer Ada Lovelace"   one turn, answer on stdout
   patchbay -p "slow 2" -only lab:slow -output json
   patchbay -p "delete customer cus_001" -deny crm:delete_customer; echo $?
-  patchbay -continue -p 'list the orders of "cus_001"'
+  patchbay -continue -p "and list her orders"   the next turn of the latest session
   patchbay -sessions                        list saved sessions
   patchbay -resume ID -export md > demo.md  export a session (md, json or curl)
 

@@ -13,8 +13,8 @@ import (
 )
 
 // Text is a full-screen view of prepared lines (the filter audit, a tool's
-// schema, the keys, a TOML snippet). It scrolls, esc closes it, and it may
-// offer its content to copy.
+// schema, the keys, a TOML snippet). It scrolls, esc or q closes it (as in
+// the pager: nothing is typed here), and it may offer its content to copy.
 type Text struct {
 	th    *common.Theme
 	keys  common.KeyMap
@@ -114,7 +114,7 @@ func (t *Text) HandleKey(msg tea.KeyPressMsg) (tea.Cmd, Result) {
 	k := t.keys
 	t.note = ""
 	switch {
-	case key.Matches(msg, k.Back) || matchesAny(msg, t.closeKeys):
+	case key.Matches(msg, k.Back, k.Close) || matchesAny(msg, t.closeKeys):
 		return nil, Closed
 	case t.action(msg) != nil:
 		return t.action(msg).run(), Closed
@@ -189,13 +189,14 @@ func (t *Text) View() string {
 }
 
 // closeHelp is the title's reminder of the keys that matter most here:
-// "c copies · esc closes", "? or esc closes".
+// "c copies · q or esc closes", "?, q or esc closes".
 func (t *Text) closeHelp() string {
-	closers := ""
+	var closers []string
 	for _, b := range t.closeKeys {
-		closers += b.Help().Key + " or "
+		closers = append(closers, b.Help().Key)
 	}
-	s := closers + t.keys.Back.Help().Key + " closes"
+	closers = append(closers, t.keys.Close.Help().Key)
+	s := strings.Join(closers, ", ") + " or " + t.keys.Back.Help().Key + " closes"
 	for i := len(t.actions) - 1; i >= 0; i-- {
 		s = t.actions[i].b.Help().Key + " " + t.actions[i].desc + " · " + s
 	}
@@ -216,7 +217,7 @@ func (t *Text) ShortHelp() []key.Binding {
 	if t.copyText != "" {
 		b = append(b, common.Relabel(k.Copy, "copy "+t.copyWhat))
 	}
-	return append(b, common.Relabel(k.Back, "close"))
+	return append(b, closeBinding(k))
 }
 
 // FullHelp implements help.KeyMap.
@@ -229,7 +230,13 @@ func (t *Text) FullHelp() [][]key.Binding {
 	if t.copyText != "" {
 		b = append(b, common.Relabel(k.Copy, "copy "+t.copyWhat))
 	}
-	return [][]key.Binding{append(b, common.Relabel(k.Back, "close"))}
+	return [][]key.Binding{append(b, closeBinding(k))}
+}
+
+// closeBinding is q and esc as one help entry: "q/esc close".
+func closeBinding(k common.KeyMap) key.Binding {
+	return key.NewBinding(key.WithKeys(append(k.Close.Keys(), k.Back.Keys()...)...),
+		key.WithHelp(k.Close.Help().Key+"/"+k.Back.Help().Key, "close"))
 }
 
 // scrollBinding is ↑/↓ as one help entry.

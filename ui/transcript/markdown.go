@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector/termsafe"
+	"patchbay/session"
 	"patchbay/ui/common"
 )
 
@@ -323,6 +324,52 @@ func chunkSpans(s string) []chunkSpan {
 		spans = append(spans, cur)
 	}
 	return spans
+}
+
+// openFence is the opening line of the code block that turn ti, a
+// continuation of an answer cut at max_tokens, goes on in: the one the
+// text before the cut left open, through any continuations before it. It
+// is "" when ti is no continuation, or the cut was outside a code block
+// or after a block other than text.
+func openFence(turns []*session.Turn, ti int) string {
+	if ti <= 0 || !turns[ti].Continuation {
+		return ""
+	}
+	// A direct call made meanwhile is not part of the answer.
+	pi := ti - 1
+	for pi > 0 && turns[pi].Direct {
+		pi--
+	}
+	prev := turns[pi]
+	n := len(prev.Blocks)
+	if n == 0 || prev.Blocks[n-1].Kind != session.KindText {
+		return ""
+	}
+	open := ""
+	if n == 1 {
+		// The cut block was that continuation's first: it went on in the
+		// fence before it.
+		open = openFence(turns, pi)
+	}
+	return fenceAfter(open, prev.Blocks[n-1].Text)
+}
+
+// fenceAfter is the opening line of the code block still open at the end
+// of text, which starts inside the block open opened ("" for none).
+func fenceAfter(open, text string) string {
+	fence := openingFence(open)
+	for _, line := range strings.Split(text, "\n") {
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case fence == "":
+			if fence = openingFence(trimmed); fence != "" {
+				open = trimmed
+			}
+		case strings.HasPrefix(trimmed, fence) && strings.Trim(trimmed, fence[:1]) == "":
+			fence, open = "", ""
+		}
+	}
+	return open
 }
 
 // openingFence returns the fence (``` or ~~~, possibly longer) that line

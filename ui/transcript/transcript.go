@@ -298,7 +298,7 @@ func (tr *Model) rebuild(conv *session.Conversation, from int) {
 	for ti := max(from, 1) - 1; ti < len(conv.Turns); ti++ {
 		t := conv.Turns[ti]
 		tr.spans = append(tr.spans, span{turn: t, version: t.Version(), first: len(tr.items)})
-		tr.addTurn(t, t == conv.Current(), add)
+		tr.addTurn(t, t == conv.Current(), openFence(conv.Turns, ti), add)
 	}
 	if from == 0 {
 		tr.bg.start() // a new conversation: draw it all, nearest first
@@ -307,8 +307,10 @@ func (tr *Model) rebuild(conv *session.Conversation, from int) {
 }
 
 // addTurn adds the items of turn t: its prompt, its blocks with the notes
-// where they arrived, and its footer.
-func (tr *Model) addTurn(t *session.Turn, last bool, add func(itemID, string)) {
+// where they arrived, and its footer. fence is the code fence a cut answer
+// left open for t, a continuation, to go on in: its first text block
+// carries it as the item's text, drawn in front of the block's own.
+func (tr *Model) addTurn(t *session.Turn, last bool, fence string, add func(itemID, string)) {
 	add(itemID{kind: itemPrompt, turn: t}, "")
 	at := tr.notesAt[t]
 	note := 0
@@ -323,7 +325,11 @@ func (tr *Model) addTurn(t *session.Turn, last bool, add func(itemID, string)) {
 		if b.Kind == session.KindToolResult && b.Paired {
 			continue
 		}
-		add(itemID{kind: itemBlock, turn: t, block: b}, "")
+		text := ""
+		if bi == 0 && b.Kind == session.KindText {
+			text = fence
+		}
+		add(itemID{kind: itemBlock, turn: t, block: b}, text)
 	}
 	for ; note < len(t.Notes); note++ {
 		add(itemID{kind: itemNote, turn: t, n: note}, t.Notes[note])
@@ -419,7 +425,7 @@ func (tr *Model) draw(i int) bool {
 			lines = tr.host.Footer(it.id.turn, key.flag, content.width, content.frame)
 		}
 	case itemBlock:
-		lines = renderBlock(content, it.id.block, key.expanded, key.flag, &it.chunks)
+		lines = renderBlock(content, it.id.block, it.text, key.expanded, key.flag, &it.chunks)
 	}
 	width := content.width
 	if it.id.kind == itemPrompt {
@@ -438,13 +444,19 @@ func (tr *Model) draw(i int) bool {
 	return true
 }
 
-func renderBlock(p painter, b *session.Block, expanded, streaming bool, chunks *chunkCache) []string {
+// renderBlock draws block b; fence is the opening line of a code block
+// the text goes on in (see addTurn), or "".
+func renderBlock(p painter, b *session.Block, fence string, expanded, streaming bool, chunks *chunkCache) []string {
 	switch b.Kind {
 	case session.KindText:
 		if strings.TrimSpace(b.Text) == "" {
 			return nil
 		}
-		return p.md.render(b.Text, p.width, p.theme, streaming && !b.Done, chunks)
+		text := b.Text
+		if fence != "" {
+			text = fence + "\n" + text
+		}
+		return p.md.render(text, p.width, p.theme, streaming && !b.Done, chunks)
 	case session.KindToolUse:
 		return p.tool(b, expanded, streaming)
 	case session.KindToolResult:

@@ -48,6 +48,66 @@ type argSource struct {
 	// after is the step's text after the tool's name, when it was named.
 	after     string
 	toolWords map[string]bool
+	// earlier are the conversation's earlier tool results, oldest first.
+	earlier []string
+}
+
+// backRef finds a word that refers to something said before.
+var backRef = regexp.MustCompile(`(?i)\b(her|his|their|its|them|that|this|same)\b`)
+
+// idParam says a parameter names a thing by id: "id" or "…_id".
+func idParam(name string) bool { return name == "id" || strings.HasSuffix(name, "_id") }
+
+// earlierID is the id a step that refers back means for the parameter
+// name: from the newest earlier result that has one, the first value of a
+// key called name, else of a key "id" (a customer's id for customer_id).
+// It is "" when the step does not refer back or offers a value of its own
+// (quoted text, a Name), or no earlier result has an id.
+func (a argSource) earlierID(name string) string {
+	if !idParam(name) || !backRef.MatchString(a.step) || len(a.strong()) > 0 {
+		return ""
+	}
+	for i := len(a.earlier) - 1; i >= 0; i-- {
+		var v any
+		if json.Unmarshal([]byte(a.earlier[i]), &v) != nil {
+			continue
+		}
+		if id := findString(v, name); id != "" {
+			return id
+		}
+		if id := findString(v, "id"); id != "" {
+			return id
+		}
+	}
+	return ""
+}
+
+// findString is the first string value of key in v, depth first, in the
+// order objects' keys sort.
+func findString(v any, key string) string {
+	switch t := v.(type) {
+	case map[string]any:
+		if s, ok := t[key].(string); ok && s != "" {
+			return s
+		}
+		keys := make([]string, 0, len(t))
+		for k := range t {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if s := findString(t[k], key); s != "" {
+				return s
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if s := findString(e, key); s != "" {
+				return s
+			}
+		}
+	}
+	return ""
 }
 
 // strong returns quoted text, then runs of capitalised words.
@@ -182,6 +242,10 @@ func buildArgs(schema json.RawMessage, src argSource) map[string]any {
 		f.fallback = strings.TrimSpace(src.step)
 	}
 	for _, name := range names {
+		if id := src.earlierID(name); id != "" && isStringy(s.Properties[name]) {
+			args[name] = id
+			continue
+		}
 		if v, ok := f.fill(s.Properties[name], required[name]); ok {
 			args[name] = v
 		}

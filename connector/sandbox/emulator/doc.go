@@ -193,6 +193,13 @@
 //     parameters take the numbers in the text in order; everything else
 //     takes the schema default. Required parameters are always filled.
 //     Parameters are visited required first, each group by name.
+//   - A step that refers back (her, his, their, its, them, that, this,
+//     same) and offers no value of its own (no quoted text, no Name) fills
+//     an id parameter ("id" or "…_id") from the conversation's earlier
+//     successful MCP results, newest first: the first value of a key of
+//     the parameter's name, else of a key "id". So "find customer Ada
+//     Lovelace", then "and list her orders", lists cus_001's orders. [OURS:
+//     a stand-in for the real model reading the conversation]
 //   - Each call is a short sentence ("I'll look that up with
 //     `find_customer` on `crm`."), an mcp_tool_use block and, once the MCP
 //     server answered, its mcp_tool_result block. After the last call

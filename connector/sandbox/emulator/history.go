@@ -23,6 +23,10 @@ type history struct {
 	// are the MCP results there, in order.
 	done    int
 	results []result
+	// earlier are the texts of the successful MCP results before that
+	// message, oldest first: what a message that refers back ("her
+	// orders") means.
+	earlier []string
 	// strays are the tool_result answers of the last message, when it is a
 	// user message answering a plain tool_use.
 	strays []stray
@@ -53,6 +57,13 @@ func readHistory(turns []turn, client map[string]bool) history {
 		h.text = ""
 		if i := lastAsked(turns, u-1); i >= 0 {
 			h.text = turnText(turns[i])
+		}
+	}
+	for _, t := range turns[:max(u, 0)] {
+		for _, b := range t.blocks {
+			if b.Type == "mcp_tool_result" && !b.IsError {
+				h.earlier = append(h.earlier, contentText(b.Content))
+			}
 		}
 	}
 	uses := map[string]block{}

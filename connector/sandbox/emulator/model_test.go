@@ -99,6 +99,7 @@ func TestPlanPicksTools(t *testing.T) {
 
 func TestBuildArgs(t *testing.T) {
 	t.Parallel()
+	const orders = `{"type":"object","properties":{"customer_id":{"type":"string"}},"required":["customer_id"]}`
 	const search = `{"type":"object","properties":{
 		"query":{"type":"string"},
 		"limit":{"type":"integer","default":10},
@@ -139,6 +140,23 @@ func TestBuildArgs(t *testing.T) {
 			argSource{step: "what's in Ada's plan", after: " in Ada's plan"},
 			map[string]any{"q": "Ada's"}},
 		{"no schema", `not json`, argSource{step: "x"}, map[string]any{}},
+		// A step that refers back takes an id from the newest earlier
+		// result that has one (issue 13 #9: "and list her orders").
+		{"her orders: the id found before", orders,
+			argSource{step: "and list her orders", toolWords: map[string]bool{"list": true, "order": true},
+				earlier: []string{`{"id":"cus_old"}`, `{"count":1,"matches":[{"name":"Ada Lovelace","id":"cus_001"}]}`, `not json`}},
+			map[string]any{"customer_id": "cus_001"}},
+		{"a key of the parameter's name comes first", orders,
+			argSource{step: "list their orders", toolWords: map[string]bool{"list": true, "order": true},
+				earlier: []string{`{"id":"ord_9","customer_id":"cus_007"}`}},
+			map[string]any{"customer_id": "cus_007"}},
+		{"a value of the step's own wins", orders,
+			argSource{step: `list her orders "cus_042"`, toolWords: map[string]bool{"list": true, "order": true},
+				earlier: []string{`{"id":"cus_001"}`}},
+			map[string]any{"customer_id": "cus_042"}},
+		{"no word that refers back: the step's words", orders,
+			argSource{step: "list orders cus_5", after: " cus_5", earlier: []string{`{"id":"cus_001"}`}},
+			map[string]any{"customer_id": "cus_5"}},
 	}
 	for _, c := range cases {
 		got := buildArgs(json.RawMessage(c.schema), c.src)

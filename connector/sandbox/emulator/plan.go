@@ -54,6 +54,13 @@ func (p plan) calls() int {
 // makePlan reads a user message; see the package documentation.
 // confirmed holds the tools the latest user message confirmed.
 func makePlan(text string, cat *catalog, confirmed map[string]bool) plan {
+	return makePlanAfter(text, cat, confirmed, nil)
+}
+
+// makePlanAfter is makePlan for a message that follows earlier turns:
+// earlier are the texts of their tool results, oldest first, which a step
+// that refers back ("list her orders") takes an id from.
+func makePlanAfter(text string, cat *catalog, confirmed map[string]bool, earlier []string) plan {
 	lower := strings.ToLower(text)
 	switch {
 	case strings.Contains(lower, "refuse please"):
@@ -68,7 +75,7 @@ func makePlan(text string, cat *catalog, confirmed map[string]bool) plan {
 		if step == "" {
 			continue
 		}
-		if a, ok := planStep(step, cat, confirmed); ok {
+		if a, ok := planStep(step, cat, confirmed, earlier); ok {
 			p.actions = append(p.actions, a)
 		} else {
 			missed = append(missed, step)
@@ -82,7 +89,7 @@ func makePlan(text string, cat *catalog, confirmed map[string]bool) plan {
 	return p
 }
 
-func planStep(step string, cat *catalog, confirmed map[string]bool) (action, bool) {
+func planStep(step string, cat *catalog, confirmed map[string]bool, earlier []string) (action, bool) {
 	t, end := findNamed(step, cat)
 	switch {
 	case t == nil:
@@ -98,7 +105,7 @@ func planStep(step string, cat *catalog, confirmed map[string]bool) (action, boo
 	case t.searchable() && cat.search == "":
 		return action{kind: actSay, text: "I can't see `" + t.tool.Name + "` on server `" + t.server + "`: its toolset sets defer_loading, and there is no tool search tool to load it."}, true
 	}
-	src := argSource{step: step, toolWords: map[string]bool{}}
+	src := argSource{step: step, toolWords: map[string]bool{}, earlier: earlier}
 	for _, w := range nameWords(t.tool.Name) {
 		src.toolWords[stem(w)] = true
 	}

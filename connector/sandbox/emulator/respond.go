@@ -79,7 +79,7 @@ func (e *Emulator) play(ctx context.Context, em *emitter, cat *catalog, h histor
 		}
 		results = append(results, r)
 	}
-	p := makePlan(h.text, cat, h.confirmed)
+	p := makePlanAfter(h.text, cat, h.confirmed, h.earlier)
 	if p.refuse {
 		return "refusal", refusalDetails, em.text(refusalText)
 	}
