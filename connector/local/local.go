@@ -251,24 +251,9 @@ func (p *Pool) Resources(ctx context.Context, name string) ([]*mcp.Resource, []*
 	}
 	var res []*mcp.Resource
 	var tmpl []*mcp.ResourceTemplate
-	err = s.do(ctx, func(cs *mcp.ClientSession) error {
-		res, tmpl = res[:0], tmpl[:0]
-		if cs.InitializeResult().Capabilities.Resources == nil {
-			return nil
-		}
-		for r, err := range cs.Resources(ctx, nil) {
-			if err != nil {
-				return err
-			}
-			res = append(res, r)
-		}
-		for t, err := range cs.ResourceTemplates(ctx, nil) {
-			if err != nil {
-				return err
-			}
-			tmpl = append(tmpl, t)
-		}
-		return nil
+	err = s.do(ctx, func(cs *mcp.ClientSession) (err error) {
+		res, tmpl, err = ListResources(ctx, cs)
+		return err
 	})
 	if err != nil {
 		return nil, nil, s.describe("list its resources", err)
@@ -345,4 +330,27 @@ func (p *Pool) Close() error {
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// ListResources lists a session's resources and resource templates, every
+// page; a server without the resources capability has none.
+func ListResources(ctx context.Context, cs *mcp.ClientSession) ([]*mcp.Resource, []*mcp.ResourceTemplate, error) {
+	var res []*mcp.Resource
+	var tmpl []*mcp.ResourceTemplate
+	if caps := cs.InitializeResult().Capabilities; caps == nil || caps.Resources == nil {
+		return nil, nil, nil
+	}
+	for r, err := range cs.Resources(ctx, nil) {
+		if err != nil {
+			return nil, nil, err
+		}
+		res = append(res, r)
+	}
+	for t, err := range cs.ResourceTemplates(ctx, nil) {
+		if err != nil {
+			return nil, nil, err
+		}
+		tmpl = append(tmpl, t)
+	}
+	return res, tmpl, nil
 }

@@ -160,23 +160,9 @@ func (c *Client) Resources(ctx context.Context, s Server) ([]*mcp.Resource, []*m
 	}
 	var res []*mcp.Resource
 	var tmpl []*mcp.ResourceTemplate
-	err := c.remote(ctx, s, "list the resources of "+s.Name, "resources/list", func(ctx context.Context, cs *mcp.ClientSession) error {
-		if caps := cs.InitializeResult().Capabilities; caps == nil || caps.Resources == nil {
-			return nil
-		}
-		for r, err := range cs.Resources(ctx, nil) {
-			if err != nil {
-				return err
-			}
-			res = append(res, r)
-		}
-		for t, err := range cs.ResourceTemplates(ctx, nil) {
-			if err != nil {
-				return err
-			}
-			tmpl = append(tmpl, t)
-		}
-		return nil
+	err := c.remote(ctx, s, "list the resources of "+s.Name, "resources/list", func(ctx context.Context, cs *mcp.ClientSession) (err error) {
+		res, tmpl, err = local.ListResources(ctx, cs)
+		return err
 	})
 	return res, tmpl, err
 }

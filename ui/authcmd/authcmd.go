@@ -75,7 +75,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 		return fail(env, ExitUsage, "say what to do: patchbay auth login SERVER, status or logout")
 	}
 	verb, rest := pos[0], pos[1:]
-	cfg, err := loadConfig(*configPath, env.Getenv)
+	cfg, _, err := session.LoadConfig(*configPath, env.Getenv)
 	if err != nil {
 		return fail(env, ExitUsage, "%v", err)
 	}
@@ -117,18 +117,6 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 func fail(env Env, code int, format string, a ...any) int {
 	fmt.Fprintf(env.Stderr, "patchbay auth: "+format+"\n", a...)
 	return code
-}
-
-// loadConfig finds and reads the config as the chat does.
-func loadConfig(flagPath string, getenv func(string) string) (*session.Config, error) {
-	path, _, err := session.Locate(flagPath, getenv)
-	if err != nil {
-		return nil, err
-	}
-	if path == "" {
-		return session.Parse("", nil, getenv)
-	}
-	return session.Load(path, getenv)
 }
 
 // findServer resolves SERVER: a configured name, else a URL as given.

@@ -71,7 +71,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 	if *output != "text" && *output != "json" {
 		return fail(env, "--output %q is not known; use text or json", *output)
 	}
-	cfg, err := loadConfig(*configPath, env.Getenv)
+	cfg, _, err := session.LoadConfig(*configPath, env.Getenv)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
@@ -117,17 +117,6 @@ func Run(ctx context.Context, args []string, env Env) int {
 func fail(env Env, format string, a ...any) int {
 	fmt.Fprintf(env.Stderr, "patchbay doctor: "+format+"\n", a...)
 	return ExitUsage
-}
-
-func loadConfig(flagPath string, getenv func(string) string) (*session.Config, error) {
-	path, _, err := session.Locate(flagPath, getenv)
-	if err != nil {
-		return nil, err
-	}
-	if path == "" {
-		return session.Parse("", nil, getenv)
-	}
-	return session.Load(path, getenv)
 }
 
 // pick returns the named servers (a configured name, else a URL), or
