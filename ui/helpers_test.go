@@ -1,3 +1,9 @@
+// Tests in package ui assert what a user sees: the rendered screen (view,
+// helpLine, ruleLine, draft, focusedPane below), the help line that names
+// the focused pane's keys, the status line, a modal's title, or a
+// component's exported API. They do not read the root model's private
+// state (focus, the running turn, hints, the modal stack); setup may
+// reach in only where no key or message can do the same.
 package ui
 
 import (
@@ -10,11 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
 	"patchbay/connector"
 	"patchbay/session"
+	"patchbay/ui/common"
 	"patchbay/ui/internal/uitest"
 )
 
@@ -223,4 +232,183 @@ func viewAll(t *testing.T, m *Model) string {
 	}
 	t.Fatal("paging never reached the end of the view")
 	return ""
+}
+
+// screenLines is the model's screen, one plain line each.
+func screenLines(m *Model) []string { return strings.Split(view(m), "\n") }
+
+// helpLine is the screen's last line: the keys of the pane in focus (or
+// of the open modal), then the global ones.
+func helpLine(m *Model) string {
+	l := screenLines(m)
+	return strings.TrimRight(l[len(l)-1], " ")
+}
+
+// statusRow is the index of the status line (the "sandbox"/"live" badge
+// under the input), or -1 while a modal covers the panes.
+func statusRow(lines []string) int {
+	for i := len(lines) - 2; i > 0; i-- {
+		if strings.HasPrefix(lines[i], " sandbox ") || strings.HasPrefix(lines[i], " live ") {
+			return i
+		}
+	}
+	return -1
+}
+
+// ruleRow is the index of the line above the input ("── message ──"),
+// or -1 while a modal covers the panes.
+func ruleRow(lines []string) int {
+	for i := statusRow(lines) - 1; i > 0; i-- {
+		if strings.HasPrefix(lines[i], "── ") {
+			return i
+		}
+	}
+	return -1
+}
+
+// ruleLine is the line above the input: what enter does now, a notice
+// (a hint), or that Claude is answering. "" while a modal is open.
+func ruleLine(m *Model) string {
+	l := screenLines(m)
+	if i := ruleRow(l); i >= 0 {
+		return strings.TrimRight(l[i], "─ ")
+	}
+	return ""
+}
+
+// helpItem is how the help line names a binding.
+func helpItem(b key.Binding) string { return b.Help().Key + " " + b.Help().Desc }
+
+// focusedPane names the pane whose keys the help line shows: "input",
+// "transcript" or "servers"; "" when an open modal has the keys.
+func focusedPane(m *Model) string {
+	k := common.DefaultKeyMap()
+	line := helpLine(m)
+	switch {
+	case strings.HasPrefix(line, helpItem(k.Send)+" • "), strings.HasPrefix(line, helpItem(k.Cancel)+" • "):
+		return "input"
+	case strings.HasPrefix(line, helpItem(k.Up)+" • "), strings.HasPrefix(line, helpItem(common.Relabel(k.Attach, "attach to next message"))+" • "):
+		return "transcript"
+	case strings.HasPrefix(line, helpItem(k.ToggleTool)+" • "), strings.HasPrefix(line, helpItem(common.Relabel(k.Confirm, "keep filter"))+" • "):
+		return "servers"
+	}
+	return ""
+}
+
+// answering reports whether the screen says a turn is running: the help
+// line or the line above the input offers the cancel key.
+func answering(m *Model) bool {
+	k := common.DefaultKeyMap()
+	return strings.Contains(helpLine(m), helpItem(k.Cancel)) ||
+		strings.Contains(ruleLine(m), k.Cancel.Help().Key+" cancels")
+}
+
+// draft is the text in the input as the screen shows it ("" while the
+// placeholder shows): its rows without the prompt, and up to the cursor
+// on the cursor's row, so a trailing space the cursor sits after counts.
+func draft(m *Model) string {
+	v := m.View()
+	lines := strings.Split(ansi.Strip(v.Content), "\n")
+	top, status := ruleRow(lines), statusRow(lines)
+	if top < 0 {
+		return ""
+	}
+	var rows []string
+	for i := top + 1; i < status; i++ {
+		if !isInputRow(lines[i]) {
+			continue // the queued message's line
+		}
+		row := strings.TrimRight(ansi.Cut(lines[i], 2, ansi.StringWidth(lines[i])), " ")
+		if v.Cursor != nil && v.Cursor.Position.Y == i {
+			if pad := v.Cursor.Position.X - 2 - ansi.StringWidth(row); pad > 0 {
+				row += strings.Repeat(" ", pad)
+			}
+		}
+		rows = append(rows, row)
+	}
+	for len(rows) > 0 && rows[len(rows)-1] == "" {
+		rows = rows[:len(rows)-1]
+	}
+	d := strings.Join(rows, "\n")
+	if strings.HasPrefix(d, "Ask Claude… (") {
+		return ""
+	}
+	return d
+}
+
+// tick is a spinner tick as the runtime delivers one (any spinner takes
+// a tick without an id).
+func tick() tea.Msg { return spinner.TickMsg{Time: time.Now()} }
+
+// transcriptRows are the transcript's rows on screen (between the title
+// and the line above the input), without the servers panel beside them
+// and without trailing blanks.
+func transcriptRows(m *Model) []string {
+	lines := screenLines(m)
+	end := ruleRow(lines)
+	if end < 0 {
+		return nil
+	}
+	rows := lines[1:end]
+	// The panel's border is the right-most column that is a bar on
+	// every row.
+	cut := -1
+	if len(rows) > 0 {
+	cols:
+		for c := ansi.StringWidth(rows[0]) - 1; c > 0; c-- {
+			for _, r := range rows {
+				if ch := ansi.Cut(r, c, c+1); ch != "│" && ch != "┃" {
+					continue cols
+				}
+			}
+			cut = c
+			break
+		}
+	}
+	out := make([]string, len(rows))
+	for i, r := range rows {
+		if cut > 0 {
+			r = ansi.Cut(r, 0, cut)
+		}
+		out[i] = strings.TrimRight(r, " ")
+	}
+	return out
+}
+
+// focusedRows are the transcript rows of the block its keys act on (the
+// ones marked "┃" on the left), without the mark.
+func focusedRows(m *Model) []string {
+	var out []string
+	for _, r := range transcriptRows(m) {
+		if rest, ok := strings.CutPrefix(r, "┃ "); ok {
+			out = append(out, rest)
+		} else if r == "┃" {
+			out = append(out, "")
+		}
+	}
+	return out
+}
+
+// isInputRow: the input's rows start with its prompt, a bar.
+func isInputRow(l string) bool { return strings.HasPrefix(l, "┃ ") || strings.HasPrefix(l, "│ ") }
+
+// inputRows is how many rows the input takes on screen.
+func inputRows(m *Model) int {
+	lines := screenLines(m)
+	n := 0
+	for i := ruleRow(lines) + 1; i > 0 && i < statusRow(lines); i++ {
+		if isInputRow(lines[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// clearDraft clears the input as a user does, with one ctrl+c.
+func clearDraft(t *testing.T, m *Model) {
+	t.Helper()
+	press(m, "ctrl+c")
+	if d := draft(m); d != "" {
+		t.Fatalf("ctrl+c left the draft %q", d)
+	}
 }

@@ -43,8 +43,8 @@ func TestFullTurnShowsCollapsedToolLineAndAnswer(t *testing.T) {
 	if got := len(r.requests()); got != 1 {
 		t.Fatalf("runner got %d requests, want 1", got)
 	}
-	if m.input.Value() != "" {
-		t.Errorf("input not cleared after send: %q", m.input.Value())
+	if draft(m) != "" {
+		t.Errorf("input not cleared after send: %q", draft(m))
 	}
 }
 
@@ -54,8 +54,8 @@ func TestFullTurnShowsCollapsedToolLineAndAnswer(t *testing.T) {
 func TestFocusMovesBetweenPanes(t *testing.T) {
 	t.Parallel()
 	m := newModel(t, &fakeRunner{script: toolTurn("end_turn")}, 80, 24)
-	if m.focus != focusInput {
-		t.Fatalf("initial focus = %v, want input", m.focus)
+	if p := focusedPane(m); p != "input" {
+		t.Fatalf("initial focus = %q, want input:\n%s", p, view(m))
 	}
 	scr := view(m)
 	if strings.Contains(scr, "Servers") {
@@ -69,26 +69,26 @@ func TestFocusMovesBetweenPanes(t *testing.T) {
 		t.Fatalf("one tab on a new screen does not show the servers:\n%s", scr)
 	}
 	press(m, "shift+tab")
-	if m.focus != focusInput {
-		t.Fatalf("shift+tab from the servers on a new screen: focus = %v, want input", m.focus)
+	if p := focusedPane(m); p != "input" {
+		t.Fatalf("shift+tab from the servers on a new screen: focus = %q, want input", p)
 	}
 
 	send(t, m, "Who is Ada?")
 	press(m, "tab")
-	if m.focus != focusTranscript || !strings.Contains(view(m), "┃ Ada Lovelace works at") {
+	if focusedPane(m) != "transcript" || !strings.Contains(view(m), "┃ Ada Lovelace works at") {
 		t.Fatalf("after a turn, tab does not focus the transcript's last block:\n%s", view(m))
 	}
 	press(m, "tab")
-	if m.focus != focusServers {
-		t.Fatalf("after 2 tabs focus = %v, want servers", m.focus)
+	if p := focusedPane(m); p != "servers" {
+		t.Fatalf("after 2 tabs focus = %q, want servers", p)
 	}
 	press(m, "tab")
-	if m.focus != focusInput {
-		t.Fatalf("after 3 tabs focus = %v, want input", m.focus)
+	if p := focusedPane(m); p != "input" {
+		t.Fatalf("after 3 tabs focus = %q, want input", p)
 	}
 	press(m, "shift+tab")
-	if m.focus != focusServers {
-		t.Fatalf("shift+tab from input: focus = %v, want servers", m.focus)
+	if p := focusedPane(m); p != "servers" {
+		t.Fatalf("shift+tab from input: focus = %q, want servers", p)
 	}
 }
 
@@ -118,8 +118,8 @@ func TestToolBlockExpandsAndCollapses(t *testing.T) {
 
 	press(m, "tab") // transcript: focuses the last block
 	press(m, "up")  // the tool call
-	if b := m.tr.FocusedBlock(); b == nil || b.Kind != session.KindToolUse {
-		t.Fatalf("focused block = %+v, want the tool use", b)
+	if b := focusedRows(m); len(b) == 0 || !strings.HasPrefix(b[0], "▸ crm · find_customer") {
+		t.Fatalf("focused block = %q, want the tool use:\n%s", b, view(m))
 	}
 	press(m, "enter")
 	scr := view(m)
@@ -185,7 +185,7 @@ func startGated(t *testing.T, m *Model, prompt string) tea.Cmd {
 		t.Fatal("no stream message")
 	}
 	_, next := m.Update(msg)
-	if !m.streaming() {
+	if !answering(m) {
 		t.Fatal("turn not streaming")
 	}
 	return next
@@ -204,11 +204,11 @@ func TestEscCancelsKeepsPartialAndIgnoresLaterEvents(t *testing.T) {
 
 	press(m, "esc")
 	turn := m.sess.Conv.Current()
-	if m.streaming() || turn.State != session.TurnCancelled {
-		t.Fatalf("after esc: streaming=%v state=%v, want cancelled", m.streaming(), turn.State)
+	if answering(m) || turn.State != session.TurnCancelled {
+		t.Fatalf("after esc: streaming=%v state=%v, want cancelled", answering(m), turn.State)
 	}
-	if m.input.Value() != "next question" {
-		t.Errorf("draft lost on cancel: %q", m.input.Value())
+	if draft(m) != "next question" {
+		t.Errorf("draft lost on cancel: %q", draft(m))
 	}
 	// What the runner emits after the cancel is ignored.
 	pump(t, m, pending)
@@ -234,7 +234,7 @@ func TestOldTurnEventsDoNotReachNewTurn(t *testing.T) {
 	m := newModel(t, r, 100, 30)
 	startGated(t, m, "first")
 	press(m, "esc")
-	m.input.Reset()
+	clearDraft(t, m)
 	startGated(t, m, "second")
 	m.Update(streamEventsMsg{turnID: 1, events: []connector.Event{
 		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": "stale"})},
@@ -293,7 +293,7 @@ func TestCtrlCClearsADraftBeforeQuitting(t *testing.T) {
 	if isQuit(t, press(m, "ctrl+c")) {
 		t.Fatal("ctrl+c with a draft quit and lost it")
 	}
-	if got := m.input.Value(); got != "" {
+	if got := draft(m); got != "" {
 		t.Fatalf("ctrl+c left the draft %q", got)
 	}
 	if v := view(m); !strings.Contains(v, "draft cleared · ctrl+c again quits") {
@@ -328,7 +328,7 @@ func TestFailedTurnShowsErrorAndRestoresDraft(t *testing.T) {
 	}
 	m := newModel(t, &fakeRunner{script: fail}, 100, 30)
 	send(t, m, "Who is Ada?")
-	if got := m.input.Value(); got != "Who is Ada?" {
+	if got := draft(m); got != "Who is Ada?" {
 		t.Errorf("draft after failure = %q, want the prompt back", got)
 	}
 	scr := view(m)
@@ -340,14 +340,13 @@ func TestFailedTurnShowsErrorAndRestoresDraft(t *testing.T) {
 	}
 
 	// A new draft typed meanwhile is not overwritten.
-	m.input.Reset()
 	r := &fakeRunner{script: fail, before: 1, gate: make(chan struct{})}
 	m2 := newModel(t, r, 100, 30)
 	pending := startGated(t, m2, "first prompt")
 	typeText(m2, "something new")
 	close(r.gate)
 	pump(t, m2, pending)
-	if got := m2.input.Value(); got != "something new" {
+	if got := draft(m2); got != "something new" {
 		t.Errorf("draft = %q, want the newly typed text kept", got)
 	}
 }
@@ -388,9 +387,11 @@ func TestStickyScroll(t *testing.T) {
 		t.Errorf("end did not return to the bottom:\n%s", view(m))
 	}
 	// Following again: a new turn's output stays in view.
-	m.setFocus(focusInput)
-	r2 := toolTurn("end_turn")
-	m.runner = &fakeRunner{script: r2}
+	press(m, "shift+tab")
+	if p := focusedPane(m); p != "input" {
+		t.Fatalf("shift+tab from the transcript focused %q, want the input", p)
+	}
+	r.script = toolTurn("end_turn") // the fake's next turn
 	send(t, m, "more")
 	if !strings.Contains(view(m), "Ada Lovelace works at") {
 		t.Errorf("new output not followed:\n%s", view(m))
@@ -480,7 +481,7 @@ func TestHelpShowsAllKeys(t *testing.T) {
 	}
 	press(m, "?")
 	typeText(m, "why?")
-	if got := m.input.Value(); got != "why?" {
+	if got := draft(m); got != "why?" {
 		t.Errorf("? typed into a non-empty input = %q, want it typed", got)
 	}
 }
@@ -491,11 +492,11 @@ func TestNewlineKeysInsertLines(t *testing.T) {
 	typeText(m, "one")
 	press(m, "shift+enter")
 	typeText(m, "two")
-	if got := m.input.Value(); got != "one\ntwo" {
+	if got := draft(m); got != "one\ntwo" {
 		t.Fatalf("input = %q, want two lines", got)
 	}
-	if m.input.Height() != 2 {
-		t.Errorf("input height = %d, want it grown to 2", m.input.Height())
+	if n := inputRows(m); n != 2 {
+		t.Errorf("input height = %d, want it grown to 2:\n%s", n, view(m))
 	}
 }
 
@@ -507,18 +508,27 @@ func TestViewFitsTerminal(t *testing.T) {
 		script[12] = connector.TextDelta{Index: 3, Text: "日本語の長い文章 👩‍💻 " + strings.Repeat("wide 漢字 ", 40)}
 		m := newModel(t, &fakeRunner{script: script}, w, h)
 		send(t, m, "Who is Ada? "+strings.Repeat("long prompt ", 30))
-		for i, focus := range []focusArea{focusInput, focusTranscript, focusServers, focusTranscript} {
-			m.setFocus(focus)
-			m.help.ShowAll = i == 3 // the full help too
-			m.refresh()
+		// The input, tab to the transcript, tab to the servers, back to
+		// the transcript with the full help line.
+		for i, keys := range [][]string{nil, {"tab"}, {"tab"}, {"shift+tab"}} {
+			press(m, keys...)
+			focus := []string{"input", "transcript", "servers", "transcript"}[i]
+			if i == 3 {
+				// No key shows the full help line (? opens the keys
+				// view): set it, and redraw with the same size.
+				m.help.ShowAll = true
+				m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+			} else if p := focusedPane(m); p != focus {
+				t.Fatalf("%dx%d: focus %q, want %s:\n%s", w, h, p, focus, view(m))
+			}
 			content := m.View().Content
 			lines := strings.Split(content, "\n")
 			if len(lines) != h {
-				t.Errorf("%dx%d focus %d: %d lines, want %d", w, h, focus, len(lines), h)
+				t.Errorf("%dx%d focus %s: %d lines, want %d", w, h, focus, len(lines), h)
 			}
 			for i, l := range lines {
 				if lw := ansi.StringWidth(l); lw > w {
-					t.Errorf("%dx%d focus %d: line %d is %d cells wide: %q", w, h, focus, i, lw, ansi.Strip(l))
+					t.Errorf("%dx%d focus %s: line %d is %d cells wide: %q", w, h, focus, i, lw, ansi.Strip(l))
 				}
 			}
 			scr := ansi.Strip(content)
@@ -657,12 +667,13 @@ func TestThemeFollowsTerminalBackground(t *testing.T) {
 	send(t, m, "Who is Ada?")
 	dark := m.View().Content
 	m.Update(tea.BackgroundColorMsg{Color: color.White})
-	if m.theme.Dark {
-		t.Fatal("a white background did not switch to the light theme")
-	}
 	light := m.View().Content
 	if light == dark {
-		t.Error("the screen looks the same on a light background")
+		t.Fatal("a white background did not switch to the light theme: the screen looks the same")
+	}
+	m.Update(tea.BackgroundColorMsg{Color: color.Black})
+	if m.View().Content != dark {
+		t.Error("a black background again did not bring the dark theme back")
 	}
 	if ansi.Strip(light) != ansi.Strip(dark) {
 		t.Errorf("switching theme changed the text:\n%s\nvs\n%s", ansi.Strip(dark), ansi.Strip(light))
@@ -692,10 +703,10 @@ func TestNoRunnerFailsTheTurnPlainly(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	typeText(m, "hello")
 	pump(t, m, press(m, "enter"))
-	if m.streaming() || m.sess.Conv.Current().State != session.TurnFailed {
+	if answering(m) || m.sess.Conv.Current().State != session.TurnFailed {
 		t.Fatal("turn without a runner did not fail")
 	}
-	if !strings.Contains(view(m), "failed") || m.input.Value() != "hello" {
+	if !strings.Contains(view(m), "failed") || draft(m) != "hello" {
 		t.Errorf("failure not shown or draft lost:\n%s", view(m))
 	}
 }
