@@ -110,6 +110,6 @@ func settle(t *testing.T, m *Model, cmd tea.Cmd) (clipboard []string) {
 // follows.
 func enter(t *testing.T, m *Model, text string) []string {
 	t.Helper()
-	m.input.SetValue(text)
+	setDraft(t, m, text)
 	return settle(t, m, press(m, "enter"))
 }

@@ -37,7 +37,7 @@ func TestRetryAfterAFailureSendsThePromptAgain(t *testing.T) {
 	r := &queueRunner{scripts: [][]connector.Event{failure(), answer("Ada works at Analytical Engines.")}}
 	m, _ := cmdModel(t, r, 100, 30)
 	enter(t, m, "Who is Ada?")
-	if got := m.input.Value(); got != "Who is Ada?" {
+	if got := draft(m); got != "Who is Ada?" {
 		t.Fatalf("after the failure the draft is %q, want the prompt back", got)
 	}
 
@@ -53,8 +53,8 @@ func TestRetryAfterAFailureSendsThePromptAgain(t *testing.T) {
 	if got := prompts(t, reqs[1]); len(got) != 1 || got[0] != "Who is Ada?" || len(reqs[1].Messages) != 1 {
 		t.Fatalf("the retry sent %d messages with prompts %q; want the prompt alone", len(reqs[1].Messages), got)
 	}
-	if m.input.Value() != "" {
-		t.Errorf("the draft %q stayed in the input after the retry sent it", m.input.Value())
+	if draft(m) != "" {
+		t.Errorf("the draft %q stayed in the input after the retry sent it", draft(m))
 	}
 	scr := view(m)
 	for _, want := range []string{"✗ failed", "Ada works at Analytical Engines."} {
@@ -96,13 +96,15 @@ func TestEditReplacesTheLastPromptAndResends(t *testing.T) {
 	enter(t, m, "First question")
 	enter(t, m, "Second questoin")
 	enter(t, m, "/edit")
-	if m.input.Value() != "Second questoin" {
-		t.Fatalf("/edit put %q in the input, want the last prompt", m.input.Value())
+	if draft(m) != "Second questoin" {
+		t.Fatalf("/edit put %q in the input, want the last prompt", draft(m))
 	}
 	if scr := view(m); !strings.Contains(scr, "editing your last prompt") {
 		t.Errorf("the screen does not say a prompt is being edited:\n%s", scr)
 	}
-	m.input.SetValue("Second question")
+	// Fix the typo as a user does: rub out "oin", type "ion".
+	press(m, "backspace", "backspace", "backspace")
+	typeText(m, "ion")
 	settle(t, m, press(m, "enter"))
 
 	reqs := r.requests()
@@ -144,8 +146,8 @@ func TestUnknownCommandSuggestsTheNearest(t *testing.T) {
 	if !strings.Contains(scr, "Unknown command /exprot. Did you mean /export?") {
 		t.Errorf("screen lacks the suggestion:\n%s", scr)
 	}
-	if m.input.Value() != "/exprot md" {
-		t.Errorf("the mistyped command left the input: %q", m.input.Value())
+	if draft(m) != "/exprot md" {
+		t.Errorf("the mistyped command left the input: %q", draft(m))
 	}
 	if len(r.requests()) != 0 {
 		t.Error("an unknown command was sent to Claude")
@@ -184,28 +186,28 @@ func TestTabCompletes(t *testing.T) {
 		{"/e", 3, "/edit"},
 		{"/model claude-op", 1, "/model claude-opus-"},
 	} {
-		m.input.SetValue(tt.typed)
+		setDraft(t, m, tt.typed)
 		for range tt.tabs {
 			press(m, "tab")
 		}
-		if got := m.input.Value(); got != tt.want {
+		if got := draft(m); got != tt.want {
 			t.Errorf("%q + %d tab: %q, want %q", tt.typed, tt.tabs, got, tt.want)
 		}
-		if m.focus != focusInput {
-			t.Fatalf("%q + tab moved the focus", tt.typed)
+		if p := focusedPane(m); p != "input" {
+			t.Fatalf("%q + tab moved the focus to %q", tt.typed, p)
 		}
 		press(m, "esc")
 	}
-	m.input.SetValue("/model claude-op")
+	setDraft(t, m, "/model claude-op")
 	press(m, "tab")
 	if scr := view(m); !strings.Contains(scr, "claude-opus-5-5") || !strings.Contains(scr, "claude-opus-4-8") {
 		t.Errorf("the candidates are not listed:\n%s", scr)
 	}
 	// A message (not a command) keeps tab for moving between panes.
-	m.input.SetValue("hello")
+	setDraft(t, m, "hello")
 	press(m, "tab")
-	if m.focus == focusInput || m.input.Value() != "hello" {
-		t.Errorf("tab in a message: focus %v, input %q; want the focus moved", m.focus, m.input.Value())
+	if p := focusedPane(m); p == "input" || draft(m) != "hello" {
+		t.Errorf("tab in a message: focus %q, input %q; want the focus moved", p, draft(m))
 	}
 }
 
@@ -238,8 +240,8 @@ func TestPaletteFiltersAndRunsOrInserts(t *testing.T) {
 	press(m, "ctrl+p")
 	typeText(m, "model")
 	press(m, "enter")
-	if m.input.Value() != "/model " {
-		t.Errorf("picking /model put %q in the input, want \"/model \"", m.input.Value())
+	if draft(m) != "/model " {
+		t.Errorf("picking /model put %q in the input, want \"/model \"", draft(m))
 	}
 	// esc closes the palette without running anything.
 	press(m, "ctrl+p")
@@ -340,7 +342,7 @@ func TestModelListComesFromTheModelsAPIWhenLive(t *testing.T) {
 	if m.sess.Settings.Model != "claude-test" {
 		t.Errorf("model became %q", m.sess.Settings.Model)
 	}
-	m.input.SetValue("/model claude-live-1")
+	setDraft(t, m, "/model claude-live-1")
 	press(m, "enter")
 	if m.sess.Settings.Model != "claude-live-1" || asked != 1 {
 		t.Errorf("model %q after asking %d times", m.sess.Settings.Model, asked)
@@ -388,7 +390,7 @@ func TestHelpAndQuit(t *testing.T) {
 	if !strings.Contains(scr, "/clear only clears the screen") {
 		t.Errorf("/help does not tell /new from /clear:\n%s", scr)
 	}
-	m.input.SetValue("/quit")
+	setDraft(t, m, "/quit")
 	cmd := press(m, "enter")
 	if cmd == nil {
 		t.Fatal("/quit returned no command")

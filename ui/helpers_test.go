@@ -412,3 +412,13 @@ func clearDraft(t *testing.T, m *Model) {
 		t.Fatalf("ctrl+c left the draft %q", d)
 	}
 }
+
+// setDraft replaces the draft as a user does: ctrl+c clears what is
+// there (not while a turn runs: then it cancels), and the text is pasted.
+func setDraft(t *testing.T, m *Model, text string) {
+	t.Helper()
+	if draft(m) != "" {
+		clearDraft(t, m)
+	}
+	m.Update(tea.PasteMsg{Content: text})
+}
