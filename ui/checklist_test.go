@@ -18,7 +18,13 @@ import (
 // crm, its checklist showing.
 func checklistModel(t *testing.T, w, h int) (*Model, *fakeDiscoverer) {
 	t.Helper()
-	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, w, h)
+	return checklistModelWith(t, &fakeRunner{script: toolTurn("end_turn")}, w, h)
+}
+
+// checklistModelWith is checklistModel with the given runner.
+func checklistModelWith(t *testing.T, r *fakeRunner, w, h int) (*Model, *fakeDiscoverer) {
+	t.Helper()
+	m, fake := discoveringModel(t, r, w, h)
 	discover(t, m, fake, ready("crm", crmTools()))
 	press(m, "shift+tab")
 	return m, fake
@@ -97,7 +103,8 @@ func TestChecklistShowsToolsSignatureAndMarks(t *testing.T) {
 
 func TestSpaceUnchecksAndTheRequestFollows(t *testing.T) {
 	t.Parallel()
-	m, _ := checklistModel(t, 120, 30)
+	r := &fakeRunner{script: toolTurn("end_turn")}
+	m, _ := checklistModelWith(t, r, 120, 30)
 	cursorTo(t, m, "delete_customer")
 	press(m, "space")
 	crm := m.sess.Servers[0]
@@ -115,7 +122,7 @@ func TestSpaceUnchecksAndTheRequestFollows(t *testing.T) {
 	}
 	press(m, "esc")
 	send(t, m, "hi")
-	req := m.runner.(*fakeRunner).requests()[0]
+	req := r.requests()[0]
 	p, _, err := connector.BuildParams(req)
 	if err != nil {
 		t.Fatal(err)
@@ -161,8 +168,8 @@ func TestAllNoneInvertActOnTheShownTools(t *testing.T) {
 		t.Fatalf("i on the customer tools: enabled %v, want list_orders only", got)
 	}
 	press(m, "esc") // clears the filter, stays in the panel
-	if m.focus != focusServers || m.panel.Query() != "" || toolRows(view(m)) != 5 {
-		t.Errorf("esc with a filter: focus %v query %q rows %d", m.focus, m.panel.Query(), toolRows(view(m)))
+	if q, _ := toolFilter(m); focusedPane(m) != "servers" || q != "" || toolRows(view(m)) != 5 {
+		t.Errorf("esc with a filter: focus %q query %q rows %d", focusedPane(m), q, toolRows(view(m)))
 	}
 }
 
@@ -172,12 +179,12 @@ func TestFilterTypingTakesLetterKeys(t *testing.T) {
 	before := m.sess.Servers[0].Filter
 	press(m, "/")
 	typeText(m, "an?o") // letters that are keys elsewhere: a, n, ?, o
-	if m.panel.Query() != "an?o" || !reflect.DeepEqual(m.sess.Servers[0].Filter, before) || strings.Contains(view(m), "?, q or esc closes") {
-		t.Fatalf("typing into the filter ran keys: query %q filter %+v", m.panel.Query(), m.sess.Servers[0].Filter)
+	if q, typing := toolFilter(m); q != "an?o" || !typing || !reflect.DeepEqual(m.sess.Servers[0].Filter, before) || strings.Contains(view(m), "?, q or esc closes") {
+		t.Fatalf("typing into the filter ran keys: query %q (typing %v) filter %+v\n%s", q, typing, m.sess.Servers[0].Filter, view(m))
 	}
 	press(m, "esc")
-	if m.panel.Query() != "" || m.panel.Filtering() {
-		t.Error("esc did not clear the filter")
+	if q, typing := toolFilter(m); q != "" || typing {
+		t.Errorf("esc did not clear the filter: query %q, typing %v\n%s", q, typing, view(m))
 	}
 }
 
@@ -231,8 +238,8 @@ func TestGlobExceptionAndMissingNames(t *testing.T) {
 	// A pattern row cannot be toggled.
 	cursorTo(t, m, "delete_*")
 	press(m, "space")
-	if !strings.Contains(m.hint, "patterns are edited in the config") {
-		t.Errorf("hint = %q", m.hint)
+	if !strings.Contains(ruleLine(m), "patterns are edited in the config") {
+		t.Errorf("the line above the input = %q", ruleLine(m))
 	}
 }
 
@@ -310,8 +317,8 @@ func TestPinKey(t *testing.T) {
 	discover(t, m, fake, ready("crm", crmTools()))
 	m.sess.Settings.Beta = connector.Beta20260915
 	press(m, "shift+tab", "p")
-	if !strings.Contains(m.hint, "has not listed") {
-		t.Errorf("pin before any listing: hint %q", m.hint)
+	if !strings.Contains(ruleLine(m), "has not listed") {
+		t.Errorf("pin before any listing: the line above the input says %q", ruleLine(m))
 	}
 	press(m, "esc")
 	send(t, m, "find Ada")
@@ -335,8 +342,8 @@ func TestPinKey(t *testing.T) {
 	}
 	m.sess.Settings.Beta = connector.Beta20251120
 	press(m, "p")
-	if crm.Pinned != nil || !strings.Contains(m.hint, "pinning needs") {
-		t.Errorf("pin under 2025-11-20: hint %q", m.hint)
+	if crm.Pinned != nil || !strings.Contains(ruleLine(m), "pinning needs") {
+		t.Errorf("pin under 2025-11-20: the line above the input says %q", ruleLine(m))
 	}
 }
 
@@ -442,7 +449,7 @@ func BenchmarkChecklist1000(b *testing.B) {
 func TestMouseInTheChecklist(t *testing.T) {
 	t.Parallel()
 	m, _ := checklistModel(t, 120, 30)
-	x := 120 - m.panelWidth + 4
+	x := panelColumn(m) + 4 // inside the panel, past its border
 	lineOf := func(text string) int {
 		for i, l := range strings.Split(view(m), "\n") {
 			if strings.Contains(l, text) {
@@ -471,11 +478,10 @@ func TestMouseInTheChecklist(t *testing.T) {
 // lock's pattern row says what it withholds.
 func TestLockedToolsShowTheirLockAndStayOff(t *testing.T) {
 	t.Parallel()
-	m, _ := checklistModel(t, 200, 50)
+	m, fake := checklistModel(t, 200, 50)
 	crm := m.sess.Servers[0]
 	crm.Locks = []connector.Lock{{Source: "config", Tools: []string{"delete_*"}}}
-	m.selectionChanged(false)
-	press(m, "down", "up") // the checklist rebuilds on the next key
+	discover(t, m, fake, ready("crm", crmTools())) // a new listing: the checklist rebuilds
 	scr := view(m)
 	if row := rowFor(scr, "delete_customer"); !strings.Contains(row, "[-] delete_customer") || !strings.Contains(row, "🔒 config") {
 		t.Errorf("locked row = %q\n%s", row, scr)

@@ -350,21 +350,7 @@ func transcriptRows(m *Model) []string {
 		return nil
 	}
 	rows := lines[1:end]
-	// The panel's border is the right-most column that is a bar on
-	// every row.
-	cut := -1
-	if len(rows) > 0 {
-	cols:
-		for c := ansi.StringWidth(rows[0]) - 1; c > 0; c-- {
-			for _, r := range rows {
-				if ch := ansi.Cut(r, c, c+1); ch != "│" && ch != "┃" {
-					continue cols
-				}
-			}
-			cut = c
-			break
-		}
-	}
+	cut := panelColumn(m)
 	out := make([]string, len(rows))
 	for i, r := range rows {
 		if cut > 0 {
@@ -421,4 +407,41 @@ func setDraft(t *testing.T, m *Model, text string) {
 		clearDraft(t, m)
 	}
 	m.Update(tea.PasteMsg{Content: text})
+}
+
+// panelColumn is the screen column of the servers panel's left border
+// (the right-most column that is a bar on every row between the title
+// and the line above the input); -1 when no panel is beside the
+// transcript.
+func panelColumn(m *Model) int {
+	lines := screenLines(m)
+	end := ruleRow(lines)
+	if end < 2 {
+		return -1
+	}
+	rows := lines[1:end]
+cols:
+	for c := ansi.StringWidth(rows[0]) - 1; c > 0; c-- {
+		for _, r := range rows {
+			if ch := ansi.Cut(r, c, c+1); ch != "│" && ch != "┃" {
+				continue cols
+			}
+		}
+		return c
+	}
+	return -1
+}
+
+// toolFilterRe reads the checklist's filter line, "/ cust  4 of 5" (with
+// a cursor, "▌", while it is typed).
+var toolFilterRe = regexp.MustCompile(`[│┃] / (.*?)▌?  \d+ of \d+`)
+
+// toolFilter is the checklist's filter as the screen shows it ("" when
+// none), and whether it is being typed: the help line then names only
+// the filter's keys.
+func toolFilter(m *Model) (query string, typing bool) {
+	if g := toolFilterRe.FindStringSubmatch(view(m)); g != nil {
+		query = g[1]
+	}
+	return query, strings.HasPrefix(helpLine(m), helpItem(common.Relabel(common.DefaultKeyMap().Confirm, "keep filter")))
 }
