@@ -87,14 +87,14 @@ func TestAPIFaultsKeepTurnDraftAndControl(t *testing.T) {
 			sb.Emulator.Inject(tt.fault)
 			typeText(m, "Find the customer Ada Lovelace")
 			cmd := press(m, "enter")
-			if !m.streaming() {
-				t.Fatal("the turn did not start")
+			if !answering(m) {
+				t.Fatalf("the turn did not start:\n%s", view(m))
 			}
 			// While the answer is due, the user drafts the next question.
 			typeText(m, "my next question")
 			pump(t, m, cmd)
-			if m.streaming() {
-				t.Fatal("the turn is still streaming after its events ended")
+			if answering(m) {
+				t.Fatalf("the turn is still streaming after its events ended:\n%s", view(m))
 			}
 			scr := view(m)
 			if !strings.Contains(strings.Join(strings.Fields(scr), " "), tt.say) {
@@ -106,7 +106,7 @@ func TestAPIFaultsKeepTurnDraftAndControl(t *testing.T) {
 			if strings.ContainsAny(scr, "\x1b\x07\u202e") {
 				t.Errorf("control characters reached the screen: %q", scr)
 			}
-			if got := m.input.Value(); got != "my next question" {
+			if got := draft(m); got != "my next question" {
 				t.Errorf("the draft is %q, want it kept", got)
 			}
 			tu := m.sess.Conv.Current()
@@ -117,7 +117,7 @@ func TestAPIFaultsKeepTurnDraftAndControl(t *testing.T) {
 
 			// Still in control: /retry sends the prompt again, and it goes
 			// through now that the fault is spent.
-			m.input.Reset()
+			clearDraft(t, m)
 			typeText(m, "/retry")
 			pump(t, m, press(m, "enter"))
 			cur := m.sess.Conv.Current()
@@ -137,7 +137,7 @@ func TestRateLimitCountsDownThenRetries(t *testing.T) {
 	t.Parallel()
 	m, sb := sandboxModel(t, 0)
 	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	m.now = func() time.Time { return clock }
+	m.now = func() time.Time { return clock } // no key or message sets the clock
 	sb.Emulator.Inject(emulator.Fault{Kind: emulator.FaultStatus, Status: 429, RetryAfter: "2"})
 
 	typeText(m, "Find the customer Ada Lovelace")
@@ -150,12 +150,12 @@ func TestRateLimitCountsDownThenRetries(t *testing.T) {
 		t.Fatalf("no countdown %q on screen:\n%s", want, view(m))
 	}
 	clock = clock.Add(1200 * time.Millisecond)
-	m.Update(retryTickMsg{run: m.run.id})
+	m.Update(retryTickMsg{run: first.turnID})
 	if want := "rate limited — retrying in 1s (1/2)"; !strings.Contains(view(m), want) {
 		t.Errorf("the countdown did not go down to %q:\n%s", want, view(m))
 	}
 	clock = clock.Add(time.Second)
-	m.Update(retryTickMsg{run: m.run.id})
+	m.Update(retryTickMsg{run: first.turnID})
 	if want := "rate limited — retrying now (1/2)"; !strings.Contains(view(m), want) {
 		t.Errorf("no %q once the wait is over:\n%s", want, view(m))
 	}
@@ -174,38 +174,68 @@ func TestRateLimitCountsDownThenRetries(t *testing.T) {
 
 func TestRetryLabels(t *testing.T) {
 	t.Parallel()
-	m := newModel(t, &fakeRunner{}, 100, 30)
 	clock := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
-	m.now = func() time.Time { return clock }
-	m.run = &run{id: 7}
 	tests := []struct {
 		ev   connector.Retrying
 		want string
+		// after is the footer once a second has passed and the
+		// countdown's tick arrived ("" for a retry sent at once).
+		after string
 	}{
-		{connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 529, Delay: 500 * time.Millisecond}, "API overloaded — retrying in 1s (1/2)"},
-		{connector.Retrying{Attempt: 2, MaxRetries: 2, Status: 500, Delay: 4 * time.Second}, "server error (HTTP 500) — retrying in 4s (2/2)"},
-		{connector.Retrying{Attempt: 1, MaxRetries: 3, Status: 0, Delay: time.Second}, "connection failed — retrying in 1s (1/3)"},
-		{connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 408}, "HTTP 408 — retrying now (1/2)"},
+		{connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 529, Delay: 500 * time.Millisecond}, "API overloaded — retrying in 1s (1/2)", "API overloaded — retrying now (1/2)"},
+		{connector.Retrying{Attempt: 2, MaxRetries: 2, Status: 500, Delay: 4 * time.Second}, "server error (HTTP 500) — retrying in 4s (2/2)", "server error (HTTP 500) — retrying in 3s (2/2)"},
+		{connector.Retrying{Attempt: 1, MaxRetries: 3, Status: 0, Delay: time.Second}, "connection failed — retrying in 1s (1/3)", "connection failed — retrying now (1/3)"},
+		{connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 408}, "HTTP 408 — retrying now (1/2)", ""},
+	}
+	// A turn whose runner announces a first retry, then waits: the other
+	// events are applied to it as the stream would bring them.
+	first := connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 429, Delay: 2 * time.Second}
+	r := &fakeRunner{script: []connector.Event{first, connector.MessageStart{ID: "m"}}, before: 1, gate: make(chan struct{})}
+	m := newModel(t, r, 100, 30)
+	now := clock
+	m.now = func() time.Time { return now } // no key or message sets the clock
+	typeText(m, "Who is Ada?")
+	msg, ok := nextStream(t, press(m, "enter"))
+	if !ok {
+		t.Fatal("the turn did not start")
+	}
+	m.Update(msg)
+	if want := "rate limited — retrying in 2s (1/2)"; !strings.Contains(view(m), want) {
+		t.Fatalf("no %q on screen:\n%s", want, view(m))
+	}
+	apply := func(ev connector.Event) {
+		m.Update(streamEventsMsg{turnID: msg.turnID, events: []connector.Event{ev}})
 	}
 	for _, tt := range tests {
-		if cmd := m.noteRetry(m.run, tt.ev); (cmd == nil) != (tt.ev.Delay == 0) {
-			t.Errorf("%+v: tick command %v", tt.ev, cmd)
+		now = clock
+		apply(tt.ev)
+		if scr := view(m); !strings.Contains(scr, tt.want) {
+			t.Errorf("%+v: the footer does not say %q:\n%s", tt.ev, tt.want, scr)
 		}
-		if got := m.retryLabel(); got != tt.want {
-			t.Errorf("label %q, want %q", got, tt.want)
+		now = clock.Add(time.Second)
+		m.Update(retryTickMsg{run: msg.turnID})
+		if tt.after != "" && !strings.Contains(view(m), tt.after) {
+			t.Errorf("%+v: a second later the footer does not say %q:\n%s", tt.ev, tt.after, view(m))
 		}
 	}
-	m.noteRetry(m.run, connector.MessageStart{})
-	if got := m.retryLabel(); got != "" {
-		t.Errorf("after the reply began the label is %q", got)
+	now = clock
+	apply(connector.MessageStart{})
+	// (The transcript keeps "↻ retrying 1/2 after HTTP 429" lines; the
+	// countdown is the footer's "… — retrying …".)
+	if scr := view(m); strings.Contains(scr, " — retrying") {
+		t.Errorf("after the reply began the footer still counts down:\n%s", scr)
 	}
-	m.noteRetry(m.run, connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 429, Delay: time.Second})
-	if cmd := m.handleRetryTick(retryTickMsg{run: 6}); cmd != nil || m.retryLabel() != "" {
-		t.Error("a tick of an older turn kept the countdown going")
+	apply(connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 429, Delay: time.Second})
+	m.Update(retryTickMsg{run: msg.turnID - 1})
+	// The line above the input is drawn afresh; the footer with the next
+	// spinner frame.
+	if rule := ruleLine(m); strings.Contains(rule, " — retrying") {
+		t.Errorf("a tick of an older turn kept the countdown going: %q", rule)
 	}
-	m.run = nil
-	if got := m.retryLabel(); got != "" {
-		t.Errorf("with no turn running the label is %q", got)
+	apply(connector.Retrying{Attempt: 1, MaxRetries: 2, Status: 429, Delay: time.Second})
+	press(m, "esc")
+	if scr := view(m); answering(m) || strings.Contains(scr, " — retrying") {
+		t.Errorf("with no turn running the footer counts down:\n%s", scr)
 	}
 }
 
@@ -296,7 +326,7 @@ func TestEscDuringARetryWaitCancelsAtOnce(t *testing.T) {
 	if strings.Contains(view(m), "retrying in") {
 		t.Errorf("the countdown outlived the cancel:\n%s", view(m))
 	}
-	if got := m.input.Value(); got != "Find the customer Ada Lovelace" {
+	if got := draft(m); got != "Find the customer Ada Lovelace" {
 		t.Errorf("the prompt of the cancelled turn is not back as the draft: %q", got)
 	}
 	// The next turn does not wait behind the cancelled one's minute.
