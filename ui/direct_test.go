@@ -123,8 +123,8 @@ func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
 	if v := view(m); !strings.Contains(v, "▾ notes · list_notes ⚡ direct ✓") || !strings.Contains(v, "Release checklist") {
 		t.Fatalf("the block:\n%s", v)
 	}
-	if m.modals.Len() != 0 || m.focus != focusTranscript {
-		t.Fatalf("modals %d, focus %v: the result opens in the transcript", m.modals.Len(), m.focus)
+	if p := focusedPane(m); p != "transcript" {
+		t.Fatalf("the keys are the %q pane's (\"\": a modal's): the result opens in the transcript\n%s", p, view(m))
 	}
 	press(m, "esc")
 	typeText(m, "hello")
@@ -138,8 +138,8 @@ func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
 	}
 	// The block stays where it was, above the turn, and v views it whole.
 	press(m, "tab", "k")
-	if m.modals.Len() != 0 {
-		t.Fatal("a modal opened")
+	if p := focusedPane(m); p != "transcript" {
+		t.Fatalf("tab, k: the keys are the %q pane's (\"\": a modal opened)\n%s", p, view(m))
 	}
 	press(m, "v")
 	if v := view(m); !strings.Contains(v, "notes · list_notes · ⚡ direct (not sent to Claude)") || !strings.Contains(v, "── result ──") {
@@ -162,8 +162,8 @@ func TestDirectCallOfADisabledToolAsksFirst(t *testing.T) {
 		t.Fatalf("no confirmation:\n%s", v)
 	}
 	press(m, "esc")
-	if m.modals.Len() != 0 {
-		t.Fatal("esc left a modal open")
+	if focusedPane(m) == "" {
+		t.Fatalf("esc left a modal open:\n%s", view(m))
 	}
 	press(m, "x", "enter")
 	if v := view(m); !strings.Contains(v, "Call notes · delete_note directly (Claude does not see it)") {
@@ -235,8 +235,8 @@ func TestDirectCallCancels(t *testing.T) {
 			}
 		}
 		m.Update(receive(t, done))
-		if m.directRunning() {
-			t.Fatalf("%s: the call still runs", k)
+		if rule := ruleLine(m); strings.Contains(rule, "calling directly") {
+			t.Fatalf("%s: the call still runs: %q", k, rule)
 		}
 		if v := view(m); strings.Count(v, "⊘ direct call cancelled") != i+1 {
 			t.Fatalf("%s: the block does not say it was cancelled:\n%s", k, v)
