@@ -415,8 +415,8 @@ func previewNext(t *testing.T, sess *session.Session, prompt string) []byte {
 func truthKeys(t *testing.T, m *Model, r *rand.Rand) string {
 	t.Helper()
 	settle(t, m, press(m, "shift+tab"))
-	if m.focus != focusServers {
-		t.Fatalf("shift+tab did not focus the servers panel (focus %v)", m.focus)
+	if p := focusedPane(m); p != "servers" {
+		t.Fatalf("shift+tab did not focus the servers panel (focus %q):\n%s", p, view(m))
 	}
 	i := r.IntN(len(m.sess.Servers))
 	for range len(m.sess.Servers) {
@@ -449,10 +449,10 @@ func truthKeys(t *testing.T, m *Model, r *rand.Rand) string {
 		did = key
 	}
 	press(m, "esc")
-	if m.focus != focusInput {
-		t.Fatalf("esc did not bring the focus back to the input")
+	if p := focusedPane(m); p != "input" {
+		t.Fatalf("esc did not bring the focus back to the input (focus %q)", p)
 	}
-	return fmt.Sprintf("%s: %s → enabled=%v %+v pinned=%d hint %q", srv.Name, did, srv.Enabled, srv.Filter, len(srv.Pinned), m.hint)
+	return fmt.Sprintf("%s: %s → enabled=%v %+v pinned=%d said %q", srv.Name, did, srv.Enabled, srv.Filter, len(srv.Pinned), ruleLine(m))
 }
 
 // truthModel is a screen for sess whose turns run through the world's

@@ -79,11 +79,14 @@ func TestAtCompletionAttaches(t *testing.T) {
 	typeText(m, "explain @no")
 	m.Update(await[resourcesListedMsg](t, press(m, "tab")))
 	m.Update(await[resourceReadMsg](t, press(m, "tab")))
-	if got := m.input.Value(); got != "explain @notes:note://index " {
+	if got := draft(m); got != "explain @notes:note://index " {
 		t.Fatalf("input = %q", got)
 	}
-	if len(m.bx.attached) != 1 || m.bx.attached[0].Label != "notes:note://index" {
-		t.Fatalf("attached = %+v", m.bx.attached)
+	// The notice goes with the next key; then the line above the input
+	// lists the attachments.
+	press(m, "end")
+	if rule := ruleLine(m); strings.Count(rule, "📎 ") != 1 || !strings.Contains(rule, "📎 notes:note://index (") {
+		t.Fatalf("attached: %q", rule)
 	}
 }
 
@@ -99,14 +102,14 @@ func TestMentionsAreAttachedWhenSent(t *testing.T) {
 
 	typeText(m, "compare @notes:note://n9 and @notes:note://n1")
 	m.Update(await[mentionsReadMsg](t, press(m, "enter")))
-	if got := m.input.Value(); got != "compare @notes:note://n9 and @notes:note://n1" || len(runner.requests()) != 0 {
+	if got := draft(m); got != "compare @notes:note://n9 and @notes:note://n1" || len(runner.requests()) != 0 {
 		t.Fatalf("a missing resource: draft %q, %d requests", got, len(runner.requests()))
 	}
 	if v := view(m); !strings.Contains(v, "Resource not found. Nothing was sent") || !strings.Contains(v, "@notes:note://n9 and send again.") {
 		t.Fatalf("no reason:\n%s", view(m))
 	}
 
-	m.input.SetValue("summarise @notes:note://n1, please")
+	setDraft(t, m, "summarise @notes:note://n1, please")
 	msg := await[mentionsReadMsg](t, press(m, "enter"))
 	_, cmd := m.Update(msg)
 	pump(t, m, cmd)
@@ -125,7 +128,7 @@ func TestResourcesCompletesServers(t *testing.T) {
 	m := quietModel(t)
 	typeText(m, "/resources n")
 	press(m, "tab")
-	if got := m.input.Value(); got != "/resources notes" {
+	if got := draft(m); got != "/resources notes" {
 		t.Fatalf("input = %q", got)
 	}
 }
