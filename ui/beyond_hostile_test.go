@@ -83,8 +83,8 @@ func TestBeyondToolsSanitiseServerText(t *testing.T) {
 	clean("the prompt list")
 	typeText(m, "/prompt h p")
 	m.Update(await[promptGotMsg](t, press(m, "enter")))
-	if !strings.HasPrefix(m.input.Value(), "ask ") || strings.ContainsAny(m.input.Value(), "\x1b\x07\u202e") {
-		t.Fatalf("the draft = %q", m.input.Value())
+	if !strings.HasPrefix(draft(m), "ask ") || strings.ContainsAny(draft(m), "\x1b\x07\u202e") {
+		t.Fatalf("the draft = %q", draft(m))
 	}
 	clean("the draft")
 }

@@ -37,7 +37,7 @@ func TestIdleScreenSchedulesNothing(t *testing.T) {
 	t.Parallel()
 	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 100, 30)
 	// While the servers connect, a tick asks for the next one.
-	_, cmd := m.Update(m.spin.Tick())
+	_, cmd := m.Update(tick())
 	if !ticks(t, cmd) {
 		t.Fatal("the spinner does not tick while servers connect")
 	}
@@ -73,7 +73,7 @@ func TestIdleScreenSchedulesNothing(t *testing.T) {
 	}
 	// ...and a tick still on its way when everything settled asks for
 	// nothing more.
-	if _, cmd = m.Update(m.spin.Tick()); cmd != nil {
+	if _, cmd = m.Update(tick()); cmd != nil {
 		t.Fatalf("idle, a spinner tick scheduled %T", runCmd(t, cmd))
 	}
 	if _, cmd = m.Update(tea.WindowSizeMsg{Width: 120, Height: 30}); cmd != nil && ticks(t, cmd) {

@@ -49,7 +49,7 @@ func pagerOverTool(t *testing.T) (m *Model, sessions sessionsListedMsg) {
 		func(o *Options) { o.Store = store })
 	enter(t, m, "find Ada")
 
-	m.input.SetValue("/sessions")
+	setDraft(t, m, "/sessions")
 	sessions = heldMsg[sessionsListedMsg](t, press(m, "enter"))
 
 	press(m, "tab")

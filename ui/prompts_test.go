@@ -23,9 +23,17 @@ func TestPromptBecomesTheDraft(t *testing.T) {
 	m := quietModel(t)
 	typeText(m, `/prompt notes summarize topic="open invoices"`)
 	m.Update(await[promptGotMsg](t, press(m, "enter")))
-	draft := m.input.Value()
-	if !strings.HasPrefix(draft, "Summarize my notes about open invoices as bullets.") || !strings.Contains(draft, "Ada Lovelace") {
-		t.Fatalf("draft = %q", draft)
+	// The input shows the draft's first rows; its end comes into view as
+	// the cursor goes down.
+	got := draft(m)
+	for range 20 {
+		press(m, "down")
+		if d := draft(m); !strings.Contains(got, d) {
+			got += "\n" + d
+		}
+	}
+	if !strings.HasPrefix(got, "Summarize my notes about open invoices as bullets.") || !strings.Contains(got, "Ada Lovelace") {
+		t.Fatalf("draft = %q", got)
 	}
 	if v := view(m); !strings.Contains(v, "/prompt notes summarize: its text is your draft") {
 		t.Fatalf("no note:\n%s", v)
@@ -67,12 +75,12 @@ func TestPromptCompletion(t *testing.T) {
 	m := quietModel(t)
 	typeText(m, "/prompt n")
 	press(m, "tab")
-	if got := m.input.Value(); got != "/prompt notes " {
+	if got := draft(m); got != "/prompt notes " {
 		t.Fatalf("server completion = %q", got)
 	}
 	m.Update(await[promptsListedMsg](t, press(m, "tab")))
 	press(m, "tab")
-	if got := m.input.Value(); got != "/prompt notes summarize " {
+	if got := draft(m); got != "/prompt notes summarize " {
 		t.Fatalf("prompt completion = %q", got)
 	}
 	if v := view(m); !strings.Contains(v, "summarize topic= style= · Ask for a summary of the notes, optionally about one topic.") {
@@ -80,12 +88,12 @@ func TestPromptCompletion(t *testing.T) {
 	}
 	typeText(m, "st")
 	press(m, "tab")
-	if got := m.input.Value(); got != "/prompt notes summarize style=" {
+	if got := draft(m); got != "/prompt notes summarize style=" {
 		t.Fatalf("argument completion = %q", got)
 	}
 	typeText(m, "prose ")
 	press(m, "tab")
-	if got := m.input.Value(); got != "/prompt notes summarize style=prose topic=" {
+	if got := draft(m); got != "/prompt notes summarize style=prose topic=" {
 		t.Fatalf("the argument left = %q", got)
 	}
 }

@@ -83,12 +83,12 @@ func TestASilentReplyShowsItsWait(t *testing.T) {
 			silentTurn(t, m, r)
 
 			clock.advance(3 * time.Second)
-			m.Update(m.spin.Tick())
+			m.Update(tick())
 			if scr := view(m); strings.Contains(scr, "without data") || !strings.Contains(scr, "answering…") {
 				t.Errorf("a 3 s gap is shown as a wait:\n%s", scr)
 			}
 			clock.advance(39 * time.Second)
-			m.Update(m.spin.Tick())
+			m.Update(tick())
 			scr := view(m)
 			if strings.Count(scr, tc.want) != 2 {
 				t.Errorf("the footer and the line above the input do not both say %q:\n%s", tc.want, scr)
@@ -105,14 +105,14 @@ func TestASilentReplyShowsItsWait(t *testing.T) {
 
 			// The count goes on with the spinner.
 			clock.advance(80 * time.Second)
-			m.Update(m.spin.Tick())
+			m.Update(tick())
 			if want := "waiting for the API · 2 min 2 s without data"; strings.Count(view(m), want) != 2 {
 				t.Errorf("after 2 min 2 s, %q is not on the footer and the rule:\n%s", want, view(m))
 			}
 
 			// Data arrives: the wait is no longer shown.
 			silence.Heard()
-			m.Update(m.spin.Tick())
+			m.Update(tick())
 			if scr := view(m); strings.Contains(scr, "without data") {
 				t.Errorf("the wait outlived the data:\n%s", scr)
 			}
@@ -131,7 +131,7 @@ func TestTheWaitEndsWithTheTurn(t *testing.T) {
 	typeText(m, "Find the customer Ada Lovelace")
 	pump(t, m, press(m, "enter"))
 	clock.advance(time.Minute)
-	if scr := view(m); strings.Contains(scr, "without data") || m.streaming() {
+	if scr := view(m); strings.Contains(scr, "without data") || answering(m) {
 		t.Errorf("a finished turn shows a wait:\n%s", scr)
 	}
 }
