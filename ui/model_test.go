@@ -597,7 +597,7 @@ func TestHugeResultIsBounded(t *testing.T) {
 	press(m, "tab", "up", "enter")
 	// Expanded, the result shows at most a screenful, then what is left:
 	// read it page by page (↓ pages through a tall block).
-	rows := func() []string { return strings.Split(view(m), "\n")[1 : 1+m.tr.Height()] }
+	rows := func() []string { return transcriptRows(m) }
 	scr := rows()
 	n := strings.Count(strings.Join(scr, "\n"), "result line")
 	last := strings.Join(scr, "\n")
@@ -618,8 +618,8 @@ func TestHugeResultIsBounded(t *testing.T) {
 	if !strings.Contains(last, "more lines — press v to view all") {
 		t.Fatalf("huge result not cut:\n%s", last)
 	}
-	if n > m.tr.Height() {
-		t.Errorf("%d result lines shown, want at most a screenful (%d)", n, m.tr.Height())
+	if h := len(transcriptRows(m)); n > h {
+		t.Errorf("%d result lines shown, want at most a screenful (%d)", n, h)
 	}
 }
 

@@ -36,9 +36,14 @@ func lineAndNext(scr, s string) (string, string) {
 
 // transcriptText is the screen's transcript columns, without the panel.
 func transcriptText(m *Model) string {
+	// The transcript ends a blank column before the panel's border.
+	width := ansi.StringWidth(screenLines(m)[0]) // the title is as wide as the screen
+	if c := panelColumn(m); c > 0 {
+		width = c - 1
+	}
 	var b strings.Builder
 	for _, l := range strings.Split(view(m), "\n") {
-		b.WriteString(ansi.Truncate(l, m.tr.Width(), ""))
+		b.WriteString(ansi.Truncate(l, width, ""))
 		b.WriteByte('\n')
 	}
 	return b.String()
