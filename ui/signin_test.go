@@ -20,19 +20,28 @@ import (
 // sent on the returned channel and not followed.
 func signInModel(t *testing.T) (*Model, *fakeDiscoverer, *oauthdemo.Server, chan string) {
 	t.Helper()
+	m, fake, srv, opened, _ := signInModelWith(t, &fakeRunner{})
+	return m, fake, srv, opened
+}
+
+// signInModelWith is signInModel with the given runner; it also returns
+// the sign-ins' store.
+func signInModelWith(t *testing.T, r *fakeRunner) (*Model, *fakeDiscoverer, *oauthdemo.Server, chan string, *oauth.Store) {
+	t.Helper()
 	srv, err := oauthdemo.Start(t.Context(), oauthdemo.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = srv.Close() })
 	opened := make(chan string, 4)
-	m, fake := discoveringModel(t, &fakeRunner{}, 120, 40, func(o *Options) {
+	store := oauth.NewStore(t.TempDir())
+	m, fake := discoveringModel(t, r, 120, 40, func(o *Options) {
 		o.Session = &session.Session{
 			Settings: session.Settings{Model: "claude-test", MaxTokens: 1024, Beta: connector.Beta20251120},
 			Servers: []*session.ServerState{{Name: "crm-oauth", URL: srv.URL, Enabled: true,
 				Filter: connector.ToolFilter{Mode: connector.ModeAll}}},
 		}
-		o.SignIns = &oauth.Source{Store: oauth.NewStore(t.TempDir())}
+		o.SignIns = &oauth.Source{Store: store}
 		o.OpenBrowser = func(_ context.Context, u string) error {
 			opened <- u
 			return nil
@@ -40,7 +49,7 @@ func signInModel(t *testing.T) (*Model, *fakeDiscoverer, *oauthdemo.Server, chan
 	})
 	discover(t, m, fake, discovery.Status{Server: "crm-oauth", State: discovery.NeedsAuth,
 		Reason: "it requires authorization (HTTP 401 Unauthorized) and no token is configured"})
-	return m, fake, srv, opened
+	return m, fake, srv, opened, store
 }
 
 // flat is the screen as one line of words, the panes' rules dropped: the
@@ -49,7 +58,8 @@ func flat(scr string) string {
 	return strings.Join(strings.Fields(strings.NewReplacer("│", " ", "┃", " ").Replace(scr)), " ")
 }
 
-// step applies the running sign-in's next step.
+// step applies the running sign-in's next step. (Tests take the run
+// from the model: its steps come from a goroutine no key reaches.)
 func step(t *testing.T, m *Model, run *signInRun) {
 	t.Helper()
 	m.Update(runCmd(t, waitSignIn(run)))
@@ -78,7 +88,7 @@ func redirectOf(t *testing.T, authURL string) string {
 // token, and the token never reaches the screen.
 func TestSignInFromThePanel(t *testing.T) {
 	t.Parallel()
-	m, fake, srv, opened := signInModel(t)
+	m, fake, srv, opened, store := signInModelWith(t, &fakeRunner{})
 	if scr := view(m); !strings.Contains(flat(scr), "not signed in — press L to sign in") {
 		t.Fatalf("the panel does not offer the sign-in:\n%s", scr)
 	}
@@ -112,7 +122,7 @@ func TestSignInFromThePanel(t *testing.T) {
 	if !strings.Contains(scr, "✓ Signed in to crm-oauth as ada@example.com") {
 		t.Fatalf("the sign-in did not end signed in:\n%s", scr)
 	}
-	rec, err := m.auth.src.Store.Load(srv.URL)
+	rec, err := store.Load(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,11 +155,22 @@ func TestSignInCancelled(t *testing.T) {
 	<-opened
 	press(m, "esc")
 	step(t, m, run)
-	if m.auth.running != nil || strings.Contains(view(m), "Sign in to crm-oauth") {
-		t.Fatalf("the sign-in is still running or shown:\n%s", view(m))
+	if scr := view(m); strings.Contains(flat(scr), "signing in…") || strings.Contains(scr, "Sign in to crm-oauth") {
+		t.Fatalf("the sign-in is still running or shown:\n%s", scr)
 	}
 	if scr := view(m); !strings.Contains(flat(scr), "not signed in — press L to sign in") {
 		t.Errorf("after cancelling, the panel does not offer the sign-in again:\n%s", scr)
+	}
+	// L starts a new sign-in: a new address, opened again.
+	press(m, "L")
+	if again := m.auth.running; again == nil || again == run {
+		t.Fatalf("L after a cancelled sign-in did not start a new one:\n%s", view(m))
+	} else {
+		step(t, m, again)
+	}
+	<-opened
+	if scr := view(m); !strings.Contains(scr, "Sign in to crm-oauth") || !strings.Contains(scr, "/authorize?") {
+		t.Fatalf("L after a cancelled sign-in:\n%s", scr)
 	}
 	if st := srv.Stats(); st.CodeExchanges != 0 {
 		t.Errorf("a code was exchanged: %+v", st)
@@ -169,9 +190,10 @@ func TestSignInTimeoutSaysWhatToDo(t *testing.T) {
 // server in the panel and says which key signs in again.
 func TestRefusedSignInAfterATurn(t *testing.T) {
 	t.Parallel()
-	m, _, _, _ := signInModel(t)
-	m.noteSignInFailure(&session.Turn{Err: &session.SignInError{Server: "crm-oauth", Err: oauth.ErrSignInAgain}})
-	m.refresh()
+	r := &fakeRunner{script: []connector.Event{
+		connector.TurnDone{Err: &session.SignInError{Server: "crm-oauth", Err: oauth.ErrSignInAgain}}}}
+	m, _, _, _, _ := signInModelWith(t, r)
+	send(t, m, "Who is Ada?")
 	if scr := view(m); !strings.Contains(scr, "crm-oauth needs a new sign-in: press L") ||
 		!strings.Contains(flat(scr), "press L to sign in again") {
 		t.Errorf("after a refused sign-in:\n%s", scr)
