@@ -130,7 +130,7 @@ func DefaultKeyMap() KeyMap {
 		RefreshAll:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "rediscover all")),
 		Pin:          key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pin/unpin tool list")),
 		Export:       key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write selection as TOML")),
-		SignIn:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "sign in (OAuth; servers the API calls)")),
+		SignIn:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "sign in (OAuth)")),
 		Doctor:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "check server (doctor)")),
 		CallTool:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "call tool directly")),
 		ServerLog:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log (local servers)")),
