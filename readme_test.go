@@ -19,7 +19,7 @@ func readme(t *testing.T) string {
 }
 
 // A new user's README (issue 13 #12): every link points at a file of the
-// clone or a heading of the README, and how to build the binary the
+// clone or a heading of the README, it opens with the two commands, and how to build the binary the
 // examples call comes before the first example that calls it.
 func TestREADMELinksAndBuild(t *testing.T) {
 	t.Parallel()
@@ -43,6 +43,17 @@ func TestREADMELinksAndBuild(t *testing.T) {
 				t.Errorf("link %s: not a file of the clone (%v)", target, err)
 			}
 		}
+	}
+	// It opens with exactly the two commands: start it, test it.
+	_, block, _ := strings.Cut(text, "```sh\n")
+	block, _, _ = strings.Cut(block, "```")
+	var cmds []string
+	for _, line := range strings.Split(strings.TrimSpace(block), "\n") {
+		cmd, _, _ := strings.Cut(line, "#")
+		cmds = append(cmds, strings.TrimSpace(cmd))
+	}
+	if strings.Join(cmds, "; ") != "go run .; go test ./..." || strings.Index(text, "```sh") > strings.Index(text, "\n## ") {
+		t.Errorf("the README's first block is %q, want exactly go run . and go test ./...", cmds)
 	}
 	build := strings.Index(text, "go build -o patchbay .")
 	first := regexp.MustCompile(`(?m)^(\$ )?patchbay `).FindStringIndex(text)

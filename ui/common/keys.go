@@ -133,7 +133,7 @@ func DefaultKeyMap() KeyMap {
 		SignIn:       key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "sign in (OAuth)")),
 		Doctor:       key.NewBinding(key.WithKeys("D"), key.WithHelp("D", "check server (doctor)")),
 		CallTool:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "call tool directly")),
-		ServerLog:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "local server's log")),
+		ServerLog:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "log (local servers)")),
 		Attach:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "attach to next message")),
 		Detach:       key.NewBinding(key.WithKeys("backspace"), key.WithHelp("backspace", "drop last attachment")),
 

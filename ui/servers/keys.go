@@ -254,7 +254,10 @@ func (p *Panel) ShortHelp() []key.Binding {
 		return []key.Binding{common.Relabel(k.Confirm, "keep filter"), common.Relabel(k.Back, "clear filter"), k.ArrowUp, k.ArrowDown}
 	}
 	b := []key.Binding{k.ToggleTool, k.CycleMode, k.FilterTools, k.Audit}
-	if s := p.Selected(); s != nil && p.host.SignIn(s.Name).Possible {
+	switch s := p.Selected(); {
+	case s != nil && s.Local():
+		b = append(b, k.ServerLog) // L is the log here, the sign-in elsewhere
+	case s != nil && p.host.SignIn(s.Name).Possible:
 		b = append(b, k.SignIn)
 	}
 	return append(b, k.Doctor)

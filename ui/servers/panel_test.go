@@ -188,3 +188,35 @@ func TestPanelNamesWhatAStdioServerRuns(t *testing.T) {
 		t.Errorf("the panel shows patchbay's hidden subcommand:\n%s", v)
 	}
 }
+
+// On a local server, L is its log, and the help line says so; a server
+// the API calls offers no log.
+func TestLocalServerHelpOffersItsLog(t *testing.T) {
+	t.Parallel()
+	host := &fakeHost{sess: &session.Session{
+		Settings: session.Settings{Beta: connector.Beta20251120},
+		Servers: []*session.ServerState{
+			{Name: "memory", Transport: session.TransportStdio, Command: "npx", Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAll}},
+			{Name: "crm", URL: "https://mcp.example.com/mcp", Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAll}},
+		},
+	}}
+	th := common.NewTheme(true)
+	p := New(host, &th, common.DefaultKeyMap())
+	p.SetFocused(true)
+	p.SetSize(80, 20)
+	logHelp := func() bool {
+		for _, b := range p.ShortHelp() {
+			if b.Help().Key == "L" && strings.Contains(b.Help().Desc, "log") {
+				return true
+			}
+		}
+		return false
+	}
+	if !logHelp() {
+		t.Errorf("the help on a local server does not offer its log: %v", p.ShortHelp())
+	}
+	p.HandleKey(press(tea.KeyRight, ""))
+	if logHelp() {
+		t.Error("the help on a server the API calls offers a log")
+	}
+}
