@@ -93,8 +93,15 @@ func discover(t testing.TB, m *Model, fake *fakeDiscoverer, statuses ...discover
 	for _, st := range statuses {
 		fake.notify(st)
 	}
-	msg := runCmd(t, waitDiscovery(m.disc.ch, m.ctx.Done()))
-	m.Update(msg)
+	m.Update(nextDiscovery(t, m))
+}
+
+// nextDiscovery is the message the runtime gets for the statuses the
+// fake has sent. (The model's own channel: the command that waits on it
+// comes back batched with others a test cannot run.)
+func nextDiscovery(t testing.TB, m *Model) tea.Msg {
+	t.Helper()
+	return runCmd(t, waitDiscovery(m.disc.ch, m.ctx.Done()))
 }
 
 func ready(server string, tools []connector.Tool) discovery.Status {

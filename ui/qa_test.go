@@ -116,7 +116,7 @@ func TestLiveCostIsCountedOffTheEventLoop(t *testing.T) {
 	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 120, 30,
 		func(o *Options) { o.Counter = counter })
 	fake.notify(ready("crm", crmTools()))
-	_, cmd := m.Update(runCmd(t, waitDiscovery(m.disc.ch, m.ctx.Done())))
+	_, cmd := m.Update(nextDiscovery(t, m))
 	if calls != 0 {
 		t.Fatalf("the count was asked on the event loop (%d calls)", calls)
 	}
@@ -173,7 +173,7 @@ func TestRefusedCountKeepsTheEstimateAndIsNotAskedAgain(t *testing.T) {
 	m, fake := discoveringModel(t, &fakeRunner{script: toolTurn("end_turn")}, 120, 30,
 		func(o *Options) { o.Counter = counter })
 	fake.notify(ready("crm", crmTools()))
-	m.Update(runCmd(t, waitDiscovery(m.disc.ch, m.ctx.Done())))
+	m.Update(nextDiscovery(t, m))
 	press(m, "shift+tab")
 	cursorTo(t, m, "delete_customer")
 	counted(t, m, press(m, "space"))
