@@ -136,6 +136,10 @@
 //     cancelled; cache.go: its drawing cache.
 //   - internal/uitest: fixtures the tests of ui and its sub-packages share
 //     (scripted turns, big results, key presses).
+//   - Tests of ui assert what a user sees (helpers_test.go): the screen,
+//     the help line (whose first keys name the focused pane), the line
+//     above the input, the draft as drawn, or a component's exported API;
+//     not the root model's private fields.
 //
 // # Keys
 //
