@@ -2,7 +2,9 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"image/color"
+	"slices"
 	"strings"
 	"testing"
 
@@ -353,7 +355,11 @@ func TestFailedTurnShowsErrorAndRestoresDraft(t *testing.T) {
 
 func TestStickyScroll(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("line of a long answer\n\n", 60)
+	var b strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&b, "line %d of a long answer\n\n", i+1)
+	}
+	long := b.String()
 	script := []connector.Event{
 		connector.MessageStart{ID: "m"},
 		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": ""})},
@@ -366,24 +372,25 @@ func TestStickyScroll(t *testing.T) {
 		connector.TurnDone{StopReason: "end_turn"}), before: 3, gate: make(chan struct{})}
 	m := newModel(t, r, 80, 24)
 	pending := startGated(t, m, "write a lot")
-	if !m.tr.AtBottom() || m.tr.Offset() == 0 {
-		t.Fatalf("not following output: offset %d of %d rows", m.tr.Offset(), m.tr.TotalRows())
+	// Following: the footer at the bottom, the prompt scrolled away.
+	if rows := transcriptRows(m); !strings.Contains(lastRow(rows), "answering…") || slices.Contains(rows, "› write a lot") {
+		t.Fatalf("not following output:\n%s", view(m))
 	}
 	press(m, "pgup")
-	held := m.tr.Offset()
-	if m.tr.AtBottom() {
-		t.Fatal("pgup did not scroll up")
+	held := firstNumbered(t, m)
+	if strings.Contains(lastRow(transcriptRows(m)), "answering…") {
+		t.Fatalf("pgup did not scroll up:\n%s", view(m))
 	}
 	close(r.gate)
 	pump(t, m, pending)
-	if m.tr.Offset() != held {
-		t.Errorf("scrolled-up view moved with new output: offset %d, was %d", m.tr.Offset(), held)
+	if now := firstNumbered(t, m); now != held {
+		t.Errorf("scrolled-up view moved with new output: from line %d to line %d", held, now)
 	}
 	if strings.Contains(view(m), "THE END") {
 		t.Error("scrolled-up view shows the newest output")
 	}
 	press(m, "tab", "end")
-	if !m.tr.AtBottom() || !strings.Contains(view(m), "THE END") {
+	if !strings.Contains(lastRow(transcriptRows(m)), "THE END") {
 		t.Errorf("end did not return to the bottom:\n%s", view(m))
 	}
 	// Following again: a new turn's output stays in view.
@@ -398,9 +405,36 @@ func TestStickyScroll(t *testing.T) {
 	}
 }
 
+// lastRow is the last row of rows that is not blank.
+func lastRow(rows []string) string {
+	for i := len(rows) - 1; i >= 0; i-- {
+		if strings.TrimSpace(rows[i]) != "" {
+			return rows[i]
+		}
+	}
+	return ""
+}
+
+// firstNumbered is N of the first "line N…" the transcript shows.
+func firstNumbered(t *testing.T, m *Model) int {
+	t.Helper()
+	for _, r := range transcriptRows(m) {
+		var n int
+		if _, err := fmt.Sscanf(strings.TrimLeft(r, " ┃"), "line %d", &n); err == nil {
+			return n
+		}
+	}
+	t.Fatalf("no numbered line on screen:\n%s", view(m))
+	return 0
+}
+
 func TestWheelScrollsAndStopsFollowing(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("a line\n\n", 60)
+	var b strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&b, "line %d\n\n", i+1)
+	}
+	long := b.String()
 	script := []connector.Event{
 		connector.MessageStart{ID: "m"},
 		connector.BlockStart{Index: 0, Type: "text", Block: rawJSON(map[string]any{"type": "text", "text": ""})},
@@ -410,10 +444,10 @@ func TestWheelScrollsAndStopsFollowing(t *testing.T) {
 	}
 	m := newModel(t, &fakeRunner{script: script}, 80, 24)
 	send(t, m, "go")
-	bottom := m.tr.Offset()
+	bottom := firstNumbered(t, m)
 	m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
-	if m.tr.Offset() >= bottom || m.tr.Following() {
-		t.Fatalf("wheel up: offset %d (bottom %d), follow %v", m.tr.Offset(), bottom, m.tr.Following())
+	if top := firstNumbered(t, m); top >= bottom || m.tr.Following() {
+		t.Fatalf("wheel up: the top line is %d (at the bottom %d), follow %v", top, bottom, m.tr.Following())
 	}
 	for range 10 {
 		m.Update(tea.MouseWheelMsg{Button: tea.MouseWheelDown})
