@@ -28,7 +28,8 @@ func TestE2ETypingWhileAnswerStreamsIntoLongHistory(t *testing.T) {
 	writeLongSession(t, filepath.Join(state, "patchbay", "sessions"), 500)
 
 	// A message no tool fits is echoed back as a long Markdown answer; the
-	// drip fault holds every frame of that answer back by 40 ms.
+	// drip fault holds every frame of that answer back by 40 ms (more under
+	// the race detector, so the typing shows before the answer ends).
 	words := []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"}
 	var msg strings.Builder
 	for i := 0; msg.Len() < 3000; i++ {
@@ -38,7 +39,7 @@ func TestE2ETypingWhileAnswerStreamsIntoLongHistory(t *testing.T) {
 	// The echo quotes the first 2 KB and then says how long the message was.
 	echoEnd := fmt.Sprintf("(%d bytes in all)", msg.Len())
 
-	s := startTmux(t, 120, 40, []string{"XDG_STATE_HOME=" + state, sandbox.FaultEnv + "=drip:40ms"}, bin, "-continue")
+	s := startTmux(t, 120, 40, []string{"XDG_STATE_HOME=" + state, sandbox.FaultEnv + "=drip:" + patience(40*time.Millisecond).String()}, bin, "-continue")
 	s.waitFor(15*time.Second, "› question number 499", "Result 499")
 	s.paste(msg.String())
 	s.keys("Enter")

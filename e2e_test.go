@@ -133,8 +133,19 @@ func (s *tmuxSession) waitGone(timeout time.Duration, text string) {
 // waitUntil polls the screen until missing, which says what the screen
 // still lacks, returns "", or fails after the deadline showing the last
 // screen. It returns that screen.
+// patience scales a wait: under the race detector (as CI runs the
+// tests) and beside other tests on two CPUs the app is several times
+// slower. The waits poll, so a test that passes waits no longer for it.
+func patience(d time.Duration) time.Duration {
+	if raceEnabled || os.Getenv("CI") != "" {
+		return 4 * d
+	}
+	return d
+}
+
 func (s *tmuxSession) waitUntil(timeout time.Duration, missing func(scr string) string) string {
 	s.t.Helper()
+	timeout = patience(timeout)
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
@@ -154,6 +165,7 @@ func (s *tmuxSession) waitUntil(timeout time.Duration, missing func(scr string) 
 // exited reports whether the pane's program has ended (the session is gone).
 func (s *tmuxSession) waitExit(timeout time.Duration) {
 	s.t.Helper()
+	timeout = patience(timeout)
 	deadline := time.Now().Add(timeout)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()

@@ -18,13 +18,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
-	"patchbay/connector"
-	"patchbay/connector/cloud"
 	"patchbay/connector/discovery"
 	"patchbay/connector/local"
 	"patchbay/connector/oauth"
 	"patchbay/connector/sandbox"
 	"patchbay/session"
+	"patchbay/session/backend"
 	"patchbay/ui"
 	"patchbay/ui/authcmd"
 	"patchbay/ui/cmdline"
@@ -83,48 +82,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if o.Sessions {
 		return headless.ListSessions(ctx, storeDir, storeErr, stdout, stderr)
 	}
-	apiKey := getenv(cfg.API.APIKeyEnv)
-	// Bedrock and Vertex take their credentials from the AWS and Google
-	// standard places, checked when the client is made.
-	provider := cfg.API.Provider
-	live := (apiKey != "" || !provider.HasConnector()) && !o.Sandbox
-	if !live {
-		provider = connector.ProviderAnthropic // the sandbox is an Anthropic API emulator
+	// On screen, a local server may ask the user for input (elicitation);
+	// a headless run has nobody to ask, so its servers are not offered it.
+	var elicit *ui.ElicitBridge
+	localOpts := local.Options{}
+	if !o.Headless {
+		elicit = ui.NewElicitBridge()
+		localOpts.Elicit = elicit.Elicit
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	var warnings []string
-	baseURL, realServers := cfg.API.BaseURL, 0
-	if !live {
-		sbOpts, err := sandbox.OptionsFromEnv(getenv)
-		if err != nil {
-			return fail(headless.ExitUsage, err)
+	// The backend's Close stops the local servers' child processes and
+	// the sandbox, whatever way run returns.
+	be, err := backend.Start(ctx, backend.Options{Config: cfg, Explicit: explicit, ForceSandbox: o.Sandbox,
+		SandboxFromEnv: true, Local: localOpts, Getenv: getenv})
+	if err != nil {
+		if backend.SandboxFailed(err) {
+			return fail(headless.ExitAPI, err)
 		}
-		// The user's own servers only when asked for by name: the scripted
-		// model must not be pointed at real servers by a config that
-		// happens to be found.
-		useOwn := o.Sandbox && explicit && len(cfg.Servers) > 0
-		sbOpts.NoDemoServers = useOwn
-		sb, err := sandbox.Start(ctx, sbOpts)
-		if err != nil {
-			return fail(headless.ExitAPI, fmt.Errorf("could not start the offline sandbox: %w", err))
-		}
-		defer sb.Close()
-		if useOwn {
-			realServers = len(cfg.Servers)
-		} else {
-			if len(cfg.Servers) > 0 {
-				warnings = append(warnings, "No API key, so this is the offline sandbox with its demo servers; "+
-					"your config's servers are used only with -sandbox -config FILE.")
-			}
-			cfg.Servers = session.SandboxServers(sb.Servers)
-			if exe, err := os.Executable(); err == nil {
-				cfg.Servers = append(cfg.Servers, session.SandboxLocalServers(exe, getenv)...)
-			}
-		}
-		baseURL, apiKey = sb.URL, sandbox.APIKey
+		return fail(headless.ExitUsage, err)
 	}
+	defer be.Close()
+	live, apiKey := be.Live, be.APIKey
+	warnings := be.Warnings
 	warnings = append(warnings, cfg.Warnings...)
 
 	var store *session.Store
@@ -158,38 +138,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		warnings = append(warnings, sess.UseSignIns(ctx, signIns, oauth.ErrNotSignedIn)...)
 		sess.ReadSignIns(signIns.Store)
 	}
-	// Local servers run under patchbay's own MCP client; closing the pool
-	// stops their child processes, whatever way run returns.
-	specs, err := session.LocalSpecs(cfg, getenv)
-	if err != nil {
-		return fail(headless.ExitUsage, err)
-	}
-	// On screen, a local server may ask the user for input (elicitation);
-	// a headless run has nobody to ask, so its servers are not offered it.
-	var elicit *ui.ElicitBridge
-	poolOpts := local.Options{}
-	if !o.Headless {
-		elicit = ui.NewElicitBridge()
-		poolOpts.Elicit = elicit.Elicit
-	}
-	pool, err := local.NewPool(specs, poolOpts)
-	if err != nil {
-		return fail(headless.ExitUsage, err)
-	}
-	defer pool.Close()
-	client, err := cloud.NewClient(ctx, cloud.Options{Provider: provider, Region: cfg.API.Region,
-		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
-			StallTimeout: cfg.API.StallTimeout}})
-	if err != nil {
-		return fail(headless.ExitUsage, err)
-	}
-	runner := local.Runner{Runner: client, Pool: pool}
-	officialAPI := live && provider.HasConnector() && connector.AnthropicAPI(baseURL)
-	if note := session.ProviderNote(cfg.API); live && note != "" {
-		warnings = append(warnings, note)
-	}
+	runner := be.Runner()
+	officialAPI := be.OfficialAPI()
 	if o.Headless && o.Locked {
-		if code := qa.CheckLocked(ctx, cfg, getenv, stderr, pool); code != qa.ExitOK {
+		if code := qa.CheckLocked(ctx, cfg, getenv, stderr, be.Pool); code != qa.ExitOK {
 			return code
 		}
 	}
@@ -198,7 +150,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		opts := headless.Options{
 			Session: sess, Runner: runner, Prompt: o.Prompt, Format: o.Output, Live: officialAPI,
 			Stdout: stdout, Stderr: stderr, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
-			Discover:     headless.Discover(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, pool),
+			Discover:     headless.Discover(discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, be.Pool),
 			MaxRetryWait: o.MaxRetryWait.Duration(),
 		}
 		if signIns != nil {
@@ -221,17 +173,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	guard := crashreport.Guard(getenv, apiKey, sess) // a panic restores the terminal and is reported
 	opts := ui.Options{
-		OfficialAPI: officialAPI, Resolver: resolver, RealServers: realServers, Session: sess,
+		OfficialAPI: officialAPI, Resolver: resolver, RealServers: be.RealServers, Session: sess,
 		Runner: guard.Runner(runner), Live: live, APIKeyEnv: cfg.API.APIKeyEnv, Warnings: warnings,
 		Discovery: discovery.Options{Timeout: cfg.API.DiscoveryTimeout}, StateDir: stateDir, Getenv: getenv,
-		Config: cfg, BaseURL: baseURL, ReadOnly: opened.ReadOnly, Store: store, Local: pool, Elicit: elicit, SignIns: signIns,
+		Config: cfg, BaseURL: be.BaseURL, ReadOnly: opened.ReadOnly, Store: store, Local: be.Pool, Elicit: elicit, SignIns: signIns,
 	}
 	if live {
 		opts.APILabel = session.ProviderLabel(cfg.API)
 	}
-	if live && provider.HasConnector() { // Bedrock and Vertex have no models list
-		opts.Models = client.Models
-		opts.Counter = client
+	if live && be.Provider.HasConnector() { // Bedrock and Vertex have no models list
+		opts.Models = be.Client.Models
+		opts.Counter = be.Client
 	} else {
 		opts.SandboxKey = sandbox.APIKey
 	}

@@ -214,6 +214,11 @@ func describeAPIError(e *anthropic.Error, apiKeyEnv string) string {
 		if msg == "" {
 			return fmt.Sprintf("The API rejected the request (HTTP %d %s).", code, orType("", e))
 		}
+		if server, ok := ConnectFailure(msg); ok {
+			// The API cannot reach it; this machine may.
+			return fmt.Sprintf("The API could not connect to the MCP server %s (HTTP %d: %s); if only this machine can reach it, %s.",
+				server, code, trimStop(msg), RouteLocal(server))
+		}
 		// The API's words are the diagnosis: quote them as they came.
 		return fmt.Sprintf("The API rejected the request (HTTP %d): %s", code, endSentence(msg))
 	default:

@@ -27,6 +27,9 @@ func TestDescribeAPIErrors(t *testing.T) {
 		{400, "invalid_request_error", "Invalid authorization token for MCP server 'crm'. Please check your token and try again.",
 			[]string{"rejected", "Invalid authorization token for MCP server 'crm'"}},
 		{404, "not_found_error", "model: claude-nope", []string{"model", "claude-nope"}},
+		// The API says it cannot reach a server: patchbay can, maybe.
+		{400, "invalid_request_error", "Failed to connect to MCP server 'intranet': dial tcp 10.1.2.3:8080: i/o timeout",
+			[]string{"could not connect to the MCP server intranet", `add route = "local" to intranet's [[servers]] entry`}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {

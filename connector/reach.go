@@ -71,3 +71,36 @@ func AnthropicAPI(baseURL string) bool {
 	u, err := url.Parse(baseURL)
 	return err == nil && strings.EqualFold(u.Hostname(), "api.anthropic.com")
 }
+
+// RouteLocal is the advice for servers the Anthropic API cannot reach
+// (Unreachable, the doctor, or the API's own "Failed to connect"): patchbay
+// can be their MCP client itself, from this machine, and offer their tools
+// as client tools. It is one clause, to follow a semicolon or start a
+// sentence; names are as the config has them (the caller sanitises).
+func RouteLocal(names ...string) string {
+	if len(names) > 1 {
+		return `add route = "local" to their [[servers]] entries so that patchbay calls them from this machine`
+	}
+	whose := "its"
+	if len(names) == 1 {
+		whose = names[0] + "'s"
+	}
+	return `add route = "local" to ` + whose + ` [[servers]] entry so that patchbay calls it from this machine`
+}
+
+// ConnectFailure reports whether msg, an API error message, says the API
+// could not connect to an MCP server, and which: "Failed to connect to MCP
+// server 'NAME': …" (elastic/mcp-server-elasticsearch#194; API-NOTES §5).
+func ConnectFailure(msg string) (server string, ok bool) {
+	const head = "Failed to connect to MCP server '"
+	i := strings.Index(msg, head)
+	if i < 0 {
+		return "", false
+	}
+	rest := msg[i+len(head):]
+	j := strings.Index(rest, "'")
+	if j <= 0 {
+		return "", false
+	}
+	return rest[:j], true
+}

@@ -107,6 +107,11 @@ type ServerConfig struct {
 	// run, so their selections are kept under "sandbox:NAME" instead. It
 	// is never read from a config file.
 	SelectionURL string
+	// Shown, when set, names what a stdio server's command runs, for the
+	// screen, in place of the command line: the sandbox's demo servers
+	// are patchbay itself with a hidden subcommand, which says nothing to
+	// a person. It is never read from a config file.
+	Shown string
 }
 
 // ConfigError is a problem with the config file, worded for the person who

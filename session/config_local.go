@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -200,6 +201,19 @@ func (s *ServerState) LocalKind() string {
 		return RouteLocal
 	}
 	return ""
+}
+
+// RunsAs is what a stdio server runs, as the screen names it: the
+// command's file name and its arguments, or Shown when set. It is the
+// config's text, not sanitised; empty for other servers.
+func (s *ServerState) RunsAs() string {
+	switch {
+	case s.Transport != TransportStdio:
+		return ""
+	case s.Shown != "":
+		return s.Shown
+	}
+	return strings.Join(append([]string{filepath.Base(s.Command)}, s.Args...), " ")
 }
 
 // LocalSpec is the server as a request's local server: its selection, and

@@ -205,15 +205,15 @@ func TestParseWarnings(t *testing.T) {
 		want []string
 	}{
 		{"http on loopback", "[[servers]]\nname = \"local\"\nurl = \"http://127.0.0.1:8080/mcp\"\n", nil, []string{
-			`1 server is out of the Anthropic API's reach: local (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
+			`1 server is out of the Anthropic API's reach: local (this machine). With the API, add route = "local" to local's [[servers]] entry so that patchbay calls it from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"http on localhost and [::1]", "[[servers]]\nname = \"a\"\nurl = \"http://localhost/mcp\"\n" +
 			"[[servers]]\nname = \"b\"\nurl = \"http://[::1]:9000/mcp\"\n", nil, []string{
-			`2 servers are out of the Anthropic API's reach: a, b (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
+			`2 servers are out of the Anthropic API's reach: a, b (this machine). With the API, add route = "local" to their [[servers]] entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"https on loopback", "[[servers]]\nname = \"local\"\nurl = \"https://127.8.9.10/mcp\"\n", nil, []string{
-			`1 server is out of the Anthropic API's reach: local (this machine). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
+			`1 server is out of the Anthropic API's reach: local (this machine). With the API, add route = "local" to local's [[servers]] entry so that patchbay calls it from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"private network and a local name", "[[servers]]\nname = \"a\"\nurl = \"https://10.0.0.5/mcp\"\n" +
 			"[[servers]]\nname = \"b\"\nurl = \"https://mcp.internal/mcp\"\n", nil, []string{
-			`2 servers are out of the Anthropic API's reach: a (a private network address); b (a local network name). They work with the sandbox (-sandbox); with the API, switch them off or give them a public https:// URL.`}},
+			`2 servers are out of the Anthropic API's reach: a (a private network address); b (a local network name). With the API, add route = "local" to their [[servers]] entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.`}},
 		{"inline token", server1 + "token = \"inline-secret\"\n", nil, []string{
 			`Server "crm" has its token written in the config file; prefer token_env (or token_file) so the secret stays out of it.`}},
 		{"legacy beta", "[api]\nmcp_beta = \"mcp-client-2025-04-04\"\n", nil, []string{
@@ -488,8 +488,9 @@ func TestTenUnreachableServersAreOneShortWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "11 servers are out of the Anthropic API's reach: srv0, srv1, srv2, srv3, srv4, srv5, srv6, srv7, srv8, srv9 " +
-		"(this machine); lan (a private network address). They work with the sandbox (-sandbox); with the API, " +
-		"switch them off or give them a public https:// URL."
+		"(this machine); lan (a private network address). With the API, add route = \"local\" to their [[servers]] " +
+		"entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; " +
+		"they work with the sandbox (-sandbox) as they are."
 	if len(cfg.Warnings) != 1 || cfg.Warnings[0] != want {
 		t.Errorf("warnings %q\nwant one: %q", cfg.Warnings, want)
 	}

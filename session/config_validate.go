@@ -58,8 +58,9 @@ func (v *validator) run(fc *fileConfig) error {
 		if n > 1 {
 			what = fmt.Sprintf("%d servers are", n)
 		}
-		v.warn("%s out of the Anthropic API's reach: %s. They work with the sandbox (-sandbox); with the API, "+
-			"switch them off or give them a public https:// URL.", what, JoinUnreach(v.unreachable))
+		v.warn("%s out of the Anthropic API's reach: %s. With the API, %s, switch them off, "+
+			"or give them a public https:// URL; they work with the sandbox (-sandbox) as they are.",
+			what, JoinUnreach(v.unreachable), connector.RouteLocal(unreachNames(v.unreachable)...))
 	}
 	if allToolsDeferred(v.cfg.Servers) {
 		return v.fail("defer covers every tool of every enabled server, but the API refuses a request in which " +

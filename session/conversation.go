@@ -53,6 +53,9 @@ type Block struct {
 	// progress the server reported while it ran, nil if none.
 	Local    bool
 	Progress *connector.LocalProgress
+	// Direct marks the tool use of a direct call (Turn.Direct): the user
+	// ran it without the model; Server and Tool are the server's names.
+	Direct bool
 	// Result is the tool-result block answering this tool use, once it arrives.
 	Result *Block
 
@@ -97,12 +100,15 @@ type Turn struct {
 	// no user message: their answer followed the cut one directly in the
 	// history (an assistant prefill, which current models refuse).
 	Continuation bool
-	Started      time.Time
-	Ended        time.Time
-	State        TurnState
-	StopReason   string
-	Err          error
-	Blocks       []*Block
+	// Direct marks a direct call's turn (see BeginDirect): no prompt, one
+	// tool-use block, nothing in the history.
+	Direct     bool
+	Started    time.Time
+	Ended      time.Time
+	State      TurnState
+	StopReason string
+	Err        error
+	Blocks     []*Block
 	// Usage sums the final usage of every API message of the turn.
 	Usage     connector.Usage
 	RequestID string // of the last API message
@@ -187,12 +193,15 @@ func (c *Conversation) BeginContinuation(now time.Time) *Turn {
 	return t
 }
 
-// Current is the last turn, or nil.
+// Current is the last turn with the model, or nil: direct calls are shown
+// among the turns but are not part of the conversation with the model.
 func (c *Conversation) Current() *Turn {
-	if len(c.Turns) == 0 {
-		return nil
+	for i := len(c.Turns) - 1; i >= 0; i-- {
+		if !c.Turns[i].Direct {
+			return c.Turns[i]
+		}
 	}
-	return c.Turns[len(c.Turns)-1]
+	return nil
 }
 
 // Streaming reports whether the last turn is still arriving.
@@ -321,7 +330,7 @@ func (c *Conversation) Apply(ev connector.Event, now time.Time) {
 func (t *Turn) pairLocalResult(raw json.RawMessage, now time.Time) {
 	r := newBlock("tool_result", raw, now)
 	u := t.toolUses[r.ToolUseID]
-	if r.ToolUseID == "" || u == nil || u.Result != nil || !u.Local {
+	if r.ToolUseID == "" || u == nil || u.Result != nil || !(u.Local || u.Direct) {
 		return
 	}
 	u.Result, r.Paired = r, true

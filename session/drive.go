@@ -110,12 +110,21 @@ func UnreachableError(us []Unreach) error { return unreachableError(us) }
 type unreachableError []Unreach
 
 func (e unreachableError) Error() string {
-	return fmt.Sprintf("not sent: the Anthropic API cannot reach %s; switch them off (o in the servers panel, or "+
-		"enabled = false) or give them a public https:// URL, or try them with -sandbox", JoinUnreach(e))
+	return fmt.Sprintf("not sent: the Anthropic API cannot reach %s; %s, switch them off (o in the servers panel), "+
+		"or give them a public https:// URL", JoinUnreach(e), connector.RouteLocal(unreachNames(e)...))
 }
 
 // Explain is the sentence ErrorSentence gives.
 func (e unreachableError) Explain() string { return e.Error() + "." }
+
+// unreachNames are the servers' names alone.
+func unreachNames(us []Unreach) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.Name
+	}
+	return out
+}
 
 // minEnvSecret is the shortest env value of a stdio server that Secrets
 // redacts.

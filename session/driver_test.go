@@ -177,7 +177,9 @@ func TestStartRefusesWhatCannotBeSent(t *testing.T) {
 	t.Parallel()
 	local := &ServerState{Name: "crm", URL: "http://127.0.0.1:9/mcp", Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAll}}
 	sess := &Session{Settings: Settings{Model: "m", MaxTokens: 10, Beta: connector.Beta20251120}, Servers: []*ServerState{local}}
-	if _, err := (Driver{OfficialAPI: true}).Start(sess, "hi"); err == nil || !strings.Contains(err.Error(), "cannot reach crm") {
+	// The sentence says how patchbay can reach it itself.
+	if _, err := (Driver{OfficialAPI: true}).Start(sess, "hi"); err == nil || !strings.Contains(err.Error(), "cannot reach crm") ||
+		!strings.Contains(err.Error(), `add route = "local" to crm's [[servers]] entry`) {
 		t.Errorf("official API with a local server: %v", err)
 	}
 	if _, err := (Driver{}).Start(sess, "hi"); err != nil {

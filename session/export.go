@@ -44,8 +44,14 @@ func ExportMarkdown(sess *Session, o ExportOptions) []byte {
 	}
 	w.para("# " + title)
 	w.settings(sess)
-	for i, t := range sess.Conv.Turns {
-		w.turn(i+1, t, o.config().API.APIKeyEnv)
+	n := 0
+	for _, t := range sess.Conv.Turns {
+		if t.Direct {
+			w.direct(t)
+			continue
+		}
+		n++
+		w.turn(n, t, o.config().API.APIKeyEnv)
 	}
 	return w.buf.Bytes()
 }
@@ -135,6 +141,25 @@ func (w *mdWriter) turn(n int, t *Turn, apiKeyEnv string) {
 	w.para(turnFooter(t))
 }
 
+// direct writes a direct call: the user ran a tool without the model, and
+// Claude did not see it unless it was attached to a later message.
+func (w *mdWriter) direct(t *Turn) {
+	w.para("---")
+	w.para("## Direct call · " + stamp(t.Started))
+	w.para("_Called by the user from the checklist, without Claude; not sent to Claude unless attached to a message._")
+	for _, b := range t.Blocks {
+		w.block(b)
+	}
+	switch t.State {
+	case TurnFailed:
+		w.para("**✗ Failed:** " + t.Err.Error())
+	case TurnCancelled:
+		w.para("**Cancelled** by the user.")
+	case TurnStreaming:
+		w.para("_Still running when exported._")
+	}
+}
+
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return "time unknown"
@@ -191,6 +216,8 @@ func (w *mdWriter) block(b *Block) {
 func (w *mdWriter) toolUse(b *Block) {
 	head := "**" + b.Server + " · " + b.Tool + "**"
 	switch {
+	case b.Direct:
+		head += " (direct: called by the user, not by Claude)"
 	case b.Local:
 		head += " (local: run by patchbay on this machine)"
 	case b.Server == "":

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -142,7 +143,7 @@ func configuredServer(sc ServerConfig, enabled bool, getenv func(string) string)
 	}
 	st := &ServerState{Name: sc.Name, URL: sc.URL, Enabled: enabled, Token: tok,
 		TokenEnv: sc.TokenEnv, TokenFile: sc.TokenFile, TokenInline: sc.Token != "", SelectionURL: sc.SelectionURL,
-		Transport: sc.Transport, Route: sc.Route, Command: sc.Command, Args: cloneStrings(sc.Args), Env: sc.Env, Cwd: sc.Cwd}
+		Transport: sc.Transport, Route: sc.Route, Command: sc.Command, Args: cloneStrings(sc.Args), Env: sc.Env, Cwd: sc.Cwd, Shown: sc.Shown}
 	if st.SelectionURL == "" && sc.Transport == TransportStdio {
 		st.SelectionURL = "stdio:" + sc.Name
 	}
@@ -173,6 +174,7 @@ func restoreTurn(st savedTurn, msgs []savedMessage, prev int, updated time.Time)
 	t := &Turn{
 		Prompt:       st.Prompt,
 		Continuation: st.Continuation,
+		Direct:       st.Direct,
 		Started:      st.Started,
 		Ended:        st.Ended,
 		StopReason:   st.StopReason,
@@ -269,6 +271,18 @@ func (t *Turn) addRestored(b *Block, sb savedBlock) {
 		b.Local, b.Server, b.Tool = true, l.Server, l.Tool
 		if len(l.Result) > 0 {
 			t.pairLocalResult(l.Result, sb.Finished)
+		}
+	}
+	if d := sb.Direct; d != nil && b.Kind == KindToolUse {
+		b.Direct, b.Server, b.Tool = true, d.Server, d.Tool
+		// The file indents the block; the input is shown and attached
+		// as it was sent.
+		var in bytes.Buffer
+		if json.Compact(&in, []byte(b.Input)) == nil {
+			b.Input = in.String()
+		}
+		if len(d.Result) > 0 {
+			t.pairLocalResult(d.Result, sb.Finished)
 		}
 	}
 	if b.Kind == KindToolUse && !sb.Finished.IsZero() {

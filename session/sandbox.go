@@ -33,7 +33,7 @@ func SandboxLocalServers(exe string, getenv func(string) string) []ServerConfig 
 	for _, name := range sandbox.LocalServers() {
 		sc := ServerConfig{Name: name, Transport: TransportStdio, Command: exe,
 			Args: []string{sandbox.StdioCommand, name}, Enabled: false, Mode: connector.ModeAll,
-			SelectionURL: "sandbox:" + name}
+			SelectionURL: "sandbox:" + name, Shown: "sandbox demo"}
 		if getenv(sandbox.NotebookStepEnv) != "" {
 			sc.Env = map[string]string{sandbox.NotebookStepEnv: sandbox.NotebookStepEnv}
 		}

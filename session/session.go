@@ -57,6 +57,8 @@ type ServerState struct {
 	Args      []string
 	Env       map[string]string // variable → name of the variable holding its value
 	Cwd       string
+	// Shown is ServerConfig.Shown.
+	Shown string
 	// envValues are the values Env resolved to, kept only to be redacted
 	// (Secrets): the child process gets them from the pool.
 	envValues []string
@@ -196,16 +198,23 @@ func (c *Conversation) Retract(t *Turn) bool {
 	return true
 }
 
-// Drop removes turn t and every turn after it, with their messages, as if
-// they had never been asked. It reports whether t was one of the
+// Drop removes turn t and every turn after it (but direct calls), with
+// their messages, as if they had never been asked. It reports whether t was one of the
 // conversation's turns; it does nothing while the last turn streams.
 func (c *Conversation) Drop(t *Turn) bool {
 	i := c.index(t)
 	if i < 0 || !c.Retract(t) {
 		return false
 	}
-	clear(c.Turns[i:])
-	c.Turns = c.Turns[:i]
+	// Direct calls made since stay: they were never the model's.
+	kept := c.Turns[:i]
+	for _, x := range c.Turns[i:] {
+		if x.Direct {
+			kept = append(kept, x)
+		}
+	}
+	clear(c.Turns[len(kept):])
+	c.Turns = kept
 	return true
 }
 

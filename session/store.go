@@ -363,7 +363,12 @@ func summarise(path, id string) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	sum := Summary{ID: id, Path: path, Created: f.Created, Updated: f.Updated, Turns: len(f.Turns), Model: f.Settings.Model}
+	sum := Summary{ID: id, Path: path, Created: f.Created, Updated: f.Updated, Model: f.Settings.Model}
+	for _, t := range f.Turns {
+		if !t.Direct {
+			sum.Turns++
+		}
+	}
 	for _, t := range f.Turns {
 		if t.Prompt != "" {
 			sum.FirstPrompt = t.Prompt

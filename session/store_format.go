@@ -83,12 +83,15 @@ const (
 )
 
 type savedTurn struct {
-	Prompt       string    `json:"prompt,omitempty"`
-	Continuation bool      `json:"continuation,omitempty"`
-	Started      time.Time `json:"started"`
-	Ended        time.Time `json:"ended,omitzero"`
-	State        string    `json:"state"`
-	StopReason   string    `json:"stop_reason,omitempty"`
+	Prompt       string `json:"prompt,omitempty"`
+	Continuation bool   `json:"continuation,omitempty"`
+	// Direct marks a direct call (Turn.Direct): its range of messages is
+	// empty, its one block is kept in Blocks.
+	Direct     bool      `json:"direct,omitempty"`
+	Started    time.Time `json:"started"`
+	Ended      time.Time `json:"ended,omitzero"`
+	State      string    `json:"state"`
+	StopReason string    `json:"stop_reason,omitempty"`
 	// Error is the error as it was; ErrorText says it in plain words.
 	Error     string          `json:"error,omitempty"`
 	ErrorText string          `json:"error_text,omitempty"`
@@ -119,6 +122,8 @@ type savedBlock struct {
 	Done  bool            `json:"done,omitempty"`
 	// Local is set for a tool use patchbay ran on a local server.
 	Local *savedLocal `json:"local,omitempty"`
+	// Direct is set for a direct call's tool use, with its result.
+	Direct *savedLocal `json:"direct,omitempty"`
 }
 
 // savedLocal names the local server and tool behind a plain tool_use; the

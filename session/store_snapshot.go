@@ -35,14 +35,36 @@ func (s *Store) snapshot(sess *Session, now time.Time) (*savedFile, []connector.
 		msgs = msgs[:t.historyLen]
 	}
 	turns := sess.Conv.Turns
+	prev := 0 // where the last saved turn's messages end
 	for i, t := range turns {
-		end := len(msgs)
-		if i+1 < len(turns) {
-			end = min(turns[i+1].historyLen, end)
+		if t.Direct {
+			// Nothing of it is in the history: an empty range where
+			// it falls, its block kept whole.
+			st := s.savedTurn(t, msgs, prev, secrets)
+			st.Messages = [2]int{prev, prev}
+			f.Turns = append(f.Turns, st)
+			continue
 		}
-		f.Turns = append(f.Turns, s.savedTurn(t, msgs, end, secrets))
+		end := len(msgs)
+		if next := nextModelTurn(turns, i); next != nil {
+			end = min(next.historyLen, end)
+		}
+		st := s.savedTurn(t, msgs, end, secrets)
+		prev = st.Messages[1]
+		f.Turns = append(f.Turns, st)
 	}
 	return f, msgs
+}
+
+// nextModelTurn is the first turn after turns[i] that is not a direct
+// call, or nil.
+func nextModelTurn(turns []*Turn, i int) *Turn {
+	for _, t := range turns[i+1:] {
+		if !t.Direct {
+			return t
+		}
+	}
+	return nil
 }
 
 // savedServerOf records a server's choices and where its token comes
@@ -75,6 +97,7 @@ func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets co
 	st := savedTurn{
 		Prompt:       t.Prompt,
 		Continuation: t.Continuation,
+		Direct:       t.Direct,
 		Started:      t.Started,
 		Ended:        t.Ended,
 		State:        stateName(t.State),
@@ -90,7 +113,7 @@ func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets co
 		st.Error = secrets.Redact(t.Err.Error())
 		st.ErrorText = secrets.Redact(ErrorSentence(t.Err, s.cfg.API.APIKeyEnv, nil, OnScreen))
 	}
-	inHistory := t.State == TurnDone && t.historyLen <= end && end <= len(msgs) &&
+	inHistory := !t.Direct && t.State == TurnDone && t.historyLen <= end && end <= len(msgs) &&
 		assistantBlocks(msgs[t.historyLen:end]) == len(t.Blocks)
 	if inHistory {
 		st.Messages[1] = end
@@ -104,6 +127,12 @@ func (s *Store) savedTurn(t *Turn, msgs []connector.Message, end int, secrets co
 				// The history does not hold the result of a turn that
 				// did not finish.
 				sb.Local.Result = secrets.RedactBytes(b.Result.Raw)
+			}
+		}
+		if b.Direct {
+			sb.Direct = &savedLocal{Server: b.Server, Tool: b.Tool}
+			if b.Result != nil {
+				sb.Direct.Result = secrets.RedactBytes(b.Result.Raw)
 			}
 		}
 		if !inHistory {

@@ -29,7 +29,7 @@ type beyondState struct {
 	elicit *ElicitBridge
 	// calls counts direct calls; running holds those not yet done.
 	calls   int
-	running map[int]bool
+	running map[int]*directRun
 }
 
 // resourceList is one server's resources and templates.
@@ -48,7 +48,7 @@ func (m *Model) initBeyond(o Options) tea.Cmd {
 	}
 	m.bx.prompts = map[string][]*mcp.Prompt{}
 	m.bx.resources = map[string]resourceList{}
-	m.bx.running = map[int]bool{}
+	m.bx.running = map[int]*directRun{}
 	m.bx.elicit = o.Elicit
 	return nil
 }

@@ -13,7 +13,30 @@ import (
 // (timers) are left running.
 func await[T tea.Msg](t *testing.T, cmd tea.Cmd) T {
 	t.Helper()
+	return receive(t, started[T](cmd))
+}
+
+// started runs cmd, and the commands it batches, in the background: the
+// first T they yield comes on the channel.
+func started[T tea.Msg](cmd tea.Cmd) <-chan T {
 	found := make(chan T, 1)
+	messages(cmd, func(msg tea.Msg) bool {
+		v, ok := msg.(T)
+		if ok {
+			select {
+			case found <- v:
+			default:
+			}
+		}
+		return ok
+	})
+	return found
+}
+
+// messages runs cmd, and the commands it batches, in the background, and
+// hands each message they yield to seen; a message seen takes is not
+// run further (a command that waits for the next progress, say).
+func messages(cmd tea.Cmd, seen func(tea.Msg) bool) {
 	var run func(c tea.Cmd)
 	run = func(c tea.Cmd) {
 		if c == nil {
@@ -21,11 +44,7 @@ func await[T tea.Msg](t *testing.T, cmd tea.Cmd) T {
 		}
 		go func() {
 			msg := c()
-			if v, ok := msg.(T); ok {
-				select {
-				case found <- v:
-				default:
-				}
+			if seen(msg) {
 				return
 			}
 			// tea.BatchMsg and bubbletea's sequence are slices of commands.
@@ -38,6 +57,11 @@ func await[T tea.Msg](t *testing.T, cmd tea.Cmd) T {
 		}()
 	}
 	run(cmd)
+}
+
+// receive waits for what started sends.
+func receive[T tea.Msg](t *testing.T, found <-chan T) T {
+	t.Helper()
 	select {
 	case v := <-found:
 		return v

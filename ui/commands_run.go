@@ -164,7 +164,7 @@ func (m *Model) cmdRetry(string) tea.Cmd {
 func (m *Model) answeredFrom(t *session.Turn) bool {
 	turns := m.sess.Conv.Turns
 	for i := len(turns) - 1; i >= 0; i-- {
-		if turns[i].State == session.TurnDone {
+		if turns[i].State == session.TurnDone && !turns[i].Direct {
 			return true
 		}
 		if turns[i] == t {
@@ -207,7 +207,7 @@ func (m *Model) mayResend() bool {
 func (m *Model) lastUserTurn() *session.Turn {
 	turns := m.sess.Conv.Turns
 	for i := len(turns) - 1; i >= 0; i-- {
-		if !turns[i].Continuation {
+		if !turns[i].Continuation && !turns[i].Direct {
 			return turns[i]
 		}
 	}

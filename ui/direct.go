@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -13,6 +14,8 @@ import (
 	"patchbay/connector/local"
 	"patchbay/connector/mcpclient"
 	"patchbay/connector/termsafe"
+	"patchbay/session"
+	"patchbay/ui/common"
 	"patchbay/ui/form"
 	"patchbay/ui/modal"
 )
@@ -20,8 +23,12 @@ import (
 // A direct call runs a tool from the checklist without the model: a form
 // built from the tool's input schema, patchbay's own MCP client (a local
 // server through the pool, a connector server over HTTP with its token),
-// and the result shown as a block marked "direct" that Claude does not see
-// unless the user attaches it to the next message.
+// and the call shown as a tool block of its own in the transcript, marked
+// "⚡ direct" (session.Conversation.BeginDirect): running with its
+// progress and elapsed time as a local tool's block is, then its result.
+// Claude does not see it unless the user attaches it (the attach key on
+// the block) to the next message. esc cancels it (MCP notifications/
+// cancelled, as for a local tool the model called).
 
 // directCall is one direct call: the tool and its arguments.
 type directCall struct {
@@ -30,20 +37,19 @@ type directCall struct {
 	args         map[string]any
 }
 
-// directDoneMsg is a direct call's outcome.
-type directDoneMsg struct {
-	call    directCall
-	res     *mcp.CallToolResult
-	err     error
-	elapsed time.Duration
+// directRun is a direct call that has not returned: its turn in the
+// transcript and what cancels it.
+type directRun struct {
+	turn   *session.Turn
+	cancel context.CancelFunc
 }
 
-// maxDirectNote bounds the lines of a result the transcript's note shows;
-// the result view shows the rest.
-const maxDirectNote = 12
-
-// maxDirectView bounds the bytes of a result the result view shows.
-const maxDirectView = 256 << 10
+// directDoneMsg is a direct call's outcome.
+type directDoneMsg struct {
+	call directCall
+	res  *mcp.CallToolResult
+	err  error
+}
 
 // callToolDirect is the checklist's direct-call key on a tool. A tool the
 // model is not offered (notOffered says why: unchecked, locked, or its
@@ -90,14 +96,26 @@ type directProgressMsg struct {
 	next     tea.Cmd // waits for the next one
 }
 
-// runDirect calls the tool off the event loop; the server's progress
-// notifications (local servers) show on the line above the input.
+// runDirect starts the call off the event loop: its block opens in the
+// transcript, which takes the focus to show it (the panel gives way on a
+// narrow screen), and the server's progress notifications show on it.
 func (m *Model) runDirect(c directCall) tea.Cmd {
-	m.hint = "calling " + termsafe.Name(c.server) + " · " + termsafe.Name(c.tool) + " directly…"
+	input := json.RawMessage("{}")
+	if len(c.args) > 0 {
+		if b, err := json.Marshal(c.args); err == nil {
+			input = b
+		}
+	}
+	t := m.sess.Conv.BeginDirect(c.server, c.tool, input, time.Now())
 	m.bx.calls++
 	c.id = m.bx.calls
-	m.bx.running[c.id] = true
-	client, target, ctx := m.bx.client, m.serverTarget(c.server), m.ctx
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.bx.running[c.id] = &directRun{turn: t, cancel: cancel}
+	m.hint = "calling " + termsafe.Name(c.server) + " · " + termsafe.Name(c.tool) + " directly · " +
+		m.keys.Cancel.Help().Key + " cancels"
+	m.setFocus(focusTranscript)
+	m.tr.Reveal(t.DirectBlock())
+	client, target := m.bx.client, m.serverTarget(c.server)
 	progress := make(chan local.Progress, 16)
 	done := make(chan struct{})
 	var wait tea.Cmd
@@ -111,24 +129,38 @@ func (m *Model) runDirect(c directCall) tea.Cmd {
 	}
 	call := func() tea.Msg {
 		defer close(done)
-		start := time.Now()
 		res, err := client.Call(ctx, target, c.tool, c.args, func(p local.Progress) {
 			select {
 			case progress <- p:
 			default: // the screen is behind: a later one will do
 			}
 		})
-		return directDoneMsg{call: c, res: res, err: err, elapsed: time.Since(start)}
+		return directDoneMsg{call: c, res: res, err: err}
 	}
-	return tea.Batch(call, wait)
+	return tea.Batch(call, wait, m.spin.Tick)
 }
 
-// handleDirectProgress shows a running call's progress.
+// directRunning reports whether a direct call has not returned yet.
+func (m *Model) directRunning() bool { return len(m.bx.running) > 0 }
+
+// cancelDirect cancels every direct call still running: the client
+// cancels the MCP request on the server.
+func (m *Model) cancelDirect() {
+	for _, r := range m.bx.running {
+		r.cancel()
+	}
+	m.hint = "cancelling the direct call…"
+}
+
+// handleDirectProgress shows a running call's progress on its block, and
+// the server's message above the input.
 func (m *Model) handleDirectProgress(msg directProgressMsg) tea.Cmd {
-	if !m.bx.running[msg.call.id] {
+	r := m.bx.running[msg.call.id]
+	if r == nil {
 		return nil // it came after the result
 	}
 	p := msg.progress
+	r.turn.DirectProgress(connector.LocalProgress{Progress: p.Progress, Total: p.Total, Message: p.Message})
 	s := "calling " + termsafe.Name(msg.call.server) + " · " + termsafe.Name(msg.call.tool) + " directly"
 	if p.Total > 0 {
 		s += fmt.Sprintf(" · %g/%g", p.Progress, p.Total)
@@ -140,52 +172,63 @@ func (m *Model) handleDirectProgress(msg directProgressMsg) tea.Cmd {
 	return msg.next
 }
 
-// handleDirectDone shows the result: a note in the transcript (marked
-// direct, not part of the conversation) and the whole result in a view
-// whose attach key puts it in the next message.
+// handleDirectDone puts the result in the call's block (the same content
+// a local tool's result sends the model, so it looks the same) and saves
+// the session: the call is kept with it, out of the history.
 func (m *Model) handleDirectDone(msg directDoneMsg) tea.Cmd {
 	c := msg.call
-	delete(m.bx.running, c.id)
-	name := termsafe.Name(c.server) + " · " + termsafe.Name(c.tool)
-	m.hint = ""
-	if msg.err != nil {
-		if m.ctx.Err() != nil {
-			return nil
-		}
-		m.say("⚡ direct · " + name + " · failed · " + termsafe.Line(msg.err.Error()))
+	r := m.bx.running[c.id]
+	if r == nil {
 		return nil
 	}
-	status := "ok"
-	if msg.res.IsError {
-		status = "error"
+	delete(m.bx.running, c.id)
+	r.cancel()
+	if msg.err != nil && m.ctx.Err() != nil {
+		return nil // quitting
 	}
-	text := mcpclient.ResultText(msg.res)
-	head := fmt.Sprintf("⚡ direct · %s · %s · %s · not sent to Claude", name, status, msg.elapsed.Round(time.Millisecond))
-	m.say(head + "\n" + clipLines(text, maxDirectNote))
-
-	args, _ := json.Marshal(c.args)
-	label := "direct " + c.server + "·" + c.tool
-	forClaude := fmt.Sprintf("The user called the tool %s on the MCP server %s directly (not you), with the arguments %s. It returned (%s):\n\n%s",
-		c.tool, c.server, args, status, text)
-	shown := text
-	if len(shown) > maxDirectView {
-		shown = strings.ToValidUTF8(shown[:maxDirectView], "") + "\n… (cut: " + mcpclient.ByteSize(len(text)) + " in all)"
+	var content json.RawMessage
+	isError := false
+	err := msg.err
+	if err == nil {
+		isError = msg.res.IsError
+		content, err = json.Marshal(local.ResultBlocks(msg.res))
+		if err == nil && string(content) == "null" {
+			content = json.RawMessage("[]")
+		}
 	}
-	view := modal.NewText(&m.theme, m.keys, head, modal.PlainText(&m.theme, "arguments "+string(args)+"\n\n"+shown)).
-		WithCopy(text, "the result").
-		WithAction(m.keys.Attach, "attach to next message", func() tea.Cmd {
-			m.attach(mcpclient.TextAttachment(label, forClaude))
-			return nil
-		})
-	m.modals.Push(view)
-	return nil
+	r.turn.EndDirect(content, isError, err, time.Now())
+	m.hint = ""
+	if b := r.turn.DirectBlock(); b.Result != nil {
+		m.hint = "not sent to Claude · " + m.keys.Attach.Help().Key + " on the block attaches it to your next message"
+		if m.focus == focusTranscript {
+			m.tr.Reveal(b) // it grew: show its result
+		}
+	}
+	return m.saveSession()
 }
 
-// clipLines keeps the first n lines of s, saying how many more there are.
-func clipLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) <= n {
-		return strings.Join(lines, "\n")
+// attachDirect attaches direct call b to the next message: what was
+// called, with which arguments, and what it returned, as a text document.
+func (m *Model) attachDirect(b *session.Block) {
+	if b == nil || !b.Direct || b.Result == nil {
+		return
 	}
-	return strings.Join(lines[:n], "\n") + fmt.Sprintf("\n… %d more lines", len(lines)-n)
+	m.attach(mcpclient.TextAttachment("direct "+b.Server+"·"+b.Tool, session.DirectForClaude(b)))
+}
+
+// directFooter says how a direct call ended, or that it runs.
+func (m *Model) directFooter(t *session.Turn, width int, frame string) []string {
+	th := &m.theme
+	say := func(style func(...string) string, text string) []string {
+		return common.StyleLines(common.WrapWords(text, width), style)
+	}
+	switch t.State {
+	case session.TurnStreaming:
+		return []string{th.ToolRunning.Render(frame + " calling directly… " + m.keys.Cancel.Help().Key + " cancels")}
+	case session.TurnFailed:
+		return say(th.Error.Render, "✗ the direct call failed: "+termsafe.Line(t.Err.Error()))
+	case session.TurnCancelled:
+		return say(th.Warning.Render, "⊘ direct call cancelled")
+	}
+	return nil
 }

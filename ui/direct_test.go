@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 
 	"patchbay/connector"
 	"patchbay/connector/discovery"
+	"patchbay/connector/local"
 	"patchbay/connector/sandbox/demo"
 	"patchbay/session"
 )
@@ -52,7 +55,8 @@ func quietOptions(sess *session.Session, r connector.Runner) Options {
 }
 
 // A user calls add_note from the checklist through its form, sees the
-// result marked direct, attaches it, and sends it with the next message.
+// call as a block in the transcript marked direct, attaches it with the
+// block's attach key, and sends it with the next message.
 func TestDirectCallFromTheChecklist(t *testing.T) {
 	t.Parallel()
 	const w, h = 100, 30
@@ -80,7 +84,9 @@ func TestDirectCallFromTheChecklist(t *testing.T) {
 	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "┃ More arguments (JSON object)") })
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter}) // left empty
 	waitScreen(t, rec, w, h, func(s string) bool {
-		return strings.Contains(s, "⚡ direct · notes · add_note · ok") && strings.Contains(s, `"title":"Plan"`)
+		return strings.Contains(s, "▾ notes · add_note ⚡ direct ✓") && strings.Contains(s, `"title": "Plan"`) &&
+			strings.Contains(s, "⚡ direct call — Claude does not see it unless you attach it") &&
+			strings.Contains(s, "a attach to next message")
 	})
 	tm.Type("a")
 	waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "attached direct notes·add_note to the next message") })
@@ -114,18 +120,30 @@ func TestDirectResultIsNotSentUnlessAttached(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	cmd := m.runDirect(directCall{server: "notes", tool: "list_notes"})
 	m.Update(await[directDoneMsg](t, cmd))
-	if v := view(m); !strings.Contains(v, "⚡ direct · notes · list_notes · ok") || !strings.Contains(v, "Release checklist") {
-		t.Fatalf("the result view:\n%s", v)
+	if v := view(m); !strings.Contains(v, "▾ notes · list_notes ⚡ direct ✓") || !strings.Contains(v, "Release checklist") {
+		t.Fatalf("the block:\n%s", v)
+	}
+	if m.modals.Len() != 0 || m.focus != focusTranscript {
+		t.Fatalf("modals %d, focus %v: the result opens in the transcript", m.modals.Len(), m.focus)
 	}
 	press(m, "esc")
-	if v := view(m); !strings.Contains(v, "not sent to Claude") {
-		t.Fatalf("the transcript has no direct note:\n%s", v)
-	}
 	typeText(m, "hello")
 	pump(t, m, press(m, "enter"))
 	reqs := runner.requests()
 	if len(reqs) != 1 || len(reqs[0].Messages) != 1 || len(reqs[0].Messages[0].Content) != 1 {
 		t.Fatalf("requests = %+v", reqs)
+	}
+	if strings.Contains(fmt.Sprint(reqs[0].Messages), "Release checklist") {
+		t.Fatalf("the direct result went to Claude: %s", reqs[0].Messages)
+	}
+	// The block stays where it was, above the turn, and v views it whole.
+	press(m, "tab", "k")
+	if m.modals.Len() != 0 {
+		t.Fatal("a modal opened")
+	}
+	press(m, "v")
+	if v := view(m); !strings.Contains(v, "notes · list_notes · ⚡ direct (not sent to Claude)") || !strings.Contains(v, "── result ──") {
+		t.Fatalf("v on the direct block:\n%s", v)
 	}
 }
 
@@ -166,7 +184,84 @@ func TestDirectCallShowsProgress(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 	cmd := m.runDirect(directCall{server: "nb", tool: "export_notes"})
 	m.Update(await[directProgressMsg](t, cmd))
-	if v := view(m); !strings.Contains(v, `calling nb · export_notes directly · 1/2 · exported "Release checklist"…`) {
+	v := view(m)
+	if !strings.Contains(v, `calling nb · export_notes directly · 1/2 · exported "Release checklist"…`) {
 		t.Fatalf("no progress above the input:\n%s", v)
+	}
+	// The running block: its bar, count and elapsed time, as a local
+	// tool's block shows them.
+	if !regexp.MustCompile(`nb · export_notes ⚡ direct .* running ━━━━━───── 1/2 \d+\.\ds`).MatchString(v) {
+		t.Fatalf("no progress on the block:\n%s", v)
+	}
+}
+
+// esc cancels a running direct call on a local server as it cancels a
+// local tool the model called: the server gets MCP's
+// notifications/cancelled, and the block says the call was cancelled.
+// ctrl+c does the same rather than quit.
+func TestDirectCallCancels(t *testing.T) {
+	t.Parallel()
+	// export_notes pauses a second before each of its two notes: the
+	// first progress says the call is running on the server, and the
+	// cancel comes a second before it would end.
+	opts, pool := localNotebookStep(t, time.Second)
+	m := New(opts)
+	t.Cleanup(m.stop)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+
+	for i, k := range []string{"esc", "ctrl+c"} {
+		progress, done := make(chan directProgressMsg, 1), make(chan directDoneMsg, 1)
+		messages(m.runDirect(directCall{server: "nb", tool: "export_notes"}), func(msg tea.Msg) bool {
+			switch msg := msg.(type) {
+			case directProgressMsg:
+				select {
+				case progress <- msg:
+				default:
+				}
+				return true
+			case directDoneMsg:
+				done <- msg
+				return true
+			}
+			return false
+		})
+		m.Update(receive(t, progress))
+		if v := view(m); !strings.Contains(v, "calling directly… esc cancels") || !strings.Contains(v, "running ━━━━━───── 1/2") {
+			t.Fatalf("the running block:\n%s", v)
+		}
+		if c := press(m, k); c != nil {
+			if _, quit := c().(tea.QuitMsg); quit {
+				t.Fatalf("%s quit instead of cancelling the call", k)
+			}
+		}
+		m.Update(receive(t, done))
+		if m.directRunning() {
+			t.Fatalf("%s: the call still runs", k)
+		}
+		if v := view(m); strings.Count(v, "⊘ direct call cancelled") != i+1 {
+			t.Fatalf("%s: the block does not say it was cancelled:\n%s", k, v)
+		}
+		// The cancellation reaches the server (the log shows the
+		// notification once the client sent it).
+		waitLog(t, pool, "notifications/cancelled", i+1)
+	}
+}
+
+// waitLog waits until the local server's log holds text n times.
+func waitLog(t *testing.T, pool *local.Pool, text string, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		lines, err := pool.Log("nb")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Count(fmt.Sprint(lines), text) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%q is not %d times in the log:\n%v", text, n, lines)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

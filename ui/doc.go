@@ -75,8 +75,12 @@
 //     other message to a top modal that wants it: huh forms move through
 //     messages), attachments and their chips, the turn started with them.
 //   - direct.go: x in the checklist: the confirmation for a tool the model
-//     is not offered, the form, the call, its progress, the result view
-//     and the "⚡ direct" note (never sent unless attached).
+//     is not offered, the form, the call as a tool block of its own in the
+//     transcript marked "⚡ direct" (session.Conversation.BeginDirect: a
+//     direct turn, saved and exported, never in the history), its
+//     progress and elapsed time on the block, esc/ctrl+c to cancel it (MCP
+//     cancel), and the attach key on the block (transcript.Host.Attach),
+//     the one way it reaches Claude.
 //   - prompts.go: /prompt, its argument checks and completion; the prompt
 //     becomes the draft. resources.go: /resources, the browser, template
 //     forms, previews, @server:uri completion.
@@ -157,7 +161,8 @@
 // connector.LocalCall* events, which session turns into the tool-use block
 // (Local, Progress, its Result paired), saved and exported like any other.
 // ui/transcript/render.go draws its "local" mark, progress bar and elapsed
-// time; ui/servers marks the server "local stdio · command" (whereLine);
+// time; ui/servers marks the server "local stdio · command" (whereLine;
+// ServerState.RunsAs, "sandbox demo" for the sandbox's notebook);
 // audit.go names each server's route. esc cancels the turn's context, and
 // with it the MCP call.
 package ui

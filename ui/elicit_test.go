@@ -79,13 +79,14 @@ func TestElicitationForm(t *testing.T) {
 				strings.Contains(s, "Delete it (confirm) *")
 		})
 	}
-	// closeResult closes the direct call's result view.
+	// closeResult waits for the direct call's block and goes back to
+	// the checklist.
 	closeResult := func(want string) {
 		t.Helper()
 		waitScreen(t, rec, w, h, func(s string) bool {
-			return strings.Contains(s, "⚡ direct · nb · delete_note · ok") && strings.Contains(s, want)
+			return strings.Contains(s, "▾ nb · delete_note ⚡ direct ✓") && strings.Contains(s, want)
 		})
-		tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+		tm.Send(tea.KeyPressMsg{Code: tea.KeyTab})
 		waitScreen(t, rec, w, h, func(s string) bool { return strings.Contains(s, "┃ Servers") })
 	}
 

@@ -344,7 +344,7 @@ func TestLiveTurnWithUnreachableServersIsNotSent(t *testing.T) {
 	}
 	scr := strings.Join(strings.Fields(view(m)), " ")
 	for _, want := range []string{"not sent: the Anthropic API cannot reach crm, knowledge-base (this machine)",
-		"hello there"} {
+		`add route = "local" to their`, "hello there"} {
 		if !strings.Contains(scr, want) {
 			t.Errorf("%q is not on screen:\n%s", want, view(m))
 		}

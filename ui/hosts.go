@@ -19,6 +19,7 @@ func (h transcriptHost) Footer(t *session.Turn, last bool, width int, frame stri
 }
 func (h transcriptHost) Hint(text string)         { h.m.hint = text }
 func (h transcriptHost) OpenModal(md modal.Modal) { h.m.modals.Push(md) }
+func (h transcriptHost) Attach(b *session.Block)  { h.m.attachDirect(b) }
 
 // inputHost is the root model as the input's Host: enter sends the
 // draft, runs a slash command, or queues the message while Claude answers.

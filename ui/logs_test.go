@@ -18,7 +18,7 @@ func TestServerLog(t *testing.T) {
 	t.Cleanup(m.stop)
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
 	m.Update(await[directDoneMsg](t, m.runDirect(directCall{server: "nb", tool: "list_notes"})))
-	press(m, "esc", "tab", "L")
+	press(m, "esc", "tab", "tab", "L") // the input, the transcript (the call's block), the panel
 	v := view(m)
 	if !strings.Contains(v, "Log of nb") || !strings.Contains(v, "rpc") || !strings.Contains(v, `"method":"tools/call"`) {
 		t.Fatalf("the log:\n%s", v)

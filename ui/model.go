@@ -319,7 +319,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case toolsCountedMsg, lockReadMsg, assertWrittenMsg:
 		cmd = m.handleQAMsg(msg)
 	case spinner.TickMsg:
-		if m.streaming() || m.connecting() {
+		if m.streaming() || m.connecting() || m.directRunning() {
 			m.spin, cmd = m.spin.Update(msg)
 		}
 	default:
@@ -355,6 +355,10 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		!(m.focus == focusServers && m.panel.Query() != "" && key.Matches(msg, k.Back)):
 		m.cancel()
 		return m.saveSession()
+	case m.directRunning() && key.Matches(msg, k.Cancel) && !filtering &&
+		!(m.focus == focusServers && m.panel.Query() != "" && key.Matches(msg, k.Back)):
+		m.cancelDirect()
+		return nil
 	case !m.streaming() && key.Matches(msg, k.ClearDraft) && m.input.HasDraft():
 		// A draft is never lost to one key: the first ctrl+c clears it
 		// (and closes what covers the input, so that can be seen).

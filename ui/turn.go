@@ -194,6 +194,9 @@ func (m *Model) restoreDraft(r *run) {
 
 // footerLines says how a turn ended (or that it is still running).
 func (m *Model) footerLines(t *session.Turn, last bool, width int, frame string) []string {
+	if t.Direct {
+		return m.directFooter(t, width, frame)
+	}
 	th := &m.theme
 	say := func(style func(...string) string, text string) []string {
 		return common.StyleLines(common.WrapLines(text, width), style)

@@ -198,7 +198,7 @@ func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 func checkURL(r *Report, raw string) {
 	if why := connector.Unreachable(raw); why != "" {
 		r.fail(CheckURL, "the Anthropic API cannot reach it: "+why,
-			"serve it at a public https:// address (use -sandbox to try a local server)")
+			connector.RouteLocal()+", or serve it at a public https:// address")
 		return
 	}
 	r.pass(CheckURL, "https, public host")
@@ -228,7 +228,7 @@ func checkDNS(ctx context.Context, r *Report, host string, o Options) {
 	for _, a := range addrs {
 		if why := connector.Unreachable("https://" + netip.AddrPortFrom(a.Unmap(), 443).String()); why != "" {
 			r.fail(CheckDNS, fmt.Sprintf("%s resolves to %s, %s", host, a.Unmap(), why),
-				"publish the name with public addresses only; the API resolves it from the internet")
+				connector.RouteLocal()+", or publish the name with public addresses only (the API resolves it from the internet)")
 			return
 		}
 	}

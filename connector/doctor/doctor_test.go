@@ -53,7 +53,7 @@ func TestHealthyLoopbackServerPassesAllButURL(t *testing.T) {
 func TestURLCheckFailsForLoopback(t *testing.T) {
 	r := run(t, Target{URL: serve(t, goodTools())}, Options{})
 	res := mustFind(t, r, CheckURL)
-	if res.Status != Fail || !strings.Contains(res.Detail, "this machine") || res.Fix == "" {
+	if res.Status != Fail || !strings.Contains(res.Detail, "this machine") || !strings.Contains(res.Fix, `add route = "local"`) {
 		t.Fatalf("%+v", res)
 	}
 }
@@ -62,7 +62,8 @@ func TestDNSCheck(t *testing.T) {
 	// localhost resolves, but to this machine.
 	u := strings.Replace(serve(t, goodTools()), "127.0.0.1", "localhost", 1)
 	res := mustFind(t, run(t, Target{URL: u}, Options{}), CheckDNS)
-	if res.Status != Fail || !strings.Contains(res.Detail, "localhost resolves to") || !strings.Contains(res.Detail, "this machine") {
+	if res.Status != Fail || !strings.Contains(res.Detail, "localhost resolves to") || !strings.Contains(res.Detail, "this machine") ||
+		!strings.Contains(res.Fix, `add route = "local"`) {
 		t.Fatalf("localhost: %+v", res)
 	}
 	// A name that does not resolve.

@@ -35,13 +35,13 @@ import (
 	"strings"
 
 	"patchbay/connector"
-	"patchbay/connector/cloud"
 	"patchbay/connector/discovery"
 	"patchbay/connector/local"
 	"patchbay/connector/sandbox"
 	"patchbay/connector/sandbox/emulator"
 	"patchbay/connector/termsafe"
 	"patchbay/session"
+	"patchbay/session/backend"
 	"patchbay/session/contract"
 )
 
@@ -162,7 +162,7 @@ func RunTest(ctx context.Context, args []string, getenv func(string) string, std
 		return ExitUsage
 	}
 	defer env.close()
-	if o.noise > 0 && env.live {
+	if o.noise > 0 && env.Live {
 		return fail("-noise only applies to the sandbox")
 	}
 	if o.locked {
@@ -257,37 +257,31 @@ type environment struct {
 	cfg        *session.Config
 	configPath string
 	getenv     func(string) string
-	live       bool
-	sb         *sandbox.Sandbox
-	client     *connector.Client
-	// pool runs the config's local servers (stdio, route = "local");
-	// closing the environment stops them.
-	pool  *local.Pool
+	// Backend is the API or the sandbox, the client and the local
+	// servers' pool; closing the environment stops them.
+	*backend.Backend
 	known map[string][]connector.Tool
 	// unlisted says why a server's tools could not be listed.
 	unlisted map[string]string
 }
 
 func (e *environment) target() string {
-	if e.live {
+	if e.Live {
 		return "api"
 	}
 	return "sandbox"
 }
 
 func (e *environment) close() {
-	if e.pool != nil {
-		_ = e.pool.Close()
-	}
-	if e.sb != nil {
-		_ = e.sb.Close()
+	if e.Backend != nil {
+		e.Backend.Close()
 	}
 }
 
 // runner runs turns: the client, with the local servers' tools run on the
 // pool.
 func (e *environment) runner() connector.Runner {
-	return local.Runner{Runner: e.client, Pool: e.pool}
+	return e.Runner()
 }
 
 // start loads the config and starts the backend as the chat does: the
@@ -308,48 +302,13 @@ func start(ctx context.Context, c common, getenv func(string) string, noise emul
 	if err != nil {
 		return nil, err
 	}
-	env := &environment{cfg: cfg, configPath: path, getenv: getenv}
-	apiKey := getenv(cfg.API.APIKeyEnv)
-	provider := cfg.API.Provider // Bedrock and Vertex: credentials from the AWS and Google standard places
-	env.live = (apiKey != "" || !provider.HasConnector()) && !c.sandbox
-	baseURL := cfg.API.BaseURL
-	if !env.live {
-		useOwn := c.sandbox && explicit && len(cfg.Servers) > 0
-		sb, err := sandbox.Start(ctx, sandbox.Options{NoDemoServers: useOwn, Noise: noise})
-		if err != nil {
-			return nil, fmt.Errorf("could not start the offline sandbox: %w", err)
-		}
-		env.sb = sb
-		if !useOwn {
-			cfg.Servers = nil
-			for _, s := range sb.Servers {
-				cfg.Servers = append(cfg.Servers, session.ServerConfig{Name: s.Name, URL: s.URL, Enabled: s.DefaultOn,
-					Mode: connector.ModeAll, SelectionURL: "sandbox:" + s.Name})
-			}
-			if exe, err := os.Executable(); err == nil {
-				cfg.Servers = append(cfg.Servers, session.SandboxLocalServers(exe, getenv)...)
-			}
-		}
-		baseURL, apiKey = sb.URL, sandbox.APIKey
-		provider = connector.ProviderAnthropic // the sandbox emulates Anthropic's API
-	}
-	client, err := cloud.NewClient(ctx, cloud.Options{Provider: provider, Region: cfg.API.Region,
-		ProjectID: cfg.API.ProjectID, ClientOptions: connector.ClientOptions{APIKey: apiKey, BaseURL: baseURL,
-			StallTimeout: cfg.API.StallTimeout}})
+	be, err := backend.Start(ctx, backend.Options{Config: cfg, Explicit: explicit, ForceSandbox: c.sandbox,
+		SandboxOptions: sandbox.Options{Noise: noise}, Getenv: getenv})
 	if err != nil {
-		env.close()
 		return nil, err
 	}
-	env.client = client
-	specs, err := session.LocalSpecs(cfg, getenv)
-	if err == nil {
-		env.pool, err = local.NewPool(specs, local.Options{})
-	}
-	if err != nil {
-		env.close()
-		return nil, err
-	}
-	env.known, env.unlisted = listAll(ctx, cfg, getenv, env.pool)
+	env := &environment{cfg: cfg, configPath: path, getenv: getenv, Backend: be}
+	env.known, env.unlisted = listAll(ctx, cfg, getenv, env.Pool)
 	return env, nil
 }
 

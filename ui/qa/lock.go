@@ -96,8 +96,8 @@ func (e *environment) definitionCost(ctx context.Context, sc session.ServerConfi
 	req := connector.Request{Model: e.cfg.API.Model, MaxTokens: 1, Beta: e.cfg.API.MCPBeta,
 		Servers: []connector.Server{{Name: sc.Name, URL: sc.URL, Token: tok, Filter: connector.ToolFilter{Mode: connector.ModeAll}}}}
 	var counter *connector.Client
-	if e.live {
-		counter = e.client
+	if e.Live {
+		counter = e.Client
 	}
 	return connector.ServerToolTokens(ctx, counter, req, sc.Name, tools)
 }

@@ -231,7 +231,7 @@ prompts = ["find customer Ada"]
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rep := Run(ctx, Env{Config: env.cfg, Getenv: offline(t), Runner: env.client, Known: env.known},
+	rep := Run(ctx, Env{Config: env.cfg, Getenv: offline(t), Runner: env.Client, Known: env.known},
 		Plan{File: f, Progress: func(done, total int) {
 			if done == 2 {
 				cancel()
@@ -325,17 +325,17 @@ func TestRateLimitIsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env.sb.Emulator.Inject(faults[0])
+	env.Sandbox.Emulator.Inject(faults[0])
 	f, err := contract.Parse("c.toml", []byte(holding))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := Run(context.Background(), Env{Config: env.cfg, Getenv: offline(t), Runner: env.client, Known: env.known},
+	rep := Run(context.Background(), Env{Config: env.cfg, Getenv: offline(t), Runner: env.Client, Known: env.known},
 		Plan{File: f, Repetitions: 1})
 	if !rep.OK {
 		t.Fatalf("a 429 then success should hold: %+v", rep.Results[0].Runs)
 	}
-	if n := len(env.sb.Emulator.Requests()); n != 2 {
+	if n := len(env.Sandbox.Emulator.Requests()); n != 2 {
 		t.Fatalf("the emulator saw %d requests, want the 429 and its retry", n)
 	}
 }

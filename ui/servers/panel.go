@@ -2,7 +2,6 @@ package servers
 
 import (
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -459,10 +458,7 @@ func whereLine(th *common.Theme, s *session.ServerState, width int) string {
 	}
 	where := hostOf(s.URL)
 	if kind == session.TransportStdio {
-		where = "stdio · " + termsafe.Line(filepath.Base(s.Command))
-		if len(s.Args) > 0 {
-			where += " " + termsafe.Line(strings.Join(s.Args, " "))
-		}
+		where = "stdio · " + termsafe.Line(s.RunsAs())
 	}
 	mark := "local "
 	if width <= len(mark) {

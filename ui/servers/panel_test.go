@@ -156,3 +156,35 @@ func TestPanelCallToolKey(t *testing.T) {
 		t.Fatalf("a tool of a server switched off: %s", got)
 	}
 }
+
+// A stdio server's panel line names what runs: its command and arguments,
+// but for the sandbox's demo, which is patchbay with a hidden subcommand, a
+// name a person understands.
+func TestPanelNamesWhatAStdioServerRuns(t *testing.T) {
+	t.Parallel()
+	demo := session.SandboxLocalServers("/opt/bin/patchbay", func(string) string { return "" })
+	if len(demo) == 0 {
+		t.Fatal("the sandbox has no local server")
+	}
+	host := &fakeHost{sess: &session.Session{
+		Settings: session.Settings{Beta: connector.Beta20251120},
+		Servers: []*session.ServerState{
+			{Name: "memory", Transport: session.TransportStdio, Command: "/usr/bin/npx", Args: []string{"-y", "@modelcontextprotocol/server-memory"},
+				Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAll}},
+			{Name: demo[0].Name, Transport: demo[0].Transport, Command: demo[0].Command, Args: demo[0].Args, Shown: demo[0].Shown,
+				Enabled: true, Filter: connector.ToolFilter{Mode: connector.ModeAll}},
+		},
+	}}
+	th := common.NewTheme(true)
+	p := New(host, &th, common.DefaultKeyMap())
+	p.SetSize(80, 20)
+	v := ansi.Strip(p.View())
+	for _, want := range []string{"local stdio · npx -y @modelcontextprotocol/server-memory", "local stdio · sandbox demo"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("%q is not in the panel:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "__sandbox") {
+		t.Errorf("the panel shows patchbay's hidden subcommand:\n%s", v)
+	}
+}

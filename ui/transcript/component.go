@@ -23,6 +23,9 @@ type Host interface {
 	Hint(text string)
 	// OpenModal opens m on the screen's modal stack.
 	OpenModal(m modal.Modal)
+	// Attach attaches direct call b (its input and result) to the next
+	// message: the one way a direct call reaches Claude.
+	Attach(b *session.Block)
 }
 
 // SetSize lays the transcript out at width cells and height rows; the
@@ -43,6 +46,7 @@ func (tr *Model) Height() int { return tr.height }
 func (tr *Model) Sync(conv *session.Conversation, frame string) {
 	tr.sync(conv, painter{theme: tr.theme, width: tr.width, frame: frame, md: tr.md,
 		viewKey: tr.keys.ViewAll.Help().Key})
+	tr.revealWanted()
 	if tr.hasFocus {
 		tr.keepFocusOnScreen()
 	}
@@ -80,7 +84,12 @@ func (tr *Model) NoteArrived(t *session.Turn) { tr.noteArrived(t) }
 func (tr *Model) ToBottom() { tr.toBottom() }
 
 // Scroll moves the view by n rows; reaching the bottom resumes following.
-func (tr *Model) Scroll(n int) { tr.scroll(n) }
+func (tr *Model) Scroll(n int) {
+	tr.scroll(n)
+	if tr.hasFocus {
+		tr.keepFocusOnScreen() // now, so the help line names its keys
+	}
+}
 
 // ScrollPage moves the view a page up (dir < 0) or down (dir > 0).
 func (tr *Model) ScrollPage(dir int) {
@@ -88,7 +97,7 @@ func (tr *Model) ScrollPage(dir int) {
 	if dir < 0 {
 		page = -page
 	}
-	tr.scroll(page)
+	tr.Scroll(page)
 }
 
 // Reset empties the transcript (after /clear, or for another session):
@@ -146,12 +155,16 @@ func (tr *Model) HandleKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 		tr.offset = 0
 		tr.follow = tr.atBottom()
 		tr.fillScreen()
+		tr.keepFocusOnScreen() // now, so the help line names its keys
 	case key.Matches(msg, k.Bottom):
 		tr.toBottom()
+		tr.keepFocusOnScreen()
 	case key.Matches(msg, k.ViewAll):
 		tr.openPager()
 	case key.Matches(msg, k.Copy):
 		return tr.copyFocused(), true
+	case key.Matches(msg, k.Attach) && tr.attachable():
+		tr.host.Attach(tr.focused)
 	default:
 		return nil, false
 	}
@@ -175,9 +188,45 @@ func (tr *Model) toggleFocused() {
 	}
 }
 
+// attachable reports whether the focused block is a direct call that
+// returned, which the attach key puts in the next message.
+func (tr *Model) attachable() bool {
+	b := tr.focused
+	return b != nil && b.Direct && b.Result != nil
+}
+
+// Reveal focuses block b and scrolls to it once it is drawn (at the next
+// Sync, if its turn is new).
+func (tr *Model) Reveal(b *session.Block) {
+	tr.want = b
+	tr.focus(b)
+	tr.revealWanted()
+}
+
+// revealWanted scrolls to the block Reveal asked for, once it has an item.
+func (tr *Model) revealWanted() {
+	if tr.want == nil {
+		return
+	}
+	i := tr.indexOf(tr.want)
+	if i < 0 {
+		return
+	}
+	tr.focus(tr.want)
+	tr.want = nil
+	if tr.p.theme != nil {
+		tr.draw(i)
+	}
+	tr.reveal(i)
+}
+
 // ShortHelp implements help.KeyMap: the keys the help line names while
-// the transcript has the focus.
+// the transcript has the focus; on a direct call's block, the attach key
+// first.
 func (tr *Model) ShortHelp() []key.Binding {
+	if tr.attachable() {
+		return tr.helpDirect
+	}
 	return tr.help
 }
 

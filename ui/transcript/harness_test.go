@@ -18,8 +18,9 @@ import (
 // fakeHost is the screen around the transcript in tests: it draws a
 // one-line footer for a running turn, and keeps the hints and modals.
 type fakeHost struct {
-	hints  []string
-	modals []modal.Modal
+	hints    []string
+	modals   []modal.Modal
+	attached []*session.Block
 }
 
 func (h *fakeHost) Footer(t *session.Turn, _ bool, _ int, frame string) []string {
@@ -30,6 +31,7 @@ func (h *fakeHost) Footer(t *session.Turn, _ bool, _ int, frame string) []string
 }
 func (h *fakeHost) Hint(text string)        { h.hints = append(h.hints, text) }
 func (h *fakeHost) OpenModal(m modal.Modal) { h.modals = append(h.modals, m) }
+func (h *fakeHost) Attach(b *session.Block) { h.attached = append(h.attached, b) }
 
 // harness is a transcript of w x h showing conv, as the screen drives it:
 // Sync after every change, keys through HandleKey.

@@ -18,6 +18,9 @@ func pagerText(b *session.Block) (title, text string, ok bool) {
 		if b.Server == "" {
 			title = termsafe.Name(b.Tool)
 		}
+		if b.Direct {
+			title += " · ⚡ direct (not sent to Claude)"
+		}
 		input := b.Input
 		if strings.TrimSpace(input) == "" {
 			input = "{}"

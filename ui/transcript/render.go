@@ -55,7 +55,10 @@ func (p painter) toolLine(b *session.Block, expanded, streaming bool) string {
 	name := th.ToolName.Render(termsafe.Name(b.Tool))
 	if b.Server != "" {
 		name = th.ToolServer.Render(termsafe.Name(b.Server)) + th.ToolArgs.Render(" · ") + name
-		if b.Local {
+		switch {
+		case b.Direct:
+			name += " " + th.ToolLocal.Render("⚡ direct")
+		case b.Local:
 			name += " " + th.ToolLocal.Render("local")
 		}
 	} else {
@@ -83,7 +86,7 @@ func (p painter) toolStatus(b *session.Block, streaming bool) string {
 		return th.ToolOK.Render("✓") + th.ToolDuration.Render(durationText(b.Duration())+sizeText(b.Result.ResultText))
 	case streaming && !b.Done:
 		return th.ToolRunning.Render(p.frame + " writing input")
-	case streaming && b.Local:
+	case streaming && (b.Local || b.Direct):
 		return th.ToolRunning.Render(p.frame+" running") + p.localProgress(b)
 	case streaming:
 		return th.ToolRunning.Render(p.frame + " running")
@@ -97,7 +100,7 @@ func (p painter) toolStatus(b *session.Block, streaming bool) string {
 // progressCells is the width of a running local tool's progress bar.
 const progressCells = 10
 
-// localProgress is what a running local tool shows after "running": its
+// localProgress is what a running local tool (or direct call) shows after "running": its
 // progress bar when the server reports a total (a count when it does not),
 // and the time it has run.
 func (p painter) localProgress(b *session.Block) string {

@@ -109,8 +109,11 @@ type Model struct {
 	conv *session.Conversation
 	// hasFocus says the pane has the focus: the focused block shows its bar.
 	hasFocus bool
-	// help is ShortHelp's keys, made once: the help line is drawn often.
-	help []key.Binding
+	// help is ShortHelp's keys, made once: the help line is drawn often;
+	// helpDirect is them on a direct call's block.
+	help, helpDirect []key.Binding
+	// want is the block Reveal asked for, until it is drawn.
+	want *session.Block
 
 	items  []*item
 	spans  []span
@@ -144,11 +147,13 @@ type Model struct {
 // and does what only the screen can.
 func New(host Host, th *common.Theme, keys common.KeyMap) *Model {
 	return &Model{
-		host:     host,
-		theme:    th,
-		keys:     keys,
-		md:       &markdown{},
-		help:     []key.Binding{keys.Up, keys.Down, keys.Toggle, common.Relabel(keys.Copy, "copy block"), keys.Bottom},
+		host:  host,
+		theme: th,
+		keys:  keys,
+		md:    &markdown{},
+		help:  []key.Binding{keys.Up, keys.Down, keys.Toggle, common.Relabel(keys.Copy, "copy block"), keys.Bottom},
+		helpDirect: []key.Binding{common.Relabel(keys.Attach, "attach to next message"), keys.ViewAll, keys.Toggle,
+			common.Relabel(keys.Copy, "copy block"), keys.Up, keys.Down},
 		blocks:   map[*session.Block]*item{},
 		expanded: map[*session.Block]bool{},
 		notesAt:  map[*session.Turn][]int{},
@@ -163,7 +168,8 @@ func (tr *Model) isExpanded(b *session.Block) bool {
 	}
 	switch b.Kind {
 	case session.KindToolUse:
-		return b.Result != nil && b.Result.IsError
+		// A direct call's result is what the user asked to see.
+		return b.Result != nil && (b.Result.IsError || b.Direct)
 	case session.KindToolResult:
 		return b.IsError
 	}
@@ -212,8 +218,13 @@ func (tr *Model) firstChanged(conv *session.Conversation) int {
 	for ti, t := range conv.Turns {
 		s := ti + 1
 		if s >= len(tr.spans) {
-			// New turns: the old last one's footer stops being the last.
-			return len(tr.spans) - 1
+			// New turns: the old last one's footer stops being the last
+			// (direct calls after it have no say in that).
+			from := len(tr.spans) - 1
+			for from > 1 && tr.spans[from].turn != nil && tr.spans[from].turn.Direct {
+				from--
+			}
+			return from
 		}
 		sp := tr.spans[s]
 		if sp.turn != t || sp.version != t.Version() || t.State == session.TurnStreaming {
@@ -287,7 +298,7 @@ func (tr *Model) rebuild(conv *session.Conversation, from int) {
 	for ti := max(from, 1) - 1; ti < len(conv.Turns); ti++ {
 		t := conv.Turns[ti]
 		tr.spans = append(tr.spans, span{turn: t, version: t.Version(), first: len(tr.items)})
-		tr.addTurn(t, ti == len(conv.Turns)-1, openFence(conv.Turns, ti), add)
+		tr.addTurn(t, t == conv.Current(), openFence(conv.Turns, ti), add)
 	}
 	if from == 0 {
 		tr.bg.start() // a new conversation: draw it all, nearest first
@@ -463,6 +474,10 @@ func (tr *Model) renderPrompt(t *session.Turn, p painter) []string {
 	th := p.theme
 	if t.Continuation {
 		return []string{th.Note.Render(common.ClipStyled("↻ continuing the previous answer", tr.width))}
+	}
+	if t.Direct {
+		return common.StyleLines(common.WrapWords("⚡ direct call — Claude does not see it unless you attach it ("+
+			tr.keys.Attach.Help().Key+" on the block)", tr.width), th.Note.Render)
 	}
 	width := max(tr.width-2, 1)
 	lines := common.WrapLines(termsafe.Text(t.Prompt), width)
