@@ -87,8 +87,8 @@ func TestE2ENewcomerScreens(t *testing.T) {
 		s := startTmux(t, 80, 24, nil, bin, "-sandbox", "-config", path)
 		scr := s.waitFor(10*time.Second, "sandbox — scripted model", "reach: srv0, srv1, srv2")
 		// One compact warning: the reason said once, not after each name.
-		if n := strings.Count(scr, "this machine"); n != 1 {
-			t.Errorf("the start-up warning says \"this machine\" %d times, want once:\n%s", n, scr)
+		if n := strings.Count(strings.Join(strings.Fields(scr), " "), "(this machine)"); n != 1 {
+			t.Errorf("the start-up warning says \"(this machine)\" %d times, want once:\n%s", n, scr)
 		}
 		s.keys("Tab")
 		scr = s.waitFor(10*time.Second, "┃ ▶ srv0", "↓ 7 more", "unreachable: connection refused")

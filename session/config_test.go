@@ -488,8 +488,9 @@ func TestTenUnreachableServersAreOneShortWarning(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "11 servers are out of the Anthropic API's reach: srv0, srv1, srv2, srv3, srv4, srv5, srv6, srv7, srv8, srv9 " +
-		"(this machine); lan (a private network address). They work with the sandbox (-sandbox); with the API, " +
-		"switch them off or give them a public https:// URL."
+		"(this machine); lan (a private network address). With the API, add route = \"local\" to their [[servers]] " +
+		"entries so that patchbay calls them from this machine, switch them off, or give them a public https:// URL; " +
+		"they work with the sandbox (-sandbox) as they are."
 	if len(cfg.Warnings) != 1 || cfg.Warnings[0] != want {
 		t.Errorf("warnings %q\nwant one: %q", cfg.Warnings, want)
 	}

@@ -117,7 +117,6 @@ func (e unreachableError) Error() string {
 // Explain is the sentence ErrorSentence gives.
 func (e unreachableError) Explain() string { return e.Error() + "." }
 
-// names are the servers without the "(why)" Unreachable adds.
 // unreachNames are the servers' names alone.
 func unreachNames(us []Unreach) []string {
 	out := make([]string, len(us))
