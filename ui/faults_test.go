@@ -320,7 +320,7 @@ func TestEscDuringARetryWaitCancelsAtOnce(t *testing.T) {
 		t.Fatalf("no countdown:\n%s", view(m))
 	}
 	press(m, "esc")
-	if m.streaming() || m.sess.Conv.Current().State != session.TurnCancelled {
+	if answering(m) || m.sess.Conv.Current().State != session.TurnCancelled {
 		t.Fatalf("esc did not cancel the waiting turn")
 	}
 	if strings.Contains(view(m), "retrying in") {

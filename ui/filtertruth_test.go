@@ -555,7 +555,7 @@ func TestFilterTruthTUI(t *testing.T) {
 			turnsBefore := len(m.sess.Conv.Turns)
 			enter(t, m, prompt)
 			turn := m.sess.Conv.Current()
-			if len(m.sess.Conv.Turns) != turnsBefore+1 || turn.Prompt != prompt || m.streaming() {
+			if len(m.sess.Conv.Turns) != turnsBefore+1 || turn.Prompt != prompt || answering(m) {
 				t.Fatalf("%s: the turn did not run:\n%s", ev.label, view(m))
 			}
 			ev.received, ev.headers = w.received()
